@@ -1,0 +1,48 @@
+# djbot — two commands on a fresh machine: `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install install-test index bench lint eval clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+# torch first, pinned to the CPU build on disk, or sentence-transformers pulls a multi-GB CUDA build.
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[st,dev]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+index: install
+	$(BIN)/djbot ingest
+
+run: index
+	$(BIN)/djbot ask "企业里正式党员不足三人，没法单独成立党支部，应该怎么组建党组织？"
+
+test: install-test
+	$(BIN)/ruff check retrieval bot evals tests
+	$(BIN)/pytest
+
+eval: index
+	$(BIN)/djbot eval --dataset evals/datasets/dev.jsonl
+
+bench: install
+	$(BIN)/python -m evals.bench
+
+lint: install-test
+	$(BIN)/ruff check retrieval bot evals tests
+	$(BIN)/ruff format --check retrieval bot evals tests
+
+clean:
+	rm -rf data .pytest_cache .ruff_cache

@@ -1,0 +1,181 @@
+"""`djbot` command line: ingest, ask, search, sources, eval, serve. Heavy imports happen inside commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from retrieval.errors import DjbotError, InvalidInputError
+from retrieval.settings import Settings
+
+app = typer.Typer(
+    help="djbot 党建工作助手：只依据知识库作答、每句都有出处。",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    return ctx.obj
+
+
+def _kb(settings: Settings):
+    from retrieval.index import KnowledgeBase
+
+    return KnowledgeBase(settings)
+
+
+def _print_json(obj) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+
+@app.callback()
+def main_callback(ctx: typer.Context) -> None:
+    """djbot 党建工作助手。"""
+    ctx.obj = Settings()
+
+
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    paths: Annotated[list[Path] | None, typer.Argument(help="文件或目录，默认 knowledge/")] = None,
+    no_sync: Annotated[bool, typer.Option("--no-sync", help="不删除目录中已不存在的文档")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """建立或增量更新索引（未变化的文档不会重新向量化）。"""
+    s = _settings(ctx)
+    kb = _kb(s)
+    report = kb.ingest(paths or [s.knowledge_dir], sync=not no_sync, progress=sys.stderr.isatty() and not as_json)
+    if as_json:
+        _print_json(report.to_dict())
+    else:
+        typer.echo(
+            f"新增 {len(report.added)}，更新 {len(report.updated)}，未变 {len(report.unchanged)}，"
+            f"删除 {len(report.removed)}；向量化 {report.embedded} 段（缓存 {report.cached}），用时 {report.seconds:.1f} 秒"
+        )
+        for err in report.errors:
+            typer.echo(f"  ✗ {err.message}", err=True)
+    if report.errors and not (report.added or report.updated or report.unchanged):
+        raise typer.Exit(1)
+
+
+@app.command()
+def ask(
+    ctx: typer.Context,
+    question: Annotated[str, typer.Argument(help="问题")],
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """提问：回答每句都带 [n] 出处；知识库没有依据时明确拒答。"""
+    from retrieval.answer import answer, render_text
+
+    s = _settings(ctx)
+    ans = answer(question, _kb(s), s)
+    if as_json:
+        _print_json(ans.to_dict())
+    else:
+        typer.echo(render_text(ans))
+
+
+@app.command()
+def search(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="检索词")],
+    k: Annotated[int, typer.Option("-k", help="返回条数")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """检索：混合检索（向量 + BM25）排名靠前的段落。"""
+    from retrieval.answer import clean_question
+    from retrieval.search import search as run_search
+
+    s = _settings(ctx)
+    hits = run_search(_kb(s), clean_question(query, s), s, k=k)
+    rows = [
+        {"rank": i, "source": h.chunk.source, "chunk_id": h.chunk.id, "title": h.chunk.title,
+         "section": h.chunk.section, "score": round(h.score, 6), "text": h.chunk.text}
+        for i, h in enumerate(hits, start=1)
+    ]
+    if as_json:
+        _print_json(rows)
+        return
+    for r in rows:
+        typer.echo(f"{r['rank']:>2}. [{r['score']:.4f}] {r['source']} · {r['section'] or '正文'}\n    {r['text'][:120]}")
+
+
+@app.command()
+def sources(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """列出知识库中的文档。"""
+    s = _settings(ctx)
+    docs = _kb(s).store.document_rows()
+    if as_json:
+        _print_json(docs)
+        return
+    if not docs:
+        typer.echo("知识库为空：请先运行 djbot ingest")
+    for d in docs:
+        meta = "，".join(x for x in (d["publisher"], d["date"]) if x)
+        typer.echo(f"· {d['source']}  《{d['title']}》 {meta}  （{d['chunks']} 段）")
+
+
+@app.command()
+def remove(
+    ctx: typer.Context,
+    source: Annotated[list[str], typer.Argument(help="要删除的文档名（source）")],
+) -> None:
+    """从知识库（向量索引和关键词索引）中删除文档。"""
+    s = _settings(ctx)
+    gone = _kb(s).remove(source)
+    missing = sorted(set(source) - set(gone))
+    for name in gone:
+        typer.echo(f"已删除 {name}")
+    for name in missing:
+        typer.echo(f"未找到 {name}", err=True)
+    if missing:
+        raise typer.Exit(1)
+
+
+@app.command("eval")
+def eval_cmd(
+    ctx: typer.Context,
+    dataset: Annotated[Path, typer.Option("--dataset", help="问题集：.jsonl / .csv / .xlsx")] = Path(
+        "evals/datasets/dev.jsonl"
+    ),
+    as_json: Annotated[bool, typer.Option("--json", help="最后一行输出指标 JSON")] = False,
+    report: Annotated[Path | None, typer.Option("--report", help="写出逐题报告（.html 或 .md）")] = None,
+) -> None:
+    """评测：检索、要点、引用支撑、拒答与延迟指标。"""
+    from evals.report import write_report
+    from evals.runner import load_dataset, run_eval
+
+    s = _settings(ctx)
+    items = load_dataset(dataset)
+    result = run_eval(items, _kb(s), s)
+    if report:
+        write_report(result, report)
+        typer.echo(f"报告已写入 {report}", err=True)
+    if as_json:
+        _print_json(result.summary)
+    else:
+        from evals.report import summary_lines
+
+        typer.echo("\n".join(summary_lines(result.summary)))
+
+
+def main() -> None:
+    """Entry point: translate DjbotError into a message and an exit code, tracebacks stay out."""
+    try:
+        app()
+    except DjbotError as exc:
+        typer.echo(f"错误：{exc.message}", err=True)
+        sys.exit(2 if isinstance(exc, InvalidInputError) else 1)
+
+
+if __name__ == "__main__":
+    main()

