@@ -28,7 +28,7 @@ index: install
 	$(BIN)/djbot ingest
 
 run: index
-	$(BIN)/djbot ask "企业里正式党员不足三人，没法单独成立党支部，应该怎么组建党组织？"
+	$(BIN)/djbot serve --host $(HOST) --port $(PORT)
 
 test: install-test
 	$(BIN)/ruff check retrieval bot evals tests

@@ -168,6 +168,57 @@ def eval_cmd(
         typer.echo("\n".join(summary_lines(result.summary)))
 
 
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option("--host", help="监听地址，默认 127.0.0.1")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="端口，默认 8000")] = None,
+) -> None:
+    """启动 HTTP 服务（网页、API、Telegram 与企业微信回调）。"""
+    import logging
+
+    import uvicorn
+
+    from .http import create_app
+
+    s = _settings(ctx)
+    host = host or s.host
+    port = port or s.port
+    if not (s.api_key or s.admin_key) and host not in LOCAL_HOSTS:
+        typer.echo(f"未配置 API 密钥（DJBOT_API_KEY / DJBOT_ADMIN_KEY）：为安全起见只监听 127.0.0.1，而不是 {host}", err=True)
+        host = "127.0.0.1"
+    elif not (s.api_key or s.admin_key):
+        typer.echo("未配置 API 密钥：服务只监听本机 127.0.0.1，所有接口对本机开放", err=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    typer.echo(f"djbot 服务： http://{host}:{port}/  （API 文档 /docs）", err=True)
+    uvicorn.run(create_app(s), host=host, port=port, log_level="info")
+
+
+log_app = typer.Typer(help="问答记录", no_args_is_help=True)
+app.add_typer(log_app, name="log")
+
+
+@log_app.command("export")
+def log_export(
+    ctx: typer.Context,
+    csv_out: Annotated[bool, typer.Option("--csv", help="以 CSV 格式输出（默认）")] = True,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="写入文件，默认输出到终端")] = None,
+) -> None:
+    """导出问答记录（CSV，Excel 可直接打开）。"""
+    from .qalog import QALog
+
+    qalog = QALog(_settings(ctx))
+    if output:
+        with output.open("w", encoding="utf-8", newline="") as fh:
+            n = qalog.export_csv(fh)
+        typer.echo(f"已导出 {n} 条记录到 {output}", err=True)
+    else:
+        qalog.export_csv(sys.stdout)
+
+
 def main() -> None:
     """Entry point: translate DjbotError into a message and an exit code, tracebacks stay out."""
     try:

