@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test index bench lint eval clean
+.PHONY: run test install install-test index bench lint eval clean browser
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -30,7 +30,13 @@ index: install
 run: index
 	$(BIN)/djbot serve --host $(HOST) --port $(PORT)
 
-test: install-test
+# Browser tests drive Debian's chromium (never a downloaded browser build).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "warning: could not install chromium; the browser tests will be skipped"; }
+
+test: install-test browser
 	$(BIN)/ruff check retrieval bot evals tests
 	$(BIN)/pytest
 

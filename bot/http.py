@@ -229,6 +229,8 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    if ctx is not None:
+        app.state.ctx = ctx  # usable without the lifespan (ASGI test tools)
     app.state.limiter = RateLimiter(settings.rate_limit)
     app.state.jobs = Jobs()
     app.state.on_start = []

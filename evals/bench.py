@@ -88,12 +88,78 @@ def run(runs: int, knowledge: Path) -> dict:
     }
 
 
+def bench_http(data_dir: Path, knowledge: Path, clients: int = 8, requests_total: int = 240) -> dict:
+    """Requests/s and latency of POST /v1/ask from `clients` concurrent clients, and the server's RSS."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "DJBOT_DATA_DIR": str(data_dir), "DJBOT_KNOWLEDGE_DIR": str(knowledge),
+           "DJBOT_RATE_LIMIT": "1000000/minute"}
+    exe = Path(sys.executable).parent / "djbot"
+    proc = subprocess.Popen([str(exe), "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(url + "/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        else:
+            raise RuntimeError("service did not become ready")
+        lat: list[float] = []
+
+        def one(i: int) -> None:
+            with httpx.Client(timeout=30) as client:
+                for j in range(requests_total // clients):
+                    q = QUESTIONS[(i + j) % len(QUESTIONS)]
+                    t0 = time.perf_counter()
+                    r = client.post(url + "/v1/ask", json={"question": q})
+                    r.raise_for_status()
+                    lat.append((time.perf_counter() - t0) * 1000)
+
+        with httpx.Client() as warm:
+            warm.post(url + "/v1/ask", json={"question": QUESTIONS[0]})
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(clients) as pool:
+            list(pool.map(one, range(clients)))
+        elapsed = time.perf_counter() - t0
+        status = Path(f"/proc/{proc.pid}/status").read_text()
+        rss = {k: int(v.split()[0]) / 1024 for k, v in (ln.split(":", 1) for ln in status.splitlines())
+               if k in {"VmRSS", "VmHWM"}}
+        return {
+            "http_clients": clients,
+            "http_requests": len(lat),
+            "http_ask_rps": round(len(lat) / elapsed, 1),
+            "http_ask_p50_ms": round(_pct(lat, 0.5), 1),
+            "http_ask_p95_ms": round(_pct(lat, 0.95), 1),
+            "service_rss_mb": round(rss.get("VmRSS", 0), 1),
+            "service_peak_rss_mb": round(rss.get("VmHWM", 0), 1),
+        }
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="djbot benchmarks")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--knowledge", type=Path, default=Path("knowledge"))
     args = parser.parse_args()
     result = run(args.runs, args.knowledge)
+    with tempfile.TemporaryDirectory() as tmp:
+        KnowledgeBase(Settings(_env_file=None, data_dir=Path(tmp), knowledge_dir=args.knowledge)).ingest([args.knowledge])
+        result.update(bench_http(Path(tmp), args.knowledge))
     width = max(len(k) for k in result)
     for k, v in result.items():
         print(f"{k:<{width}}  {v}")

@@ -50,12 +50,16 @@ def clean_question(question: str, settings: Settings) -> str:
     return q
 
 
-def standalone_question(question: str, history: list[str] | None) -> str:
-    """Rewrite a follow-up ("那具体怎么做？") into a standalone question using the previous question."""
+def standalone_question(question: str, history: list[str] | None, words=None) -> str:
+    """Rewrite a follow-up ("那具体怎么做？", "党费呢？") into a standalone question using the previous
+    question. A question with content of its own stays as it is, however short."""
     if not history:
         return question
     prev = history[-1]
-    if FOLLOW_UP.match(question) or len(re.sub(r"\W", "", question)) <= 8:
+    core = re.sub(r"\W", "", question)
+    own_words = words(question) if words else [w for w in re.findall(r"[\u4e00-\u9fff]{2,}", question)]
+    elliptical = len(core) <= 8 and core.endswith("呢")
+    if FOLLOW_UP.match(question) or elliptical or not own_words:
         return f"{prev} {question}"
     return question
 
@@ -330,14 +334,22 @@ def _render(question: str, chosen: list[Pick], snap: Snapshot):
 
 
 def suggestions(hits: list[Hit], limit: int = 3) -> tuple[str, ...]:
-    """Up to `limit` nearest topics from the knowledge base, for refusals."""
+    """Up to `limit` nearest topics from the knowledge base, for refusals: "topic（《short title》）"."""
     out: list[str] = []
     for h in hits:
         c = h.chunk
-        label = c.section.split(" > ")[-1] if c.section else split_first_sentence(c.text)
-        label = re.sub(r"^[一二三四五六七八九十\d]+[、.．]|^[(（][一二三四五六七八九十]+[)）]、?", "", label).strip("。，,：: ")
-        topic = f"《{c.title}》：{label[:30]}"
-        if label and topic not in out:
+        if c.section:
+            label = c.section.split(" > ")[-1]
+        else:
+            first = split_first_sentence(c.text)
+            label = re.split(r"[，,；;：:]", first)[0]
+        label = re.sub(r"^[一二三四五六七八九十\d]+[、.．]|^[(（][一二三四五六七八九十]+[)）]、?|^[一二三四五六七八九十]+是", "", label)
+        label = label.strip("。，,：: ")
+        if len(label) < 4 or re.search(r"\d", label):
+            continue  # a bare number or fragment is no topic
+        title = c.title if len(c.title) <= 16 else c.title[:15] + "…"
+        topic = f"{label[:28]}（《{title}》）"
+        if all(not t.startswith(label[:28]) for t in out):
             out.append(topic)
         if len(out) >= limit:
             break
@@ -365,7 +377,7 @@ def answer(
         timings["total"] = (time.perf_counter() - t0) * 1000
         return Answer(question=q, text=REFUSAL_INJECTION, refused=True, mode="refusal",
                       reason="instruction or prompt-injection attempt", timings=timings)
-    standalone = standalone_question(q, history)
+    standalone = standalone_question(q, history, kb.tokenizer.words)
     t1 = time.perf_counter()
     hits = search(kb, standalone, settings, snap=snap)
     timings["retrieve"] = (time.perf_counter() - t1) * 1000

@@ -328,7 +328,7 @@ def ingest(
         _, stale = kb.store.commit(prepared, report.removed, {"embedder": kb.embedder.name, "params": params})
         if stale:
             kb._delete_vectors(stale)
-        _delete_orphans(kb)
+        _sync_vectors(kb, report)
         kb.load()
     report.seconds = time.perf_counter() - t0
     return report
@@ -400,11 +400,21 @@ def unit_vectors(kb: KnowledgeBase, chunk: Chunk, texts: list[str]) -> list[np.n
     return [have[k] for k in keys]
 
 
-def _delete_orphans(kb: KnowledgeBase) -> None:
-    """Remove vectors whose chunk is not live (left by an interrupted ingest)."""
+def _sync_vectors(kb: KnowledgeBase, report: IngestReport) -> None:
+    """Make Chroma hold exactly the live chunks: drop orphans (an interrupted ingest) and restore
+    missing ones from the embedding cache (a wiped or newly configured Chroma)."""
     live = kb.store.live_ids()
-    got = kb.collection.get(include=[])
-    orphans = set(got["ids"]) - live
+    have = set(kb.collection.get(include=[])["ids"])
+    orphans = have - live
     if orphans:
         log.info("removing %d orphan vectors", len(orphans))
         kb._delete_vectors(orphans)
+    missing = live - have
+    if missing:
+        log.info("restoring %d missing vectors", len(missing))
+        chunks = [c for c in kb.store.chunks()[0] if c.id in missing]
+        vectors = _embed_with_cache(kb, chunks, IngestReport(), False, None)
+        for i in range(0, len(chunks), 256):
+            part = chunks[i : i + 256]
+            kb.collection.upsert(ids=[c.id for c in part], embeddings=[vectors[c.id].tolist() for c in part],
+                                 metadatas=[{"source": c.source} for c in part], documents=[c.text for c in part])

@@ -55,7 +55,7 @@ def test_unsupported_questions_are_refused_with_topics(kb, settings, question):
     assert ans.refused and ans.text == REFUSAL and not ans.citations
     if ans.retrieved:
         assert 1 <= len(ans.suggestions) <= 3
-        assert all(s.startswith("《") for s in ans.suggestions)
+        assert all(re.fullmatch(r"[^（]{4,28}（《.+》）", s) for s in ans.suggestions), ans.suggestions
     assert "您可以试着问问" in render_text(ans) or not ans.suggestions
 
 
@@ -75,10 +75,13 @@ def test_injection_is_refused_without_leaking_configuration(kb, settings, questi
         assert secret not in blob
 
 
-def test_follow_up_uses_previous_question():
+def test_follow_up_uses_previous_question(kb):
     prev = "企业已经有工会但还没有党组织，怎样创造条件建立党组织？"
-    assert standalone_question("那具体怎么做？", [prev]).startswith(prev)
-    assert standalone_question("五星级党组织创建活动主要考评哪些方面？", [prev]) == "五星级党组织创建活动主要考评哪些方面？"
+    words = kb.tokenizer.words
+    for follow_up in ["那具体怎么做？", "还有呢？", "党费呢？", "怎么做？"]:
+        assert standalone_question(follow_up, [prev], words).startswith(prev), follow_up
+    for standalone in ["五星级党组织创建活动主要考评哪些方面？", "北京明天会下雨吗？", "什么是党建带工建？"]:
+        assert standalone_question(standalone, [prev], words) == standalone
 
 
 def test_follow_up_is_answered_in_context(kb, settings):

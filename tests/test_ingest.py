@@ -143,3 +143,13 @@ def test_chunk_settings_change_rebuilds(tmp_path, embedder):
     report = kb2.ingest([docs / "000_541056156f50baf9.txt"])
     assert report.updated == ["000_541056156f50baf9.txt"] and report.unchanged == []
     assert len(kb2.snapshot().chunks) > coarse
+
+
+def test_lost_vector_store_is_restored_from_the_cache(small):
+    kb, docs = small
+    kb.ingest([docs])
+    live = {c.id for c in kb.snapshot().chunks}
+    kb.collection.delete(ids=sorted(live))  # Chroma wiped, the store and cache survive
+    report = kb.ingest([docs])
+    assert report.unchanged == ["a.txt", "b.txt"] and report.embedded == 0
+    assert _vector_ids(kb) == live

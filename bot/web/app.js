@@ -99,7 +99,7 @@ function renderAnswer(a) {
     for (const s of a.suggestions) {
       const b = el("button", { type: "button", textContent: s });
       b.addEventListener("click", () => {
-        $("#question").value = s.replace(/^《[^》]*》：/, "");
+        $("#question").value = s.replace(/（《.*》）$/, "");
         $("#question").focus();
       });
       sug.append(b);
