@@ -71,10 +71,12 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """提问：回答每句都带 [n] 出处；知识库没有依据时明确拒答。"""
-    from retrieval.answer import answer, render_text
+    from retrieval.answer import render_text
+
+    from .context import answer_fn_for
 
     s = _settings(ctx)
-    ans = answer(question, _kb(s), s)
+    ans = answer_fn_for(s)(question, _kb(s), s)
     if as_json:
         _print_json(ans.to_dict())
     else:
@@ -149,14 +151,25 @@ def eval_cmd(
     ),
     as_json: Annotated[bool, typer.Option("--json", help="最后一行输出指标 JSON")] = False,
     report: Annotated[Path | None, typer.Option("--report", help="写出逐题报告（.html 或 .md）")] = None,
+    mode: Annotated[str, typer.Option("--mode", help="auto（配置了大模型则用大模型）/ extractive / llm")] = "auto",
 ) -> None:
     """评测：检索、要点、引用支撑、拒答与延迟指标。"""
     from evals.report import write_report
     from evals.runner import load_dataset, run_eval
+    from retrieval.answer import answer
+
+    from .context import answer_fn_for
 
     s = _settings(ctx)
+    if mode not in {"auto", "extractive", "llm"}:
+        raise InvalidInputError("--mode 只能是 auto、extractive 或 llm")
+    if mode == "llm" and not s.llm_base_url:
+        raise InvalidInputError("--mode llm 需要先配置 DJBOT_LLM_BASE_URL 和 DJBOT_LLM_MODEL")
+    fn = answer if mode == "extractive" else answer_fn_for(s)
+    kb = _kb(s)
     items = load_dataset(dataset)
-    result = run_eval(items, _kb(s), s)
+    result = run_eval(items, kb, s, answer_fn=lambda q: fn(q, kb, s),
+                      mode="extractive" if fn is answer else "llm")
     if report:
         write_report(result, report)
         typer.echo(f"报告已写入 {report}", err=True)

@@ -33,11 +33,19 @@ class Logged:
     answer_id: str
 
 
-def load_context(settings: Settings, kb: KnowledgeBase | None = None) -> Context:
+def answer_fn_for(settings: Settings, model=None) -> AnswerFn:
+    """The LLM answerer when an endpoint is configured (or a model is given), else extractive."""
+    if settings.llm_base_url or model is not None:
+        from retrieval.llm import LLMAnswerer
+
+        return LLMAnswerer(settings, model=model)
+    return answer
+
+
+def load_context(settings: Settings, kb: KnowledgeBase | None = None, model=None) -> Context:
     """Open the knowledge base and the log; loads the embedder once, on purpose."""
     kb = kb or KnowledgeBase(settings)
-    ctx = Context(settings=settings, kb=kb, qalog=QALog(settings))
-    return ctx
+    return Context(settings=settings, kb=kb, qalog=QALog(settings), answer_fn=answer_fn_for(settings, model))
 
 
 def ask(ctx: Context, question: str, *, channel: str, user_id: str = "", session: str = "",
@@ -53,3 +61,27 @@ def ask(ctx: Context, question: str, *, channel: str, user_id: str = "", session
                                  latency_ms=latency, delivered=delivered)
     log.info("answered channel=%s refused=%s mode=%s %.0fms", channel, ans.refused, ans.mode, latency)
     return Logged(ans, answer_id)
+
+
+def ask_stream(ctx: Context, question: str, *, channel: str, user_id: str = "", session: str = "",
+               history: list[str] | None = None):
+    """Like `ask`, yielding guarded text pieces as they are ready and finally the Logged answer.
+    Without a streaming answerer the whole answer comes as one piece."""
+    t0 = time.perf_counter()
+    if history is None:
+        history = ctx.qalog.recent_questions(channel, session, ctx.settings.history_minutes)
+    stream = getattr(ctx.answer_fn, "stream", None)
+    if stream is None:
+        logged = ask(ctx, question, channel=channel, user_id=user_id, session=session, history=history)
+        yield logged.answer.text
+        yield logged
+        return
+    final = None
+    for item in stream(question, ctx.kb, ctx.settings, history=history):
+        if isinstance(item, Answer):
+            final = item
+        else:
+            yield item
+    latency = (time.perf_counter() - t0) * 1000
+    answer_id = ctx.qalog.record(final, channel=channel, user_id=user_id, session=session, latency_ms=latency)
+    yield Logged(final, answer_id)

@@ -29,7 +29,7 @@ from retrieval.answer import render_text
 from retrieval.errors import DjbotError, IndexNotBuiltError
 from retrieval.settings import Settings
 
-from .context import Context, ask, load_context
+from .context import Context, Logged, ask, ask_stream, load_context
 from .qalog import LogQuery
 
 log = logging.getLogger("djbot.http")
@@ -318,32 +318,42 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
         users = [u for u in users if u.strip()]
         if not users:
             raise ApiError(422, "invalid_request", "messages 中至少需要一条 user 消息")
-        logged = ask(ctx_of(request), users[-1], channel="openai", user_id=body.user or who,
-                     history=users[:-1][-3:])
-        ans = logged.answer
-        content = render_text(ans)
-        cid = "chatcmpl-" + logged.answer_id
+        c = ctx_of(request)
         created = int(time.time())
-        extra = {"answer_id": logged.answer_id, "refused": ans.refused,
-                 "citations": ans.to_dict()["citations"], "suggestions": list(ans.suggestions)}
+        history = users[:-1][-3:]
         if not body.stream:
-            return {"id": cid, "object": "chat.completion", "created": created, "model": body.model,
-                    "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
+            logged = ask(c, users[-1], channel="openai", user_id=body.user or who, history=history)
+            ans = logged.answer
+            return {"id": "chatcmpl-" + logged.answer_id, "object": "chat.completion", "created": created,
+                    "model": body.model,
+                    "choices": [{"index": 0, "message": {"role": "assistant", "content": render_text(ans)},
                                  "finish_reason": "stop"}],
                     "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
-                    "citations": extra["citations"], "djbot": extra}
+                    "citations": ans.to_dict()["citations"], "djbot": _extra(logged)}
+        # Validate before streaming starts, so bad input still gets a proper JSON error.
+        from retrieval.answer import clean_question
+
+        clean_question(users[-1], c.settings)
+        cid = "chatcmpl-" + uuid.uuid4().hex
+
+        def chunk(delta: dict, finish=None, more: dict | None = None) -> str:
+            obj = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": body.model,
+                   "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **(more or {})}
+            return f"data: {json.dumps(obj, ensure_ascii=False)}\n\n"
 
         def events():
-            def chunk(delta: dict, finish=None, more: dict | None = None) -> str:
-                obj = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": body.model,
-                       "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **(more or {})}
-                return f"data: {json.dumps(obj, ensure_ascii=False)}\n\n"
-
             yield chunk({"role": "assistant", "content": ""})
-            for piece in re.split(r"(?<=\n)", content):
-                if piece:
-                    yield chunk({"content": piece})
-            yield chunk({}, "stop", {"citations": extra["citations"], "djbot": extra})
+            logged = None
+            for item in ask_stream(c, users[-1], channel="openai", user_id=body.user or who, history=history):
+                if isinstance(item, Logged):
+                    logged = item
+                else:
+                    yield chunk({"content": item})
+            ans = logged.answer
+            tail = render_text(ans)[len(ans.text):]  # the sources block (or refusal topics)
+            if tail:
+                yield chunk({"content": tail})
+            yield chunk({}, "stop", {"citations": ans.to_dict()["citations"], "djbot": _extra(logged)})
             yield "data: [DONE]\n\n"
 
         return StreamingResponse(events(), media_type="text/event-stream",
@@ -474,6 +484,12 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=WEB), name="static")
     return app
+
+
+def _extra(logged: Logged) -> dict:
+    ans = logged.answer
+    return {"answer_id": logged.answer_id, "refused": ans.refused, "mode": ans.mode,
+            "citations": ans.to_dict()["citations"], "suggestions": list(ans.suggestions), "guard": ans.guard}
 
 
 def quote_context(doc, start: int, end: int, width: int = 160) -> dict:

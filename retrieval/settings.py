@@ -46,6 +46,18 @@ class Settings(BaseSettings):
     min_dense: float = 0.80
     max_question_chars: int = 500
 
+    # Optional LLM (any OpenAI-compatible endpoint); without llm_base_url answers stay extractive.
+    llm_base_url: str | None = None
+    llm_model: str = "deepseek-chat"
+    llm_api_key: str | None = None
+    llm_timeout_s: float = 8.0
+    llm_max_retries: int = 1
+    llm_temperature: float = 0.1
+    llm_max_tokens: int = 600
+    llm_min_keep: float = 0.5  # below this share of supported statements, the extractive answer is used
+    llm_breaker_failures: int = 3
+    llm_breaker_cooldown_s: float = 60.0
+
     # Service (FastAPI) and Q&A log.
     host: str = "127.0.0.1"
     port: int = 8000
