@@ -191,8 +191,6 @@ def serve(
     port: Annotated[int | None, typer.Option("--port", help="端口，默认 8000")] = None,
 ) -> None:
     """启动 HTTP 服务（网页、API、Telegram 与企业微信回调）。"""
-    import logging
-
     import uvicorn
 
     from .http import create_app
@@ -205,9 +203,45 @@ def serve(
         host = "127.0.0.1"
     elif not (s.api_key or s.admin_key):
         typer.echo("未配置 API 密钥：服务只监听本机 127.0.0.1，所有接口对本机开放", err=True)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from .context import configure_logging
+
+    configure_logging(s)
     typer.echo(f"djbot 服务： http://{host}:{port}/  （API 文档 /docs）", err=True)
     uvicorn.run(create_app(s), host=host, port=port, log_level="info")
+
+
+tg_app = typer.Typer(help="Telegram 机器人", invoke_without_command=True)
+app.add_typer(tg_app, name="telegram")
+
+
+@tg_app.callback()
+def telegram_polling(ctx: typer.Context) -> None:
+    """以长轮询方式运行 Telegram 机器人（开发和小规模部署）。"""
+    if ctx.invoked_subcommand:
+        return
+    from .context import configure_logging, load_context
+    from .telegram import build_application
+
+    s = _settings(ctx)
+    configure_logging(s)
+    application = build_application(load_context(s))
+    typer.echo("Telegram 机器人已启动（长轮询），按 Ctrl+C 停止", err=True)
+    application.run_polling(allowed_updates=["message", "callback_query"])
+
+
+@tg_app.command("set-webhook")
+def telegram_set_webhook(
+    ctx: typer.Context,
+    url: Annotated[str, typer.Argument(help="服务的公网地址，如 https://example.org/telegram/webhook")],
+) -> None:
+    """向 Telegram 登记 webhook 地址（附带 DJBOT_TELEGRAM_WEBHOOK_SECRET）。"""
+    import asyncio
+
+    from .context import load_context
+    from .telegram import set_webhook
+
+    ok = asyncio.run(set_webhook(load_context(_settings(ctx.parent)), url))
+    typer.echo("已登记 webhook" if ok else "登记失败", err=not ok)
 
 
 log_app = typer.Typer(help="问答记录", no_args_is_help=True)

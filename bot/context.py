@@ -33,6 +33,36 @@ class Logged:
     answer_id: str
 
 
+class RedactSecrets(logging.Filter):
+    """Replace configured secrets (bot tokens, API keys) in every log line, including library logs
+    such as httpx's request URLs, which carry the Telegram token."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self.secrets = sorted(set(secrets), key=len, reverse=True)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets:
+            return True
+        msg = record.getMessage()
+        clean = msg
+        for secret in self.secrets:
+            clean = clean.replace(secret, "***")
+        if clean != msg:
+            record.msg, record.args = clean, None
+        return True
+
+
+def configure_logging(settings: Settings, level: int = logging.INFO) -> None:
+    """Log to stderr with secrets scrubbed; quiet the chattiest libraries."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    redact = RedactSecrets(settings.secrets())
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redact)
+    for name in ("httpx", "httpcore", "bm25s", "chromadb", "jieba"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def answer_fn_for(settings: Settings, model=None) -> AnswerFn:
     """The LLM answerer when an endpoint is configured (or a model is given), else extractive."""
     if settings.llm_base_url or model is not None:

@@ -203,7 +203,7 @@ def sniff(data: bytes, suffix: str) -> str | None:
 
 
 # --- the app ---------------------------------------------------------------------------------------
-def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
+def create_app(settings: Settings, ctx: Context | None = None, *, telegram_request=None) -> FastAPI:
     """Build the service; heavy parts load in the lifespan (or come in as `ctx` for tests)."""
 
     @asynccontextmanager
@@ -476,6 +476,11 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
         ctx_of(request).qalog.export_csv(buf, _log_query(1, 10**9, date_from, date_to, channel, None, None))
         return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="djbot-log.csv"'})
+
+    # --- chat channels ---
+    from .telegram import install_webhook
+
+    install_webhook(app, request=telegram_request)
 
     # --- the web page ---
     @app.get("/", include_in_schema=False)

@@ -99,8 +99,8 @@ class QALog:
                latency_ms: float = 0.0, delivered: bool = True) -> str:
         """Store one answer; returns its answer_id."""
         answer_id = uuid.uuid4().hex
-        cites = [{"n": c.n, "source": c.source, "title": c.title, "quote": c.quote, "chunk_id": c.chunk_id}
-                 for c in ans.citations]
+        cites = [{"n": c.n, "source": c.source, "title": c.title, "publisher": c.publisher, "date": c.date,
+                  "section": c.section, "quote": c.quote, "chunk_id": c.chunk_id} for c in ans.citations]
         with self.engine.begin() as conn:
             conn.execute(answers.insert().values(
                 id=answer_id, created_at=time.time(), channel=channel, user_hash=self.hash_user(user_id),

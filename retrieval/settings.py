@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from pydantic import Field
@@ -69,6 +70,22 @@ class Settings(BaseSettings):
     max_request_bytes: int = 25 * 1024 * 1024
     cors_origins: list[str] = []
     history_minutes: int = 30  # how long a chat's previous question counts for follow-ups
+
+    # Telegram.
+    telegram_token: str | None = None
+    telegram_webhook_secret: str | None = None
+    telegram_allowed_chats: list[int] = []
+    telegram_allowed_users: list[int] = []
+    telegram_rate_limit: str = "10/minute"
+    telegram_stream_interval_s: float = 1.5
+
+    def secrets(self) -> list[str]:
+        """Every configured secret, so log output can be scrubbed of them."""
+        names = [n for n in type(self).model_fields if re.search(r"token|key|secret|salt|password", n)]
+        values = [getattr(self, n) for n in names]
+        if self.log_url and "@" in self.log_url:
+            values.append(self.log_url.split("@")[0].rsplit(":", 1)[-1])
+        return [v for v in values if isinstance(v, str) and len(v) >= 4]
 
     def userdict_path(self) -> Path:
         """The jieba user dictionary, by default inside the knowledge directory."""
