@@ -244,6 +244,41 @@ def telegram_set_webhook(
     typer.echo("已登记 webhook" if ok else "登记失败", err=not ok)
 
 
+wecom_app = typer.Typer(help="企业微信", no_args_is_help=True)
+app.add_typer(wecom_app, name="wecom")
+
+
+@wecom_app.command("push")
+def wecom_push(
+    ctx: typer.Context,
+    text: Annotated[str | None, typer.Argument(help="要推送到群里的通知")] = None,
+    question: Annotated[str | None, typer.Option("--question", help="回答这个问题并把答案推送到群里")] = None,
+    plain: Annotated[bool, typer.Option("--text", help="以纯文本而不是 markdown 发送")] = False,
+) -> None:
+    """通过企业微信群机器人（webhook）推送通知或问答。"""
+    import asyncio
+
+    import httpx
+
+    from .context import ask, load_context
+    from .wecom import GroupRobot, render_markdown
+
+    s = _settings(ctx)
+    if not (text or question):
+        raise InvalidInputError("请给出通知内容，或用 --question 指定要回答的问题")
+
+    async def run() -> int:
+        async with httpx.AsyncClient(timeout=10) as client:
+            robot = GroupRobot(s, client)
+            if question:
+                logged = ask(load_context(s), question, channel="wecom-push")
+                return await robot.send("\n".join(render_markdown(logged.answer)), markdown=True)
+            return await robot.send(text, markdown=not plain)
+
+    n = asyncio.run(run())
+    typer.echo(f"已发送 {n} 条消息", err=True)
+
+
 log_app = typer.Typer(help="问答记录", no_args_is_help=True)
 app.add_typer(log_app, name="log")
 

@@ -203,7 +203,8 @@ def sniff(data: bytes, suffix: str) -> str | None:
 
 
 # --- the app ---------------------------------------------------------------------------------------
-def create_app(settings: Settings, ctx: Context | None = None, *, telegram_request=None) -> FastAPI:
+def create_app(settings: Settings, ctx: Context | None = None, *, telegram_request=None, http_client=None,
+               clock=None) -> FastAPI:
     """Build the service; heavy parts load in the lifespan (or come in as `ctx` for tests)."""
 
     @asynccontextmanager
@@ -479,8 +480,12 @@ def create_app(settings: Settings, ctx: Context | None = None, *, telegram_reque
 
     # --- chat channels ---
     from .telegram import install_webhook
+    from .wecom import install_wecom
 
+    app.state.http = http_client  # outbound client for WeCom/WeChat APIs (tests pass a MockTransport)
+    app.state.clock = clock or time.time  # injectable for replay-window checks
     install_webhook(app, request=telegram_request)
+    install_wecom(app)
 
     # --- the web page ---
     @app.get("/", include_in_schema=False)

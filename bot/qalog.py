@@ -129,6 +129,15 @@ class QALog:
             row = conn.execute(select(answers).where(answers.c.id == answer_id)).mappings().first()
         return _row(row) if row else None
 
+    def last_answer(self, channel: str, session: str) -> dict | None:
+        """The session's most recent non-refused answer (for "出处 n" requests)."""
+        q = (select(answers).where(answers.c.channel == channel, answers.c.session == self.hash_user(session),
+                                   answers.c.refused.is_(False))
+             .order_by(answers.c.created_at.desc()).limit(1))
+        with self.engine.connect() as conn:
+            row = conn.execute(q).mappings().first()
+        return _row(row) if row else None
+
     def recent_questions(self, channel: str, session: str, minutes: int, limit: int = 3) -> list[str]:
         """The session's last standalone questions (oldest first), for follow-up rewriting."""
         if not session:

@@ -79,6 +79,32 @@ class Settings(BaseSettings):
     telegram_rate_limit: str = "10/minute"
     telegram_stream_interval_s: float = 1.5
 
+    # WeCom (企业微信) self-built app, smart bot, group robot; WeChat official account (公众号).
+    wecom_token: str | None = None
+    wecom_aes_key: str | None = None
+    wecom_corp_id: str | None = None
+    wecom_secret: str | None = None
+    wecom_agent_id: str | None = None
+    wecom_replay_window_s: int = 0  # 0 = off; else reject callbacks whose timestamp is further off
+    wecom_bot_token: str | None = None
+    wecom_bot_aes_key: str | None = None
+    wecom_bot_receive_id: str = ""  # the smart bot encrypts with an empty receive id
+    wecom_bot_id: str | None = None
+    wecom_webhook_key: str | None = None
+    wecom_webhook_per_minute: int = 20
+    wechat_token: str | None = None
+    wechat_aes_key: str | None = None
+    wechat_app_id: str = ""
+    wechat_secret: str | None = None
+    wecom_rate_limit: str = "10/minute"
+    wecom_group_rate_limit: str = "30/minute"
+    wecom_api: str = "https://qyapi.weixin.qq.com"
+    wechat_api: str = "https://api.weixin.qq.com"
+    wecom_reply_budget_s: float = 4.5  # passive replies must leave before the platforms' 5 s
+    wechat_retry_grace_s: float = 6.0
+    wecom_retry_backoff_s: float = 0.5
+    wecom_dedup_ttl_s: float = 900.0  # longer than the platforms' retry windows
+
     def secrets(self) -> list[str]:
         """Every configured secret, so log output can be scrubbed of them."""
         names = [n for n in type(self).model_fields if re.search(r"token|key|secret|salt|password", n)]
