@@ -261,7 +261,7 @@ def wecom_push(
     import httpx
 
     from .context import ask, load_context
-    from .wecom import GroupRobot, render_markdown
+    from .wecom import GroupRobot
 
     s = _settings(ctx)
     if not (text or question):
@@ -271,8 +271,7 @@ def wecom_push(
         async with httpx.AsyncClient(timeout=10) as client:
             robot = GroupRobot(s, client)
             if question:
-                logged = ask(load_context(s), question, channel="wecom-push")
-                return await robot.send("\n".join(render_markdown(logged.answer)), markdown=True)
+                return await robot.push_answer(ask(load_context(s), question, channel="wecom-push"))
             return await robot.send(text, markdown=not plain)
 
     n = asyncio.run(run())

@@ -292,16 +292,20 @@ def install_wecom(api) -> None:
     def reject(exc: DjbotError) -> Response:
         return PlainTextResponse(exc.message, status_code=exc.status)
 
-    if s.wecom_token and s.wecom_aes_key and s.wecom_corp_id:
-        crypt = MsgCrypt(s.wecom_token, s.wecom_aes_key, s.wecom_corp_id)
+    def url_check(path: str, crypt: MsgCrypt) -> None:
+        """GET verification used by WeCom when the callback URL is saved: decrypt and echo echostr."""
 
-        @api.get("/wecom/callback", include_in_schema=False)
-        async def wecom_verify(msg_signature: str = "", timestamp: str = "", nonce: str = "", echostr: str = ""):
+        @api.get(path, include_in_schema=False)
+        async def verify(msg_signature: str = "", timestamp: str = "", nonce: str = "", echostr: str = ""):
             try:
                 fresh(timestamp)
                 return PlainTextResponse(crypt.verify(msg_signature, timestamp, nonce, echostr))
             except DjbotError as exc:
                 return reject(exc)
+
+    if s.wecom_token and s.wecom_aes_key and s.wecom_corp_id:
+        crypt = MsgCrypt(s.wecom_token, s.wecom_aes_key, s.wecom_corp_id)
+        url_check("/wecom/callback", crypt)
 
         @api.post("/wecom/callback", include_in_schema=False)
         async def wecom_message(request: Request, msg_signature: str = "", timestamp: str = "", nonce: str = ""):
@@ -326,14 +330,7 @@ def install_wecom(api) -> None:
 
     if s.wecom_bot_token and s.wecom_bot_aes_key:
         bot_crypt = MsgCrypt(s.wecom_bot_token, s.wecom_bot_aes_key, s.wecom_bot_receive_id)
-
-        @api.get("/wecom/bot", include_in_schema=False)
-        async def wecom_bot_verify(msg_signature: str = "", timestamp: str = "", nonce: str = "", echostr: str = ""):
-            try:
-                fresh(timestamp)
-                return PlainTextResponse(bot_crypt.verify(msg_signature, timestamp, nonce, echostr))
-            except DjbotError as exc:
-                return reject(exc)
+        url_check("/wecom/bot", bot_crypt)
 
         @api.post("/wecom/bot", include_in_schema=False)
         async def wecom_bot(request: Request, msg_signature: str = "", timestamp: str = "", nonce: str = ""):

@@ -467,3 +467,30 @@ def test_official_account_retry_takes_a_late_answer_passively(make, kb):
         assert "有场所" in _content(retry.text)
         time.sleep(2.5)
     assert platform.sent("/cgi-bin/message/custom/send") == []  # answered once, passively
+
+
+def test_smart_bot_url_verification(make):
+    c, _, _ = make()
+    crypt = MsgCrypt(B["token"], B["encoding_aes_key"], "")
+    echo = crypt.encrypt("987654321")
+    ts, nonce = "1476416373", "47744683"
+    with c:
+        r = c.get("/wecom/bot", params={"msg_signature": signature(B["token"], ts, nonce, echo), "timestamp": ts,
+                                        "nonce": nonce, "echostr": echo})
+        assert r.status_code == 200 and r.text == "987654321"
+
+
+def test_push_command_answers_into_the_group(kb, settings, monkeypatch):
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    platform = Platform()
+    real = httpx.AsyncClient
+    monkeypatch.setattr(httpx, "AsyncClient", lambda **kw: real(transport=httpx.MockTransport(platform.handler)))
+    monkeypatch.setenv("DJBOT_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("DJBOT_WECOM_WEBHOOK_KEY", "KEY-9")
+    res = CliRunner().invoke(app, ["wecom", "push", "--question", Q])
+    assert res.exit_code == 0, res.output
+    msg = platform.sent("/cgi-bin/webhook/send")[0]
+    assert msg["msgtype"] == "markdown" and "有场所" in msg["markdown"]["content"] and "> 来源：" in msg["markdown"]["content"]
