@@ -76,8 +76,8 @@ def assess(question: str, hits: list[Hit], kb: KnowledgeBase, snap: Snapshot, se
     for year in YEAR.findall(question):
         if re.sub(r"\s", "", year) not in context:
             return Assessment(False, coverage, dense, f"asks about {year}, which the passages do not cover")
-    if coverage < settings.min_coverage:
-        return Assessment(False, coverage, dense, f"query coverage {coverage:.2f} below {settings.min_coverage}")
+    if coverage <= settings.min_coverage:  # more than half of the question's content must be covered
+        return Assessment(False, coverage, dense, f"query coverage {coverage:.2f} not above {settings.min_coverage}")
     if dense < settings.min_dense:
         return Assessment(False, coverage, dense, f"dense similarity {dense:.3f} below {settings.min_dense}")
     return Assessment(True, coverage, dense, "")

@@ -48,7 +48,8 @@ def test_list_question_brings_the_list(kb, settings):
 
 @pytest.mark.parametrize(
     "question",
-    ["预备党员的预备期是多长时间？", "北京明天会下雨吗？", "2023年全国共有多少家非公企业建立了党组织？", "你好呀，今天心情怎么样"],
+    ["预备党员的预备期是多长时间？", "北京明天会下雨吗？", "2023年全国共有多少家非公企业建立了党组织？", "你好呀，今天心情怎么样",
+     "今天股市怎么样？", "三会一课制度是什么？"],
 )
 def test_unsupported_questions_are_refused_with_topics(kb, settings, question):
     ans = answer(question, kb, settings)
