@@ -70,8 +70,10 @@ def assess(question: str, hits: list[Hit], kb: KnowledgeBase, snap: Snapshot, se
     if not hits:
         return Assessment(False, 0.0, 0.0, "no passages retrieved")
     top = hits[: settings.answer_passages]
-    context = "".join(h.chunk.title + h.chunk.section + h.chunk.text for h in top)
-    coverage = bigram_coverage(question, context, kb)
+    contexts = [h.chunk.title + h.chunk.region + h.chunk.section + h.chunk.text for h in top]
+    # Support must come from one passage: words scattered over several passages answer nothing.
+    coverage = max(bigram_coverage(question, c, kb) for c in contexts)
+    context = "".join(contexts)
     dense = max((h.dense or 0.0) for h in hits[:5])
     for year in YEAR.findall(question):
         if re.sub(r"\s", "", year) not in context:
@@ -253,7 +255,7 @@ def compose(question: str, hits: list[Hit], kb: KnowledgeBase, snap: Snapshot, s
     w = settings.semantic_weight
     units = [
         Pick(p.chunk, p.rank, p.start, p.end, p.text,
-             ((1 - w) * score(p.text, p.chunk.title + p.chunk.section + p.chunk.text) + w * s - 0.03 * p.rank)
+             ((1 - w) * score(p.text, p.chunk.title + p.chunk.region + p.chunk.section + p.chunk.text) + w * s - 0.03 * p.rank)
              * (0.8 if len(p.text) < SHORT_UNIT else 1.0))  # short lead-ins embed deceptively close
         for p, s in zip(raw, sem, strict=True)
     ]

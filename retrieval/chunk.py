@@ -115,6 +115,7 @@ def chunk_document(doc: Document, target: int = 260, max_chars: int = 400) -> li
                 text=body,
                 publisher=doc.publisher,
                 date=doc.date,
+                region=doc.region,
             )
         )
         cur = []

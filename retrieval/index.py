@@ -81,8 +81,9 @@ def index_params(kb: KnowledgeBase) -> str:
 
 
 def embed_text(chunk: Chunk) -> str:
-    """What the embedder and BM25 see: title and section give a bare passage its context."""
-    head = chunk.title if not chunk.section else f"{chunk.title}｜{chunk.section}"
+    """What the embedder and BM25 see: title, region and section give a bare passage its context
+    ("我市" in the text is 永康市 only through the document's region)."""
+    head = "｜".join(x for x in (chunk.title, chunk.region, chunk.section) if x)
     return f"{head}\n{chunk.text}"
 
 

@@ -14,7 +14,7 @@ from .errors import IngestError, UnsupportedFileError
 from .types import Document
 
 SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf"}
-CLEANER_VERSION = "4"  # bump when cleaning or chunking changes so unchanged files are re-chunked
+CLEANER_VERSION = "5"  # bump when cleaning or chunking changes so unchanged files are re-chunked
 MIN_TEXT_CHARS = 20
 
 

@@ -33,9 +33,11 @@ class Settings(BaseSettings):
     # Retrieval and fusion.
     top_k: int = 10
     candidates: int = 40
-    rrf_k: int = 10  # top-heavy fusion: calibrated on the dev set (see README)
-    dense_weight: float = 1.0
-    lexical_weight: float = 1.5
+    fusion: str = "score"  # "score" (scaled-score sum) or "rrf" (weighted reciprocal rank)
+    rrf_k: int = 10
+    # Calibrated on evals/datasets/dev.jsonl and paraphrase.jsonl together (see README).
+    dense_weight: float = 0.5
+    lexical_weight: float = 2.0
     sentence_weight: float = 0.5  # chunks ranked by their best-matching sentence
     rerank_candidates: int = 20
 

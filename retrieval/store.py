@@ -89,11 +89,11 @@ class Store:
     def chunks(self) -> tuple[list[Chunk], list[list[str]]]:
         """All live chunks in document order, with their lexical tokens."""
         rows = self._db.execute(
-            'SELECT c.id, c.source, d.title, c.section, c.paragraph, c.start, c."end", c.text, d.publisher, d.date, c.tokens '
-            "FROM chunks c JOIN documents d ON d.source = c.source ORDER BY c.source, c.ord"
+            'SELECT c.id, c.source, d.title, c.section, c.paragraph, c.start, c."end", c.text, d.publisher, d.date, '
+            "d.region, c.tokens FROM chunks c JOIN documents d ON d.source = c.source ORDER BY c.source, c.ord"
         ).fetchall()
-        chunks = [Chunk(*r[:10]) for r in rows]
-        tokens = [r[10].split(" ") if r[10] else [] for r in rows]
+        chunks = [Chunk(*r[:11]) for r in rows]
+        tokens = [r[11].split(" ") if r[11] else [] for r in rows]
         return chunks, tokens
 
     def commit(

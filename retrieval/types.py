@@ -36,6 +36,7 @@ class Chunk:
     text: str
     publisher: str = ""
     date: str = ""
+    region: str = ""
 
     @staticmethod
     def make_id(source: str, start: int, end: int, text: str) -> str:
