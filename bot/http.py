@@ -213,6 +213,7 @@ def create_app(settings: Settings, ctx: Context | None = None, *, telegram_reque
         try:
             await run_in_threadpool(app.state.ctx.kb.snapshot)
             await run_in_threadpool(app.state.ctx.kb.embedder.embed_query, "预热")
+            await run_in_threadpool(app.state.ctx.kb.tokenizer.tokens, "预热")  # jieba loads its dictionary
         except DjbotError as exc:
             log.warning("index not ready: %s", exc.message)
         for starter in app.state.on_start:
