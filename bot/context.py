@@ -78,13 +78,19 @@ def load_context(settings: Settings, kb: KnowledgeBase | None = None, model=None
     return Context(settings=settings, kb=kb, qalog=QALog(settings), answer_fn=answer_fn_for(settings, model))
 
 
+def _history(ctx: Context, channel: str, session: str, given: list[str] | None) -> list[str]:
+    """The channel's own history if it passes one, else the session's recent questions from the log."""
+    if given is not None:
+        return given
+    return ctx.qalog.recent_questions(channel, session, ctx.settings.history_minutes)
+
+
 def ask(ctx: Context, question: str, *, channel: str, user_id: str = "", session: str = "",
         history: list[str] | None = None, delivered: bool = True) -> Logged:
     """Answer a question for a channel and log it. `session` (chat, group, user) gives follow-ups
     their context from the log unless the channel passes `history` itself."""
     t0 = time.perf_counter()
-    if history is None:
-        history = ctx.qalog.recent_questions(channel, session, ctx.settings.history_minutes)
+    history = _history(ctx, channel, session, history)
     ans = ctx.answer_fn(question, ctx.kb, ctx.settings, history=history)
     latency = (time.perf_counter() - t0) * 1000
     answer_id = ctx.qalog.record(ans, channel=channel, user_id=user_id, session=session,
@@ -98,8 +104,7 @@ def ask_stream(ctx: Context, question: str, *, channel: str, user_id: str = "", 
     """Like `ask`, yielding guarded text pieces as they are ready and finally the Logged answer.
     Without a streaming answerer the whole answer comes as one piece."""
     t0 = time.perf_counter()
-    if history is None:
-        history = ctx.qalog.recent_questions(channel, session, ctx.settings.history_minutes)
+    history = _history(ctx, channel, session, history)
     stream = getattr(ctx.answer_fn, "stream", None)
     if stream is None:
         logged = ask(ctx, question, channel=channel, user_id=user_id, session=session, history=history)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -192,10 +192,8 @@ def _expand_enumeration(pick: Pick, snap: Snapshot) -> list[Pick]:
 
 
 def _owning_chunk(snap: Snapshot, source: str, start: int, end: int) -> Chunk | None:
-    for c in snap.chunks:
-        if c.source == source and c.start <= start and end <= c.end:
-            return c
-    return None
+    """The chunk of `source` whose span holds [start, end) — only that document's chunks are looked at."""
+    return next((c for c in snap.by_source.get(source, ()) if c.start <= start and end <= c.end), None)
 
 
 def _first_clause(p: Pick, limit: int = 60) -> Pick:
@@ -227,7 +225,7 @@ def _best_clauses(p: Pick, score: Scorer, budget: int) -> list[Pick]:
     return out
 
 
-def _semantic(question_vec, picks: list[Pick], kb: KnowledgeBase) -> list[float]:
+def _semantic(question_vec, picks: list[Pick], kb: KnowledgeBase, snap: Snapshot) -> list[float]:
     """Cosine similarity of each unit to the question, rescaled to 0..1 across the candidates."""
     sims = []
     by_chunk: dict[str, list[int]] = {}
@@ -235,7 +233,7 @@ def _semantic(question_vec, picks: list[Pick], kb: KnowledgeBase) -> list[float]
         by_chunk.setdefault(p.chunk.id, []).append(i)
     sims = [0.0] * len(picks)
     for idx in by_chunk.values():
-        vecs = unit_vectors(kb, picks[idx[0]].chunk, [picks[i].text for i in idx])
+        vecs = unit_vectors(kb, picks[idx[0]].chunk, [picks[i].text for i in idx], snap)
         for i, v in zip(idx, vecs, strict=True):
             sims[i] = float(np.dot(v, question_vec))
     lo, hi = min(sims), max(sims)
@@ -251,7 +249,7 @@ def compose(question: str, hits: list[Hit], kb: KnowledgeBase, snap: Snapshot, s
         return "", ()
     if question_vec is None:
         question_vec = kb.embedder.embed_query(question)
-    sem = _semantic(question_vec, raw, kb)
+    sem = _semantic(question_vec, raw, kb, snap)
     w = settings.semantic_weight
     units = [
         Pick(p.chunk, p.rank, p.start, p.end, p.text,
@@ -363,6 +361,49 @@ def split_first_sentence(text: str) -> str:
     return text[spans[0].start : spans[0].end] if spans else text[:30]
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A question ready to be answered: cleaned, made standalone, searched once, support confirmed."""
+
+    question: str
+    standalone: str
+    snap: Snapshot
+    hits: list[Hit]
+    qvec: np.ndarray
+    verdict: Assessment
+    timings: dict
+
+
+def prepare(question: str, kb: KnowledgeBase, settings: Settings, rewrite) -> Prepared | Answer:
+    """Everything before composing, shared by the extractive and the LLM path: clean the question,
+    stop instructions, rewrite follow-ups (`rewrite(q)`), embed the query once, search, and assess
+    support. Returns the refusal Answer when there is nothing to answer from."""
+    t0 = time.perf_counter()
+    q = clean_question(question, settings)
+    snap = kb.snapshot()
+    if INJECTION.search(q):
+        return Answer(question=q, text=REFUSAL_INJECTION, refused=True, mode="refusal",
+                      reason="instruction or prompt-injection attempt",
+                      timings={"total": (time.perf_counter() - t0) * 1000})
+    standalone = rewrite(q)
+    qvec = kb.embedder.embed_query(standalone)
+    hits = search(kb, standalone, settings, snap=snap, qvec=qvec)
+    verdict = assess(standalone, hits, kb, snap, settings)
+    timings = {"retrieve": (time.perf_counter() - t0) * 1000}
+    prepared = Prepared(q, standalone, snap, hits, qvec, verdict, timings)
+    if not verdict.supported:
+        return refusal(prepared, verdict.reason)
+    return prepared
+
+
+def refusal(p: Prepared, reason: str, **guard) -> Answer:
+    """The fixed refusal with the nearest topics, keeping what retrieval found for trainers."""
+    info = {"coverage": round(p.verdict.coverage, 3), "dense": round(p.verdict.dense, 3), **guard}
+    return Answer(question=p.question, text=REFUSAL, refused=True, retrieved=tuple(p.hits), mode="refusal",
+                  suggestions=suggestions(p.hits), reason=reason, standalone_question=p.standalone,
+                  guard=info, timings=p.timings)
+
+
 def answer(
     question: str,
     kb: KnowledgeBase,
@@ -371,30 +412,17 @@ def answer(
     history: list[str] | None = None,
 ) -> Answer:
     """Answer from the knowledge base only, or refuse with the nearest topics."""
-    timings: dict[str, float] = {}
+    p = prepare(question, kb, settings, lambda q: standalone_question(q, history, kb.tokenizer.words))
+    if isinstance(p, Answer):
+        return p
     t0 = time.perf_counter()
-    q = clean_question(question, settings)
-    snap = kb.snapshot()
-    if INJECTION.search(q):
-        timings["total"] = (time.perf_counter() - t0) * 1000
-        return Answer(question=q, text=REFUSAL_INJECTION, refused=True, mode="refusal",
-                      reason="instruction or prompt-injection attempt", timings=timings)
-    standalone = standalone_question(q, history, kb.tokenizer.words)
-    t1 = time.perf_counter()
-    hits = search(kb, standalone, settings, snap=snap)
-    timings["retrieve"] = (time.perf_counter() - t1) * 1000
-    verdict = assess(standalone, hits, kb, snap, settings)
-    t2 = time.perf_counter()
-    text, citations = compose(standalone, hits, kb, snap, settings) if verdict.supported else ("", ())
-    timings["compose"] = (time.perf_counter() - t2) * 1000
-    timings["other"] = max(0.0, (time.perf_counter() - t0) * 1000 - timings["retrieve"] - timings["compose"])
-    guard = {"coverage": round(verdict.coverage, 3), "dense": round(verdict.dense, 3)}
+    text, citations = compose(p.standalone, p.hits, kb, p.snap, settings, question_vec=p.qvec)
+    timings = {**p.timings, "compose": (time.perf_counter() - t0) * 1000}
     if not text:
-        return Answer(question=q, text=REFUSAL, refused=True, retrieved=tuple(hits), mode="refusal",
-                      suggestions=suggestions(hits), reason=verdict.reason or "no answering sentence",
-                      standalone_question=standalone, guard=guard, timings=timings)
-    return Answer(question=q, text=text, citations=citations, retrieved=tuple(hits), mode="extractive",
-                  standalone_question=standalone, guard=guard, timings=timings)
+        return replace(refusal(p, "no answering sentence"), timings=timings)
+    return Answer(question=p.question, text=text, citations=citations, retrieved=tuple(p.hits), mode="extractive",
+                  standalone_question=p.standalone, timings=timings,
+                  guard={"coverage": round(p.verdict.coverage, 3), "dense": round(p.verdict.dense, 3)})
 
 
 def render_sources(ans: Answer) -> str:

@@ -37,6 +37,9 @@ class Snapshot:
     documents: dict[str, Document]
     unit_matrix: np.ndarray  # one row per answer unit (full sentence), for sentence-level dense ranking
     unit_owner: tuple[str, ...]  # chunk id of each row
+    unit_rows: dict[str, int]  # unit key -> row, so answers read sentence vectors from memory
+    embedder_name: str
+    by_source: dict[str, tuple[Chunk, ...]]  # document order, to find the chunk that holds an offset
 
 
 @dataclass
@@ -63,6 +66,13 @@ class IngestReport:
             "cached": self.cached,
             "seconds": round(self.seconds, 2),
         }
+
+
+def _group_by_source(chunks: list[Chunk]) -> dict[str, tuple[Chunk, ...]]:
+    out: dict[str, list[Chunk]] = {}
+    for c in chunks:
+        out.setdefault(c.source, []).append(c)
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def unit_key(embedder_name: str, chunk: Chunk, text: str) -> str:
@@ -115,23 +125,27 @@ class KnowledgeBase:
     def load(self) -> Snapshot:
         """Load (or reload) the live snapshot from the store."""
         generation = self.store.generation()
+        embedder_name = self.store.meta("embedder") or ""
         chunks, tokens = self.store.chunks()
         owners, keys = [], []
         for c in chunks:
             for u in answer_units(c):
                 owners.append(c.id)
-                keys.append(unit_key(self.store.meta("embedder") or "", c, c.text[u.start : u.end]))
+                keys.append(unit_key(embedder_name, c, c.text[u.start : u.end]))
         cached = self.store.cached_vectors(keys)
-        rows = [(o, cached[k]) for o, k in zip(owners, keys, strict=True) if k in cached]
-        dim = rows[0][1].shape[0] if rows else 1
+        rows = [(o, k, cached[k]) for o, k in zip(owners, keys, strict=True) if k in cached]
+        dim = rows[0][2].shape[0] if rows else 1
         snap = Snapshot(
             generation=generation,
             chunks=tuple(chunks),
             by_id={c.id: c for c in chunks},
             lexical=LexicalIndex([c.id for c in chunks], tokens),
             documents=self.store.documents(),
-            unit_matrix=np.stack([v for _, v in rows]) if rows else np.zeros((0, dim), np.float32),
-            unit_owner=tuple(o for o, _ in rows),
+            unit_matrix=np.stack([v for _, _, v in rows]) if rows else np.zeros((0, dim), np.float32),
+            unit_owner=tuple(o for o, _, _ in rows),
+            unit_rows={k: i for i, (_, k, _) in enumerate(rows)},
+            embedder_name=embedder_name,
+            by_source=_group_by_source(chunks),
         )
         with self._lock:
             self._snapshot = snap
@@ -144,7 +158,7 @@ class KnowledgeBase:
             snap = self.load()
         if not snap.chunks:
             raise IndexNotBuiltError("知识库还没有建立索引：请先运行 djbot ingest（或 make run）")
-        stored = self.store.meta("embedder")
+        stored = snap.embedder_name
         if stored and stored != self.embedder.name:
             raise ConfigError(
                 f"索引是用向量模型 {stored} 建立的，当前配置为 {self.embedder.name}：请重新运行 djbot ingest"
@@ -335,70 +349,62 @@ def ingest(
     return report
 
 
-def _embed_with_cache(kb, chunks, report, progress, on_progress) -> dict[str, np.ndarray]:
-    keys = {c.id: stable_id(kb.embedder.name, embed_text(c)) for c in chunks}
-    cached = kb.store.cached_vectors(list(set(keys.values())))
-    vectors = {cid: cached[k] for cid, k in keys.items() if k in cached}
-    todo = [c for c in chunks if c.id not in vectors]
-    report.cached = len(chunks) - len(todo)
-    report.embedded = len(todo)
-    if not todo:
-        return vectors
+def cached_embeddings(kb: KnowledgeBase, texts: dict[str, str], *, desc: str = "",
+                      on_progress: Callable[[str, int, int], None] | None = None) -> tuple[dict[str, np.ndarray], int]:
+    """Vectors for {cache key: text}: from the content-hash cache, embedding (in batches) and caching
+    only what is missing. Returns the vectors and how many were newly embedded."""
+    have = kb.store.cached_vectors(list(texts))
+    missing = [(k, t) for k, t in texts.items() if k not in have]
+    if not missing:
+        return have, 0
     bar = None
-    if progress:
+    if desc:
         from tqdm import tqdm
 
-        bar = tqdm(total=len(todo), desc="向量化", unit="段", leave=False)
+        bar = tqdm(total=len(missing), desc=desc, unit="段", leave=False)
     size = kb.settings.embed_batch
-    for i in range(0, len(todo), size):
-        part = todo[i : i + size]
-        mat = kb.embedder.embed_passages([embed_text(c) for c in part])
-        fresh = {}
-        for c, v in zip(part, mat, strict=True):
-            vectors[c.id] = v
-            fresh[keys[c.id]] = v
+    for i in range(0, len(missing), size):
+        part = missing[i : i + size]
+        fresh = dict(zip((k for k, _ in part), kb.embedder.embed_passages([t for _, t in part]), strict=True))
         kb.store.cache_vectors(fresh)
+        have.update(fresh)
         if bar:
             bar.update(len(part))
         if on_progress:
-            on_progress("embed", min(i + size, len(todo)), len(todo))
+            on_progress("embed", min(i + size, len(missing)), len(missing))
     if bar:
         bar.close()
-    return vectors
+    return have, len(missing)
+
+
+def _embed_with_cache(kb, chunks, report, progress, on_progress) -> dict[str, np.ndarray]:
+    """Chunk id -> vector for `chunks`; counts cache hits and fresh embeddings in the report."""
+    keys = {c.id: stable_id(kb.embedder.name, embed_text(c)) for c in chunks}
+    texts = {keys[c.id]: embed_text(c) for c in chunks}
+    vectors, fresh = cached_embeddings(kb, texts, desc="向量化" if progress else "", on_progress=on_progress)
+    report.embedded = fresh
+    report.cached = len(chunks) - fresh
+    return {cid: vectors[k] for cid, k in keys.items()}
 
 
 def _embed_units(kb: KnowledgeBase, chunks: list[Chunk], progress: bool) -> None:
     """Embed every answer unit (full sentence) once, so answers can rank sentences semantically."""
-    todo: dict[str, str] = {}
+    texts = {}
     for c in chunks:
-        for s in answer_units(c):
-            text = c.text[s.start : s.end]
-            todo[unit_key(kb.embedder.name, c, text)] = unit_embed_text(c, text)
-    have = kb.store.cached_vectors(list(todo))
-    missing = [(k, t) for k, t in todo.items() if k not in have]
-    size = kb.settings.embed_batch
-    it = range(0, len(missing), size)
-    if progress and missing:
-        from tqdm import tqdm
-
-        it = tqdm(it, desc="句子向量", unit="批", leave=False)
-    for i in it:
-        part = missing[i : i + size]
-        mat = kb.embedder.embed_passages([t for _, t in part])
-        kb.store.cache_vectors({k: v for (k, _), v in zip(part, mat, strict=True)})
+        for u in answer_units(c):
+            text = c.text[u.start : u.end]
+            texts[unit_key(kb.embedder.name, c, text)] = unit_embed_text(c, text)
+    cached_embeddings(kb, texts, desc="句子向量" if progress else "")
 
 
-def unit_vectors(kb: KnowledgeBase, chunk: Chunk, texts: list[str]) -> list[np.ndarray]:
-    """Vectors of a chunk's answer units, from the cache (embedding any that are missing)."""
+def unit_vectors(kb: KnowledgeBase, chunk: Chunk, texts: list[str], snap: Snapshot | None = None) -> list[np.ndarray]:
+    """Vectors of a chunk's answer units: from the snapshot in memory, else the cache, else embedded now."""
     keys = [unit_key(kb.embedder.name, chunk, t) for t in texts]
-    have = kb.store.cached_vectors(keys)
-    missing = [(k, t) for k, t in zip(keys, texts, strict=True) if k not in have]
-    if missing:
-        mat = kb.embedder.embed_passages([unit_embed_text(chunk, t) for _, t in missing])
-        fresh = {k: v for (k, _), v in zip(missing, mat, strict=True)}
-        kb.store.cache_vectors(fresh)
-        have.update(fresh)
-    return [have[k] for k in keys]
+    rows = snap.unit_rows if snap is not None else {}
+    if all(k in rows for k in keys):
+        return [snap.unit_matrix[rows[k]] for k in keys]
+    vectors, _ = cached_embeddings(kb, {k: unit_embed_text(chunk, t) for k, t in zip(keys, texts, strict=True)})
+    return [vectors[k] for k in keys]
 
 
 def _sync_vectors(kb: KnowledgeBase, report: IngestReport) -> None:

@@ -15,21 +15,11 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-from .answer import (
-    INJECTION,
-    REFUSAL,
-    REFUSAL_INJECTION,
-    assess,
-    clean_question,
-    compose,
-    standalone_question,
-    suggestions,
-)
+from .answer import compose, prepare, refusal, standalone_question
 from .chunk import split_sentences
 from .errors import LLMError
 from .grounding import CITE, Statement, check_support, split_statements
 from .index import KnowledgeBase
-from .search import search
 from .settings import Settings
 from .types import Answer, Citation, Hit
 
@@ -207,6 +197,14 @@ class LLMAnswerer:
         self.breaker.success()
         return out
 
+    def _prepare(self, question: str, kb: KnowledgeBase, settings: Settings, history: list[str] | None):
+        """The shared preparation, with the LLM rewriting follow-ups; an unsupported question is refused
+        here, so the model is never asked and cannot answer from its own knowledge."""
+        p = prepare(question, kb, settings, lambda q: self.rewrite(q, history, kb.tokenizer.words))
+        if isinstance(p, Answer) and p.mode == "refusal" and p.retrieved:
+            return replace(p, guard={**p.guard, "llm": "not called: no support"})
+        return p
+
     def rewrite(self, question: str, history: list[str] | None, words) -> str:
         """Standalone question for a follow-up: the LLM when available, the rule otherwise."""
         ruled = standalone_question(question, history, words)
@@ -221,23 +219,13 @@ class LLMAnswerer:
 
     def __call__(self, question: str, kb: KnowledgeBase, settings: Settings, *,
                  history: list[str] | None = None) -> Answer:
-        t0 = time.perf_counter()
-        q = clean_question(question, settings)
-        snap = kb.snapshot()
-        if INJECTION.search(q):
-            return Answer(question=q, text=REFUSAL_INJECTION, refused=True, mode="refusal",
-                          reason="instruction or prompt-injection attempt", timings={"total": _ms(t0)})
-        standalone = self.rewrite(q, history, kb.tokenizer.words)
-        hits = search(kb, standalone, settings, snap=snap)
-        verdict = assess(standalone, hits, kb, snap, settings)
-        timings = {"retrieve": _ms(t0)}
-        base = dict(question=q, retrieved=tuple(hits), standalone_question=standalone)
-        if not verdict.supported:
-            # No support: the model is never asked, so it cannot answer from its own knowledge.
-            return Answer(text=REFUSAL, refused=True, mode="refusal", suggestions=suggestions(hits),
-                          reason=verdict.reason, guard={"llm": "not called: no support"}, timings=timings, **base)
+        p = self._prepare(question, kb, settings, history)
+        if isinstance(p, Answer):
+            return p
+        hits, standalone, timings = p.hits, p.standalone, dict(p.timings)
+        base = dict(question=p.question, retrieved=tuple(hits), standalone_question=standalone)
         passages = hits[: settings.answer_passages]
-        extractive_text, extractive_cites = compose(standalone, hits, kb, snap, settings)
+        extractive_text, extractive_cites = compose(standalone, hits, kb, p.snap, settings, question_vec=p.qvec)
         fallback = Answer(text=extractive_text, citations=extractive_cites, mode="llm-fallback", **base)
         t1 = time.perf_counter()
         try:
@@ -248,9 +236,7 @@ class LLMAnswerer:
                            timings={**timings, "llm": _ms(t1)})
         timings["llm"] = _ms(t1)
         if NO_ANSWER in raw:
-            return Answer(text=REFUSAL, refused=True, mode="refusal", suggestions=suggestions(hits),
-                          reason="the model found no support in the passages", guard={"llm": "refused"},
-                          timings=timings, **base)
+            return replace(refusal(p, "the model found no support in the passages", llm="refused"), timings=timings)
         checked = guard(raw, passages, settings.llm_min_keep)
         if checked is None:
             g = Guard(passages)
@@ -266,23 +252,18 @@ class LLMAnswerer:
                history: list[str] | None = None) -> Iterator[str | Answer]:
         """Yield guarded text as each statement completes, then the final Answer. A statement is shown
         only after it passed the guard; if too little passes, the extractive answer follows."""
-        q = clean_question(question, settings)
-        if INJECTION.search(q) or not self.breaker.allow():
+        if not self.breaker.allow():
             ans = self(question, kb, settings, history=history)
             yield from _pieces(ans.text)
             yield ans
             return
-        snap = kb.snapshot()
-        standalone = self.rewrite(q, history, kb.tokenizer.words)
-        hits = search(kb, standalone, settings, snap=snap)
-        verdict = assess(standalone, hits, kb, snap, settings)
-        base = dict(question=q, retrieved=tuple(hits), standalone_question=standalone)
-        if not verdict.supported:
-            ans = Answer(text=REFUSAL, refused=True, mode="refusal", suggestions=suggestions(hits),
-                         reason=verdict.reason, guard={"llm": "not called: no support"}, **base)
-            yield ans.text
-            yield ans
+        p = self._prepare(question, kb, settings, history)
+        if isinstance(p, Answer):
+            yield p.text
+            yield p
             return
+        hits, standalone, snap = p.hits, p.standalone, p.snap
+        base = dict(question=p.question, retrieved=tuple(hits), standalone_question=standalone)
         passages = hits[: settings.answer_passages]
         from langchain_core.output_parsers import StrOutputParser
         from langchain_core.prompts import ChatPromptTemplate
@@ -320,8 +301,7 @@ class LLMAnswerer:
                 shown.append(out)
                 yield out
         if NO_ANSWER in buffer and not shown:
-            ans = Answer(text=REFUSAL, refused=True, mode="refusal", suggestions=suggestions(hits),
-                         reason="the model found no support in the passages", guard={"llm": "refused"}, **base)
+            ans = refusal(p, "the model found no support in the passages", llm="refused")
             yield ans.text
             yield ans
             return
@@ -330,7 +310,7 @@ class LLMAnswerer:
                          guard={**g.info(), "fallback": False}, **base)
             return
         # Too little survived: the extractive answer follows (its citations renumbered after the LLM's).
-        text, cites = compose(standalone, hits, kb, snap, settings)
+        text, cites = compose(standalone, hits, kb, snap, settings, question_vec=p.qvec)
         offset = len(g.renumber)
         text = CITE.sub(lambda m: f"[{int(m.group(1)) + offset}]", text)
         cites = tuple(replace(c, n=c.n + offset) for c in cites)

@@ -36,11 +36,12 @@ def fuse_scores(lists: list[list[tuple[str, float]]], weights: list[float], scal
 
 
 def search(kb: KnowledgeBase, query: str, settings: Settings, k: int | None = None,
-           snap: Snapshot | None = None) -> list[Hit]:
-    """The top-k fused hits for `query` (k defaults to settings.top_k)."""
+           snap: Snapshot | None = None, qvec=None) -> list[Hit]:
+    """The top-k fused hits for `query` (k defaults to settings.top_k); pass `qvec` if it is embedded already."""
     snap = snap or kb.snapshot()
     k = k or settings.top_k
-    qvec = kb.embedder.embed_query(query)
+    if qvec is None:
+        qvec = kb.embedder.embed_query(query)
     dense = kb.dense(qvec, settings.candidates, snap.by_id)
     lexical = snap.lexical.search(kb.tokenizer.tokens(query), settings.candidates)
     sentences = kb.sentence_dense(qvec, settings.candidates, snap)

@@ -30,8 +30,7 @@ def _free_port() -> int:
 @pytest.fixture
 def chroma_server(tmp_path):
     exe = Path(sys.executable).parent / "chroma"
-    if not exe.exists():
-        pytest.skip("the chroma CLI is not installed")
+    assert exe.exists(), "the chroma CLI ships with the chromadb package"
     port = _free_port()
     proc = subprocess.Popen([str(exe), "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1",
                              "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
