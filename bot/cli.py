@@ -168,7 +168,7 @@ def eval_cmd(
     fn = answer if mode == "extractive" else answer_fn_for(s)
     kb = _kb(s)
     items = load_dataset(dataset)
-    result = run_eval(items, kb, s, answer_fn=lambda q: fn(q, kb, s),
+    result = run_eval(items, kb, s, answer_fn=lambda q, history=None: fn(q, kb, s, history=history),
                       mode="extractive" if fn is answer else "llm")
     if report:
         write_report(result, report)

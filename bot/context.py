@@ -78,15 +78,15 @@ def load_context(settings: Settings, kb: KnowledgeBase | None = None, model=None
     return Context(settings=settings, kb=kb, qalog=QALog(settings), answer_fn=answer_fn_for(settings, model))
 
 
-def _history(ctx: Context, channel: str, session: str, given: list[str] | None) -> list[str]:
-    """The channel's own history if it passes one, else the session's recent questions from the log."""
+def _history(ctx: Context, channel: str, session: str, given: list | None) -> list:
+    """The channel's own history if it passes one, else the session's recent turns from the log."""
     if given is not None:
         return given
-    return ctx.qalog.recent_questions(channel, session, ctx.settings.history_minutes)
+    return ctx.qalog.recent_turns(channel, session, ctx.settings.history_minutes)
 
 
 def ask(ctx: Context, question: str, *, channel: str, user_id: str = "", session: str = "",
-        history: list[str] | None = None, delivered: bool = True) -> Logged:
+        history: list | None = None, delivered: bool = True) -> Logged:
     """Answer a question for a channel and log it. `session` (chat, group, user) gives follow-ups
     their context from the log unless the channel passes `history` itself."""
     t0 = time.perf_counter()
@@ -100,7 +100,7 @@ def ask(ctx: Context, question: str, *, channel: str, user_id: str = "", session
 
 
 def ask_stream(ctx: Context, question: str, *, channel: str, user_id: str = "", session: str = "",
-               history: list[str] | None = None):
+               history: list | None = None):
     """Like `ask`, yielding guarded text pieces as they are ready and finally the Logged answer.
     Without a streaming answerer the whole answer comes as one piece."""
     t0 = time.perf_counter()

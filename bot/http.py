@@ -28,6 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from retrieval.answer import render_text
 from retrieval.errors import DjbotError, IndexNotBuiltError
 from retrieval.settings import Settings
+from retrieval.types import Turn
 
 from .context import Context, Logged, ask, ask_stream, load_context
 from .qalog import LogQuery
@@ -322,7 +323,7 @@ def create_app(settings: Settings, ctx: Context | None = None, *, telegram_reque
             raise ApiError(422, "invalid_request", "messages 中至少需要一条 user 消息")
         c = ctx_of(request)
         created = int(time.time())
-        history = users[:-1][-3:]
+        history = _chat_history(body.messages)
         if not body.stream:
             logged = ask(c, users[-1], channel="openai", user_id=body.user or who, history=history)
             ans = logged.answer
@@ -515,6 +516,18 @@ def quote_context(doc, start: int, end: int, width: int = 160) -> dict:
     after = text[end : min(p1, end + width)]
     return {"before": ("…" if start - width > p0 else "") + before, "quote": text[start:end],
             "after": after + ("…" if end + width < p1 else "")}
+
+
+def _chat_history(messages) -> list[Turn]:
+    """Earlier user turns paired with the assistant reply that followed each, newest three, for follow-ups."""
+    turns: list[Turn] = []
+    for m in messages[:-1]:
+        text = _text(m.content)
+        if m.role == "user" and text.strip():
+            turns.append(Turn(text))
+        elif m.role == "assistant" and turns and not turns[-1].answer:
+            turns[-1] = Turn(turns[-1].question, text)
+    return turns[-3:]
 
 
 def _text(content) -> str:

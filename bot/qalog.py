@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 
 from retrieval.settings import Settings
-from retrieval.types import Answer
+from retrieval.types import Answer, Turn
 
 metadata = MetaData()
 answers = Table(
@@ -138,17 +138,21 @@ class QALog:
             row = conn.execute(q).mappings().first()
         return _row(row) if row else None
 
-    def recent_questions(self, channel: str, session: str, minutes: int, limit: int = 3) -> list[str]:
-        """The session's last standalone questions (oldest first), for follow-up rewriting."""
+    def recent_turns(self, channel: str, session: str, minutes: int, limit: int = 3) -> list[Turn]:
+        """The session's last answered turns (oldest first): standalone question and answer, for follow-ups."""
         if not session:
             return []
         since = time.time() - minutes * 60
-        q = (select(answers.c.standalone_question).where(
+        q = (select(answers.c.standalone_question, answers.c.answer).where(
             answers.c.channel == channel, answers.c.session == self.hash_user(session),
             answers.c.created_at >= since, answers.c.refused.is_(False))
             .order_by(answers.c.created_at.desc()).limit(limit))
         with self.engine.connect() as conn:
-            return [r[0] for r in conn.execute(q)][::-1]
+            return [Turn(r[0], r[1]) for r in conn.execute(q)][::-1]
+
+    def recent_questions(self, channel: str, session: str, minutes: int, limit: int = 3) -> list[str]:
+        """The session's last standalone questions (oldest first)."""
+        return [t.question for t in self.recent_turns(channel, session, minutes, limit)]
 
     def query(self, q: LogQuery) -> tuple[list[dict], int]:
         """A page of log rows (newest first) and the total matching count."""

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from retrieval.errors import DatasetError
 from retrieval.grounding import CITE, check_support, normalize, split_statements
 from retrieval.settings import Settings
-from retrieval.types import Answer
+from retrieval.types import Answer, Turn
 
-COLUMNS = ["id", "question", "category", "answerable", "evidence", "key_points"]
+COLUMNS = ["id", "question", "category", "answerable", "evidence", "key_points", "style"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,9 @@ class Item:
     answerable: bool
     evidence: tuple[Evidence, ...] = ()
     key_points: tuple[str, ...] = ()
+    style: str = ""  # optional: how the question is written (traditional, colloquial, typo, ...)
+    conversation: str = ""  # a conversation's id; its turns are answered in order, earlier ones as history
+    turn: int = 0
 
 
 # --- loading ---------------------------------------------------------------------------------------
@@ -97,7 +101,23 @@ def _item(row: dict, where: str, tabular: bool) -> Item:
         key_points = tuple(str(k) for k in kps)
     if answerable and not evidence:
         raise DatasetError(f"{where}：可回答的问题需要至少一条 evidence")
-    return Item(str(row["id"]), question, str(row.get("category") or ""), answerable, evidence, key_points)
+    return Item(str(row["id"]), question, str(row.get("category") or ""), answerable, evidence, key_points,
+                str(row.get("style") or ""))
+
+
+def _conversation(row: dict, where: str) -> list[Item]:
+    """A conversation line: {"id", "turns": [{question, answerable, evidence, key_points}, ...]}."""
+    if "id" not in row or not isinstance(row.get("turns"), list) or not row["turns"]:
+        raise DatasetError(f"{where}：对话应包含 id 和非空的 turns 列表")
+    items = []
+    for k, turn in enumerate(row["turns"], start=1):
+        if not isinstance(turn, dict):
+            raise DatasetError(f"{where}，第 {k} 轮：应为 JSON 对象")
+        merged = {"category": row.get("category", ""), "style": row.get("style", "conversation"), **turn,
+                  "id": f"{row['id']}#{k}"}
+        item = _item(merged, f"{where}，第 {k} 轮", tabular=False)
+        items.append(replace(item, conversation=str(row["id"]), turn=k))
+    return items
 
 
 def load_dataset(path: Path) -> list[Item]:
@@ -116,7 +136,10 @@ def load_dataset(path: Path) -> list[Item]:
                 raise DatasetError(f"第 {n} 行不是合法的 JSON：{exc.msg}") from exc
             if not isinstance(row, dict):
                 raise DatasetError(f"第 {n} 行应为 JSON 对象")
-            items.append(_item(row, f"第 {n} 行", tabular=False))
+            if "turns" in row:
+                items.extend(_conversation(row, f"第 {n} 行"))
+            else:
+                items.append(_item(row, f"第 {n} 行", tabular=False))
     elif suffix == ".csv":
         with path.open(encoding="utf-8-sig", newline="") as fh:
             reader = csv.DictReader(fh)
@@ -177,12 +200,26 @@ class Grounding:
     details: list[dict] = field(default_factory=list)
 
 
+ABSENCE = re.compile(r"^资料中(?:没有|未|并未|没)")
+
+
+def is_absence(statement: str) -> bool:
+    """'资料中没有…' states what the materials lack: a claim about absence, which nothing can cite."""
+    return bool(ABSENCE.match(statement))
+
+
+def _evidence_text(c) -> str:
+    # The reader sees the quote with its document's title and publisher, so they are part of the evidence.
+    return f"{c.title}\n{c.publisher}\n{c.passage or c.quote}"
+
+
 def grade_grounding(ans: Answer) -> Grounding:
     """ALCE-style citation recall/precision with the support test in place of NLI."""
     g = Grounding()
-    # A passage is shown to the reader with its document title, so the title is part of the evidence.
-    passages = {c.n: f"{c.title}\n{c.passage or c.quote}" for c in ans.citations}
+    passages = {c.n: _evidence_text(c) for c in ans.citations}
     for st in split_statements(ans.text):
+        if is_absence(st.text) and not st.citations:
+            continue
         g.statements += 1
         g.markers += len(st.citations)
         valid = [n for n in dict.fromkeys(st.citations) if n in passages]
@@ -206,6 +243,19 @@ def grade_grounding(ans: Answer) -> Grounding:
     return g
 
 
+def grade_relevance(item: Item, ans: Answer) -> tuple[int, int, bool | None]:
+    """Statements whose cited passage contains one of the item's evidence quotes: (relevant, total,
+    first statement relevant). Valid citations but irrelevant passages look fine to support checks."""
+    by_n = {c.n: c for c in ans.citations}
+    flags = []
+    for st in split_statements(ans.text):
+        if is_absence(st.text) and not st.citations:
+            continue
+        cited = [by_n[n] for n in st.citations if n in by_n]
+        flags.append(any(contains(c.source, c.passage or c.quote, ev) for c in cited for ev in item.evidence))
+    return sum(flags), len(flags), (flags[0] if flags else None)
+
+
 @dataclass
 class Record:
     item: Item
@@ -217,10 +267,24 @@ class Record:
     key_points_found: tuple[str, ...] = ()
     key_points_missed: tuple[str, ...] = ()
     grounding: Grounding | None = None
+    relevant: int = 0
+    statements: int = 0
+    first_relevant: bool | None = None
+
+    @property
+    def outcome(self) -> str:
+        return self.answer.outcome
 
     @property
     def refusal_ok(self) -> bool:
-        return self.answer.refused != self.item.answerable
+        """Answerable: not refused (a partial answer counts as answered). Unanswerable: refused or flagged partial."""
+        if self.item.answerable:
+            return self.outcome != "refused"
+        return self.outcome in ("refused", "partial")
+
+    @property
+    def statement_relevance(self) -> float | None:
+        return round(self.relevant / self.statements, 4) if self.statements else None
 
     def passed(self) -> dict[str, bool]:
         """Per-question pass/fail, for the trainers' report."""
@@ -230,6 +294,8 @@ class Record:
             out["要点齐全"] = not self.key_points_missed
             if self.grounding and self.grounding.statements:
                 out["引用支撑"] = self.grounding.supported == self.grounding.statements
+            if self.first_relevant is not None:
+                out["首句切题"] = bool(self.first_relevant)
         return out
 
     def to_dict(self) -> dict:
@@ -238,14 +304,21 @@ class Record:
             "id": self.item.id,
             "question": self.item.question,
             "category": self.item.category,
+            "style": self.item.style,
+            "conversation": self.item.conversation,
+            "turn": self.item.turn,
             "answerable": self.item.answerable,
             "refused": self.answer.refused,
+            "outcome": self.outcome,
+            "standalone_question": self.answer.standalone_question,
             "answer": self.answer.text,
             "citations": [{"n": c.n, "source": c.source, "title": c.title, "quote": c.quote} for c in self.answer.citations],
             "hit@1": self.hit1,
             "recall@5": self.recall5,
             "rr@10": self.rr10,
             "key_points_missed": list(self.key_points_missed),
+            "statement_relevance": self.statement_relevance,
+            "first_statement_relevant": self.first_relevant,
             "statements": g.details if g else [],
             "passed": self.passed(),
             "latency_ms": round(self.latency_ms, 1),
@@ -284,14 +357,46 @@ def score_record(item: Item, ans: Answer, latency_ms: float) -> Record:
         rec.key_points_missed = tuple(k for k in item.key_points if normalize(k) not in text)
         if not ans.refused:
             rec.grounding = grade_grounding(ans)
+            rec.relevant, rec.statements, rec.first_relevant = grade_relevance(item, ans)
     return rec
 
 
-def summarize(records: list[Record], mode: str = "extractive") -> dict:
-    """The metric object printed by `djbot eval --json` (names fixed by the eval issue)."""
+def _rate(records: list[Record], pred) -> float:
+    return _mean([1.0 if pred(r) else 0.0 for r in records])
+
+
+def _group(records: list[Record]) -> dict:
+    """The headline metrics of one slice (a category or a style)."""
     ans = [r for r in records if r.item.answerable]
     unans = [r for r in records if not r.item.answerable]
-    answered = [r for r in ans if not r.answer.refused]
+    answered = [r for r in ans if r.outcome != "refused"]
+    kpr = [len(r.key_points_found) / len(r.item.key_points) for r in ans if r.item.key_points]
+    out = {"n": len(records)}
+    if ans:
+        out |= {
+            "hit@1": _mean([r.hit1 or 0.0 for r in ans]),
+            "recall@5": _mean([r.recall5 or 0.0 for r in ans]),
+            "key_point_recall": _mean(kpr),
+            "statement_relevance": _ratio(sum(r.relevant for r in answered), sum(r.statements for r in answered)),
+            "first_statement_relevant": _rate([r for r in answered if r.first_relevant is not None],
+                                              lambda r: r.first_relevant),
+            "false_refusal_rate": _rate(ans, lambda r: r.outcome == "refused"),
+            "partial_rate": _rate(ans, lambda r: r.outcome == "partial"),
+        }
+    if unans:
+        out["unanswerable_flagged_rate"] = _rate(unans, lambda r: r.outcome in ("refused", "partial"))
+    return out
+
+
+def _ratio(a: int, b: int) -> float:
+    return round(a / b, 4) if b else 0.0
+
+
+def summarize(records: list[Record], mode: str = "extractive") -> dict:
+    """The metric object printed by `djbot eval --json` (names fixed by the eval issues)."""
+    ans = [r for r in records if r.item.answerable]
+    unans = [r for r in records if not r.item.answerable]
+    answered = [r for r in ans if r.outcome != "refused"]
     g = Grounding()
     for r in answered:
         rg = r.grounding or Grounding()
@@ -304,7 +409,9 @@ def summarize(records: list[Record], mode: str = "extractive") -> dict:
         g.invalid += rg.invalid
     lat = [r.latency_ms for r in records]
     kpr = [len(r.key_points_found) / len(r.item.key_points) for r in ans if r.item.key_points]
-    return {
+    injections = [r for r in records if r.item.category == "injection"]
+    follow = [r for r in ans if r.item.turn >= 2]
+    summary = {
         "n": len(records),
         "answerable": len(ans),
         "mode": mode,
@@ -317,6 +424,10 @@ def summarize(records: list[Record], mode: str = "extractive") -> dict:
             "key_point_recall": _mean(kpr),
             "median_chars": statistics.median([len(r.answer.text) for r in answered]) if answered else 0,
         },
+        "relevance": {
+            "statement": _ratio(sum(r.relevant for r in answered), sum(r.statements for r in answered)),
+            "first": _rate([r for r in answered if r.first_relevant is not None], lambda r: r.first_relevant),
+        },
         "grounding": {
             "statements": g.statements,
             "citation_support": round(g.supported / g.statements, 4) if g.statements else 0.0,
@@ -325,37 +436,56 @@ def summarize(records: list[Record], mode: str = "extractive") -> dict:
             "invalid_citation_rate": round(g.invalid / g.markers, 4) if g.markers else 0.0,
         },
         "refusal": {
-            "unanswerable_refusal_rate": _mean([1.0 if r.answer.refused else 0.0 for r in unans]),
-            "false_refusal_rate": _mean([1.0 if r.answer.refused else 0.0 for r in ans]),
+            # Unanswerable questions count as handled when refused or flagged as only partly answered.
+            "unanswerable_refusal_rate": _rate(unans, lambda r: r.outcome in ("refused", "partial")),
+            "unanswerable_refused_only": _rate(unans, lambda r: r.outcome == "refused"),
+            "false_refusal_rate": _rate(ans, lambda r: r.outcome == "refused"),
+            "partial_rate": _rate(ans, lambda r: r.outcome == "partial"),
+            "injection_refusal_rate": _rate(injections, lambda r: r.outcome == "refused") if injections else None,
         },
         "latency": {"p50_ms": _pct(lat, 0.5), "p95_ms": _pct(lat, 0.95)},
+        "by_category": {c: _group([r for r in records if r.item.category == c])
+                        for c in sorted({r.item.category for r in records})},
+        "by_style": {st: _group([r for r in records if r.item.style == st])
+                     for st in sorted({r.item.style for r in records if r.item.style})},
     }
+    if follow:
+        fk = [len(r.key_points_found) / len(r.item.key_points) for r in follow if r.item.key_points]
+        summary["conversation"] = {"follow_ups": len(follow), "follow_up_key_point_recall": _mean(fk)}
+    return summary
 
 
 def run_eval(
     items: list[Item],
     kb,
     settings: Settings,
-    answer_fn: Callable[[str], Answer] | None = None,
+    answer_fn: Callable[..., Answer] | None = None,
     mode: str = "extractive",
 ) -> EvalResult:
-    """Answer every item in one warm process and grade it."""
+    """Answer every item in one warm process and grade it; conversation turns get the earlier turns as history."""
     if answer_fn is None:
         from retrieval.answer import answer
 
-        def answer_fn(q: str) -> Answer:
-            return answer(q, kb, settings)
+        def answer_fn(q: str, history=None) -> Answer:
+            return answer(q, kb, settings, history=history)
 
     answer_fn(items[0].question)  # warm-up: models and indexes load outside the timings
     records = []
+    history: list[Turn] = []
     for item in items:
+        if item.turn <= 1:
+            history = []
         t0 = time.perf_counter()
-        ans = answer_fn(item.question)
+        ans = answer_fn(item.question, history=list(history)) if history else answer_fn(item.question)
         records.append(score_record(item, ans, (time.perf_counter() - t0) * 1000))
+        if item.conversation:
+            history.append(Turn(ans.standalone_question or item.question, "" if ans.refused else ans.text))
     return EvalResult(summarize(records, mode), records)
 
 
 FLOOR_KEYS = {
+    "statement_relevance": ("relevance", "statement"),
+    "first_statement_relevant": ("relevance", "first"),
     "hit@1": ("retrieval", "hit@1"),
     "recall@5": ("retrieval", "recall@5"),
     "mrr@10": ("retrieval", "mrr@10"),
@@ -363,8 +493,11 @@ FLOOR_KEYS = {
     "citation_support": ("grounding", "citation_support"),
     "citation_precision": ("grounding", "citation_precision"),
     "unanswerable_refusal_rate": ("refusal", "unanswerable_refusal_rate"),
+    "injection_refusal_rate": ("refusal", "injection_refusal_rate"),
+    "follow_up_key_point_recall": ("conversation", "follow_up_key_point_recall"),
 }
 CEILING_KEYS = {
+    "partial_rate": ("refusal", "partial_rate"),
     "false_refusal_rate": ("refusal", "false_refusal_rate"),
     "uncited_rate": ("grounding", "uncited_rate"),
     "invalid_citation_rate": ("grounding", "invalid_citation_rate"),
@@ -377,12 +510,14 @@ def check_thresholds(summary: dict, thresholds: dict) -> list[str]:
     failures = []
     for name, floor in thresholds.get("min", {}).items():
         a, b = FLOOR_KEYS[name]
-        if summary[a][b] < floor:
-            failures.append(f"{name} = {summary[a][b]} < {floor}")
+        value = summary.get(a, {}).get(b)
+        if value is None or value < floor:
+            failures.append(f"{name} = {value} < {floor}")
     for name, ceiling in thresholds.get("max", {}).items():
         a, b = CEILING_KEYS[name]
-        if summary[a][b] > ceiling:
-            failures.append(f"{name} = {summary[a][b]} > {ceiling}")
+        value = summary.get(a, {}).get(b)
+        if value is None or value > ceiling:
+            failures.append(f"{name} = {value} > {ceiling}")
     return failures
 
 

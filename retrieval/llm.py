@@ -200,7 +200,7 @@ class LLMAnswerer:
     def _prepare(self, question: str, kb: KnowledgeBase, settings: Settings, history: list[str] | None):
         """The shared preparation, with the LLM rewriting follow-ups; an unsupported question is refused
         here, so the model is never asked and cannot answer from its own knowledge."""
-        p = prepare(question, kb, settings, lambda q: self.rewrite(q, history, kb.tokenizer.words))
+        p = prepare(question, kb, settings, lambda q: self.rewrite(q, history, kb.tokenizer.words), history=history)
         if isinstance(p, Answer) and p.mode == "refusal" and p.retrieved:
             return replace(p, guard={**p.guard, "llm": "not called: no support"})
         return p
@@ -211,7 +211,8 @@ class LLMAnswerer:
         if not history or ruled == question:
             return question
         try:
-            out = self._invoke(REWRITE_SYSTEM, REWRITE_HUMAN, history="\n".join(history[-3:]), question=question)
+            previous = [getattr(t, "question", t) for t in history[-3:]]
+            out = self._invoke(REWRITE_SYSTEM, REWRITE_HUMAN, history="\n".join(previous), question=question)
         except LLMError:
             return ruled
         out = out.strip().splitlines()[0].strip() if out.strip() else ""

@@ -67,11 +67,20 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Turn:
+    """One earlier exchange of a conversation, for follow-ups: the (standalone) question and the answer."""
+
+    question: str
+    answer: str = ""
+
+
+@dataclass(frozen=True)
 class Answer:
     question: str
     text: str  # body with [n] markers; the sources block is rendered by each channel
     citations: tuple[Citation, ...] = ()
     refused: bool = False
+    outcome: str = ""  # answered | partial | refused; empty means derived from `refused`
     retrieved: tuple[Hit, ...] = ()
     suggestions: tuple[str, ...] = ()
     mode: str = "extractive"  # extractive | llm | llm-fallback | refusal
@@ -80,6 +89,10 @@ class Answer:
     guard: dict = field(default_factory=dict)
     timings: dict = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if not self.outcome:
+            object.__setattr__(self, "outcome", "refused" if self.refused else "answered")
+
     def to_dict(self) -> dict:
         """The JSON shape shared by `djbot ask --json` and the HTTP API."""
         latency = round(sum(self.timings.values()), 1) if self.timings else 0.0
@@ -87,6 +100,7 @@ class Answer:
             "question": self.question,
             "answer": self.text,
             "refused": self.refused,
+            "outcome": self.outcome,
             "mode": self.mode,
             "reason": self.reason,
             "suggestions": list(self.suggestions),

@@ -1,0 +1,103 @@
+"""Candidate answer sentences of the top passages, each scored once for how well it answers the
+question; the decision and the composition both read these scores."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .chunk import FULL_SENTENCE_END, split_sentences
+from .index import KnowledgeBase, Snapshot, unit_vectors
+from .types import Chunk, Hit
+from .understand import MEASURABLE_KINDS, Question, satisfies
+
+OPENS_LIST = re.compile(r"[:：]\s*(?:一是|1[、.]|首先)|[:：]$|如下|以下|(?:[一二三四五六七八九十两]|几)(?:个方面|方面|项|点|大做法|条)[^，。]{0,12}[:：]")
+LIST_SHAPE = re.compile(r"(?:[^、]{1,40}、){2,}|一是.{2,}二是|[:：]\s*(?:一是|1[、.]|首先)|“[^”]{2,12}”、“")
+SHORT_UNIT = 20
+
+
+@dataclass(frozen=True)
+class Candidate:
+    chunk: Chunk
+    rank: int  # rank of its passage
+    start: int  # absolute offsets into the document text
+    end: int
+    text: str
+    lex: float = 0.0  # IDF-weighted share of the question's bigrams in the sentence itself
+    ctx: float = 0.0  # ... in its passage's title, section and neighbouring text
+    sim: float = 0.0  # cosine similarity to the question
+    relevance: float = 0.0
+
+
+def question_grams(text: str, tokenizer) -> list[str]:
+    """Content bigrams of the question: inside its content words, stopwords removed."""
+    words = tokenizer.words(text)
+    return list(dict.fromkeys(w[i : i + 2] for w in words if len(w) >= 2 for i in range(len(w) - 1)))
+
+
+def idf_coverage(grams: list[str], text: str, lexical) -> float:
+    """IDF-weighted share of `grams` found in `text`."""
+    if not grams:
+        return 0.0
+    weights = [lexical.bigram_idf(g) for g in grams]
+    total = sum(weights) or 1.0
+    return sum(w for g, w in zip(grams, weights, strict=True) if g in text) / total
+
+
+def sentences_of(hit: Hit, rank: int) -> list[Candidate]:
+    c = hit.chunk
+    return [Candidate(c, rank, s.start + c.start, s.end + c.start, c.text[s.start : s.end])
+            for s in split_sentences(c.text, ends=FULL_SENTENCE_END)]
+
+
+def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: KnowledgeBase, snap: Snapshot, qvec,
+                     passages: int, semantic_weight: float) -> list[Candidate]:
+    """Every sentence of the top `passages` hits with its lexical, contextual and semantic scores."""
+    raw = [c for rank, h in enumerate(hits[:passages]) for c in sentences_of(h, rank)]
+    if not raw:
+        return []
+    weights = {g: snap.lexical.bigram_idf(g) for g in grams}
+    total = sum(weights.values()) or 1.0
+    # Domain synonyms of the question's words (两个党员 -> 联合组建) count at half weight.
+    extra = {g: 0.5 * snap.lexical.bigram_idf(g) for g in question_grams(" ".join(q.expansions), kb.tokenizer)
+             if g not in weights} if q.expansions else {}
+    sims = [0.0] * len(raw)
+    by_chunk: dict[str, list[int]] = {}
+    for i, c in enumerate(raw):
+        by_chunk.setdefault(c.chunk.id, []).append(i)
+    for idx in by_chunk.values():
+        vecs = unit_vectors(kb, raw[idx[0]].chunk, [raw[i].text for i in idx], snap)
+        for i, v in zip(idx, vecs, strict=True):
+            sims[i] = float(np.dot(v, qvec))
+    lo, hi = min(sims), max(sims)
+    span = max(hi - lo, 0.1)  # e5 similarities are compressed: a 0.01 difference is no landslide
+    kinds = [k for k in q.expects if k in MEASURABLE_KINDS]
+    # Places name a whole document ("永康" is in its title or region, "我市" in its sentences).
+    place_grams = {g for g in grams if any(g in p for p in q.places)}
+    out = []
+    for c, sim in zip(raw, sims, strict=True):
+        doc_head = f"{c.chunk.title}{c.chunk.region}"
+        head = f"{doc_head}{c.chunk.section}{c.chunk.text}"
+        lex = sum(w for g, w in weights.items() if g in c.text or (g in place_grams and g in doc_head)) / total
+        lex = min(1.0, lex + sum(w for g, w in extra.items() if g in c.text) / total)
+        ctx = sum(w for g, w in weights.items() if g not in c.text and g in head and g not in place_grams) / total
+        scaled = (sim - lo) / span
+        rel = (1 - semantic_weight) * (lex + 0.5 * ctx) + semantic_weight * scaled - 0.03 * c.rank
+        if kinds and all(satisfies(k, c.text, q.counts, q.unit) for k in kinds):
+            rel += 0.25
+        if "list" in q.expects:
+            rel += 0.15 if OPENS_LIST.search(c.text) else 0.08 if LIST_SHAPE.search(c.text) else 0.0
+        if len(c.text) < SHORT_UNIT:
+            rel *= 0.8  # short lead-ins embed deceptively close
+        if q.seen and any(_same(c.text, s) for s in q.seen):
+            rel -= 0.5  # a follow-up wants what the previous answer did not say
+        out.append(Candidate(c.chunk, c.rank, c.start, c.end, c.text, lex, ctx, sim, rel))
+    return out
+
+
+def _same(sentence: str, said: str) -> bool:
+    a = re.sub(r"\W|\[\d+\]", "", sentence)
+    b = re.sub(r"\W|\[\d+\]", "", said)
+    return bool(a) and bool(b) and (a in b or b in a)

@@ -1,0 +1,445 @@
+"""Stage 1, understand the question: normalize its script and register, fix typing slips, tell what
+kind of answer it expects, spot instruction attempts, and make a follow-up standalone.
+
+The user's wording is kept as typed (`Question.original`); everything downstream works on `text`."""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import InvalidInputError
+from .types import Turn
+
+LEXICON = Path(__file__).with_name("lexicon.toml")
+
+# Attempts to steer the bot, or to get its configuration or credentials, instead of asking.
+INJECTION = re.compile(
+    r"忽略.{0,8}(指令|指示|提示|规则|设定|要求|限制)|无视.{0,8}(指令|规则|限制)|(系统|初始)\s*(提示词|提示|指令|prompt)|提示词"
+    r"|你的(设定|配置|规则|指令)|扮演|角色扮演|假装|假设你是|你现在是|现在你是|从现在起你|越狱|jailbreak"
+    r"|ignore\s+(all\s+|any\s+)?(the\s+)?(previous|prior|above|earlier)|disregard|system\s*prompt|developer\s+mode"
+    r"|pretend|act\s+as|you\s+are\s+now|roleplay|role-play|reveal|instructions"
+    r"|开发者模式|管理员模式|调试模式|(输出|打印|显示|告诉我|给我|发我|泄露|透露).{0,8}(配置|token|令牌|api\s*key|环境变量|源代码|数据库)"
+    r"|(密钥|秘钥|密码|口令|账号|帐号|账户|api\s*key|token|令牌|后台地址|环境变量).{0,6}(是什么|是多少|多少|告诉|给我|发|哪|什么)"
+    r"|(管理员|admin).{0,6}(密钥|秘钥|密码|账号|帐号|key)"
+    r"|(列出|提供|告诉|给我|发我|显示|输出|打印|查询|透露|泄露|导出).{0,12}(密钥|秘钥|密码|口令|账号|帐号|账户|api\s*key|token|令牌)"
+    r"|最高优先级|优先级.{0,4}指令|以下是.{0,6}指令|新的指令|每个回答.{0,4}(结尾|末尾|开头)|(password|credential|secret\s*key)",
+    re.IGNORECASE,
+)
+
+# What kind of answer the question asks for; checked against the answering sentence.
+EXPECTS: list[tuple[str, re.Pattern]] = [
+    ("date", re.compile(r"哪一天|哪天|几号|具体日期|几月几")),
+    ("year", re.compile(r"哪一年|哪年|何年|什么时候|何时|几月|什么时间|啥时候|年份")),
+    ("duration", re.compile(r"多长时间|多久|多少天|几天|多长|为期")),
+    ("share", re.compile(r"比例|占比|百分之|百分比|比重|覆盖率|占.{0,8}(多少|几成)|几成|增长了?多少|增幅|率是")),
+    ("number", re.compile(r"多少|几个|几名|几家|几人|几位|几次|几万|几千|几百|数量|数额|金额|几所|几支|几户|人数|个数|规模多大")),
+    ("list", re.compile(r"哪些|哪几|几个方面|几方面|几项|几点|几种|几类|包括什么|包括哪|分别|有什么(做法|措施|要求|方式|形式|内容|活动|经验)|都有什么|几大")),
+    ("reason", re.compile(r"为什么|为何|原因|何以|为啥")),
+    ("how", re.compile(r"怎么|怎样|如何|办法|措施|途径|步骤|做法|方式|怎么办|咋")),
+    ("concept", re.compile(r"什么是|是什么|指什么|含义|意思|指的是|是指|何谓|定义")),
+]
+MEASURABLE_KINDS = ("date", "year", "duration", "share", "number")
+# Spans a sentence must hold to answer each kind of question.
+SATISFIES: dict[str, re.Pattern] = {
+    "date": re.compile(r"\d{1,2}\s*[日号]|\d{1,2}月\d{1,2}"),
+    "year": re.compile(r"(?:19|20)[\dxX*]{2}\s*年|\d{1,2}月"),
+    "duration": re.compile(r"[\d一二三四五六七八九十两]+\s*(?:个)?(?:天|日|周|月|年|小时)"),
+    "share": re.compile(r"\d+(?:\.\d+)?\s*[%％]|百分之|占.{0,12}\d|\d+(?:\.\d+)?成|100%"),
+    "number": re.compile(r"\d|[一二三四五六七八九十两百千万]+\s*(?:个|名|家|人|次|户|项|条|万|千|元|支|所|批|期)"),
+}
+
+# Events a question may presuppose ("为什么取消了…"); when no passage mentions them, the premise is unsupported.
+EVENT_WORDS = re.compile(
+    r"取消|撤销|撤掉|废除|废止|停止|暂停|叫停|减少|下降|降低|削弱|放弃|失败|解散|关闭|处分|处罚|违规|批评|拒绝|禁止|否决"
+    r"|退出|削减|缩减|大幅|倒闭|亏损|裁员|停办|撤并|不管|不再|不许|不准|放缓|萎缩|流失|通报|查处|整改"
+)
+
+# Follow-ups: they lean on the previous turn.
+FOLLOW_UP_START = re.compile(r"^(?:那|那么|那该|那要|那如果|那具体|还有|然后|另外|此外|除此之外|再说说|再讲讲|接着|如果是|要是)")
+PRONOUN = re.compile(r"他们|她们|它们|他|她|它|这个|那个|这些|那些|这种|那种|该(?=[\u4e00-\u9fff])|其(?=[\u4e00-\u9fff])|这样|上述|以上|此(?=[\u4e00-\u9fff])")
+QUESTION_WORDS = re.compile(
+    r"请问|什么是|是什么|指什么|指的是|有哪些|哪些|哪几|怎么办|怎么样|怎么|怎样|如何|为什么|多少|几个|吗|呢|吧|么"
+    r"|具体|是|的|有|[？?！!。，,、；;：:\s]"
+)
+YEAR = re.compile(r"(?:19|20)\d{2}\s*年")
+PROVINCES = ("北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽", "福建",
+             "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西", "甘肃", "青海",
+             "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门")
+PLACE_SUFFIX = set("省市县旗盟")
+PLACE_BLOCK = set("场级委民政长容里内域直属")
+ZONE = re.compile(r"([\u4e00-\u9fff]{2,4})(?:经济技术开发区|开发区|高新区|工业园区|新区)")
+PLACE_LEAD = "在和与及的了是从到去对把给向往赴由跟同比像那这"  # words before a place name, not part of it
+PLACE_JUNK = "的了是在和与我们你他她这那全本该各每有个些么怎哪城超门都党多少几谁何啥"
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question as understood: the words the user typed, the normalized text everything works on,
+    the standalone form (follow-ups resolved), and the kind of answer it expects."""
+
+    original: str
+    text: str
+    standalone: str
+    expects: tuple[str, ...] = ()
+    counts: str = ""  # what a 多少/几 question counts
+    unit: str = ""  # ... and in which measure word
+    injection: bool = False
+    follow_up: bool = False
+    years: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    corrections: tuple[tuple[str, str], ...] = ()
+    expansions: tuple[str, ...] = ()
+    seen: tuple[str, ...] = field(default=())  # sentences the previous answer already gave
+
+    @property
+    def search_text(self) -> str:
+        """What retrieval sees: the standalone question plus domain synonyms."""
+        return " ".join((self.standalone, *self.expansions))
+
+
+@functools.cache
+def _lexicon() -> dict:
+    with LEXICON.open("rb") as f:
+        return tomllib.load(f)
+
+
+@functools.cache
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def clean_input(question: str, max_chars: int) -> str:
+    """Collapse whitespace and enforce the length limit; empty questions are an input error."""
+    q = re.sub(r"\s+", " ", question or "").strip()
+    if not q:
+        raise InvalidInputError("问题不能为空，请输入您想了解的党建工作问题")
+    if len(q) > max_chars:
+        raise InvalidInputError(f"问题太长了（{len(q)}字），请精简到{max_chars}字以内")
+    return q
+
+
+def to_simplified(text: str) -> str:
+    """Traditional -> Simplified characters (OpenCC), full-width -> half-width letters and digits."""
+    text = unicodedata.normalize("NFKC", text)
+    return _t2s().convert(text)
+
+
+def normalize_register(text: str) -> str:
+    """Spoken and dialect words to their written form; fillers removed."""
+    lex = _lexicon()
+    for src in sorted(lex["spoken"], key=len, reverse=True):
+        text = text.replace(src, lex["spoken"][src])
+    for w in sorted(lex["fillers"]["words"], key=len, reverse=True):
+        text = text.replace(w, "")
+    return text.strip(" ，,")
+
+
+def synonyms(text: str) -> tuple[str, ...]:
+    """Domain synonyms for retrieval only (老板 -> 业主/企业主), never shown to the user."""
+    out: list[str] = []
+    for key, values in _lexicon()["synonyms"].items():
+        if key in text:
+            out.extend(v for v in values if v not in text and v not in out)
+    return tuple(out)
+
+
+def expected_kinds(text: str) -> tuple[str, ...]:
+    """Kinds of answer the question asks for (year, duration, share, number, list, reason, how, concept)."""
+    kinds = [k for k, rx in EXPECTS if rx.search(text)]
+    # "几个方面/有哪几项" is a list, not a number.
+    if "list" in kinds and "number" in kinds and not re.search(r"多少|几名|几家|几人|几次|数量|数额|金额", text):
+        kinds.remove("number")
+    if "share" in kinds and "number" in kinds:
+        kinds.remove("number")  # "占…多少" asks for a share
+    return tuple(kinds)
+
+
+COUNTED_AFTER = re.compile(r"(?:多少|几)(?:个|名|家|人|次|户|项|元|万元|万|位|支|所|批|期|条|天|年)?([\u4e00-\u9fff]{2,8})")
+COUNTED_BEFORE = re.compile(r"([\u4e00-\u9fff]{2,8}?)(?:一共|总共|共|大概|大约)?(?:是|有|达到|达|为|占)?(?:多少|几)")
+
+
+UNITS = [set("名人位"), set("个家所支户"), {"元", "万元", "万"}, set("天日"), {"次"}, set("项条"), {"期"}, {"年"}, {"月"},
+         set("张份册本"), {"余人", "人次"}]
+COUNTED_UNIT = re.compile(r"(?:多少|几)(万元|名|人|位|个|家|所|支|户|元|天|日|次|项|条|期|年|月|张|份|册|本)")
+# A count in a sentence: digits, or Chinese numerals other than a lone 一 ("每个网格配备一名" is no count).
+COUNT = re.compile(r"\d+(?:\.\d+)?|[两二三四五六七八九十百千万][一二三四五六七八九十百千万]*|一[十百千万]+[一二三四五六七八九十百千万]*")
+
+
+def counted_unit(text: str) -> str:
+    """The measure word a 多少/几 question asks in ("多少人" -> "人"), or ""."""
+    m = COUNTED_UNIT.search(text)
+    return m.group(1) if m else ""
+
+
+def counted_thing(text: str) -> str:
+    """What a 多少/几 question counts: "拨多少党建经费" -> "经费", "划分了多少个网格" -> "网格"."""
+    m = COUNTED_AFTER.search(text)
+    thing = m.group(1) if m else ""
+    thing = re.split(r"[的了呢吗？?，,。]|是|有|在|从|给", re.sub(r"^(?:有|是|在|从|给)", "", thing))[0]
+    if len(thing) < 2 and (m := COUNTED_BEFORE.search(text)):
+        thing = re.split(r"[的了]", m.group(1))[-1]
+    return thing if len(thing) >= 2 else ""
+
+
+GENERIC_BIGRAMS = {"党建", "工作", "组织", "企业", "非公", "经济", "社会", "建立", "成立", "一共", "总共"}
+
+
+def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "") -> bool:
+    """Does `sentence` hold the kind of fact the question asks for (about `thing`, in `unit`, when given)?"""
+    rx = SATISFIES.get(kind)
+    if rx is None:
+        return True
+    if not rx.search(sentence):
+        return False
+    if kind != "number":
+        return True
+    same = next((u for u in UNITS if unit in u), {unit}) if unit else set()
+    units = "|".join(sorted(same, key=len, reverse=True))
+    pattern = rf"(?:{COUNT.pattern})\s*(?:余|多)?(?:{units})" if units else COUNT.pattern
+    counts = [m.start() for m in re.finditer(pattern, sentence)]
+    if not counts:
+        return False
+    head = head_gram(thing)
+    if not head:
+        return True
+    # The number must be about the thing counted: the thing's head noun stands within a few characters.
+    at = [m.start() for m in re.finditer(re.escape(head), sentence)]
+    return any(abs(a - c) <= 14 for a in at for c in counts)
+
+
+def head_gram(thing: str) -> str:
+    """The head noun of a counted thing, its last specific bigram ("协会收入" -> "收入")."""
+    grams = [thing[i : i + 2] for i in range(len(thing) - 1)]
+    specific = [g for g in grams if g not in GENERIC_BIGRAMS]
+    return (specific or grams or [""])[-1]
+
+
+def years_in(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(re.sub(r"\s", "", y) for y in YEAR.findall(text)))
+
+
+def places_in(text: str) -> tuple[str, ...]:
+    """Place names the question is about, as stems (上海, 苏州, 克什克腾), for the focus check: before each
+    place suffix, the longest stem of 2-4 characters that holds no function word."""
+    out = [p for p in PROVINCES if p in text]
+    for j, ch in enumerate(text):
+        if ch not in PLACE_SUFFIX or text[j + 1 : j + 2] in PLACE_BLOCK:
+            continue
+        best = ""
+        for k in range(2, 6):
+            if j - k < 0:
+                break
+            stem = re.split(f"[{PLACE_LEAD}]", text[j - k : j])[-1]
+            if len(stem) >= 2 and len(stem) <= 4 and re.fullmatch(r"[\u4e00-\u9fff]+", stem) \
+                    and not re.search(f"[{PLACE_JUNK}]", stem):
+                best = max(best, stem, key=len)
+        if best and not any(best in p or p in best for p in out):
+            out.append(best)
+    for m in ZONE.finditer(text):  # 昆山开发区, 苏州工业园区
+        stem = re.split(f"[{PLACE_LEAD}]", m.group(1))[-1]
+        if len(stem) >= 2 and not re.search(f"[{PLACE_JUNK}]", stem) and not any(stem in p or p in stem for p in out):
+            out.append(stem)
+    return tuple(out)
+
+
+# --- typing slips -----------------------------------------------------------------------------------
+
+# Characters so common that their bigrams say little: replaced only when both neighbours agree.
+FUNCTION_CHARS = set("的了和与及或是在有不也就都而并为对把被将从向由这那个些么吗呢吧啊哪几什怎样如何多少里上下中把给让使得地着过会能要可以")
+
+
+class SlipFixer:
+    """Fixes IME homophone slips (当建 -> 党建, 联和 -> 联合). A character is replaced only when it fits
+    nowhere: neither bigram it forms with its neighbours occurs in the knowledge base, while the
+    replacement (same common pinyin reading) forms frequent bigrams with the same neighbours."""
+
+    def __init__(self, corpus: list[str], vocabulary: list[str] = ()) -> None:
+        from collections import Counter
+
+        counts: Counter[str] = Counter()
+        for text in [*corpus, *vocabulary]:
+            for run in re.findall(r"[\u4e00-\u9fff]{2,}", text):
+                counts.update(run[i : i + 2] for i in range(len(run) - 1))
+        self.counts = counts
+        self.by_sound: dict[str, set[str]] = {}
+        for gram, n in counts.items():
+            if n >= 2:
+                for ch in gram:
+                    self.by_sound.setdefault(self._reading(ch), set()).add(ch)
+
+    @staticmethod
+    @functools.cache
+    def _reading(ch: str) -> str:
+        from pypinyin import Style, lazy_pinyin
+
+        return lazy_pinyin(ch, style=Style.NORMAL)[0]
+
+    def _known(self, gram: str, at_least: int = 1) -> bool:
+        return self.counts.get(gram, 0) >= at_least
+
+    def fix(self, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+        """The corrected text and the (wrong, right) characters that were replaced."""
+        chars = list(text)
+        cjk = [bool(re.fullmatch(r"[\u4e00-\u9fff]", ch)) for ch in chars]
+        fixes: list[tuple[str, str]] = []
+        for i, ch in enumerate(chars):
+            if not cjk[i]:
+                continue
+            left = chars[i - 1] if i > 0 and cjk[i - 1] else ""
+            right = chars[i + 1] if i + 1 < len(chars) and cjk[i + 1] else ""
+            if not left and not right:
+                continue
+            old = [self.counts.get(g, 0) for g in (left + ch if left else "", ch + right if right else "") if g]
+            function_char = ch in FUNCTION_CHARS
+            if not function_char and any(old):
+                continue  # the character fits where it stands
+            best, best_n = "", 0
+            for cand in self.by_sound.get(self._reading(ch), ()):
+                if cand == ch:
+                    continue
+                new = [self.counts.get(g, 0) for g in (left + cand if left else "", cand + right if right else "") if g]
+                if function_char:
+                    # A common character is replaced only on strong evidence from both neighbours.
+                    if len(new) < 2 or min(new) < 2 or sum(new) < 3 * sum(old) + 3:
+                        continue
+                elif max(new) < 2:
+                    continue
+                if sum(new) > best_n:
+                    best, best_n = cand, sum(new)
+            if best:
+                fixes.append((ch, best))
+                chars[i] = best
+        return "".join(chars), tuple(fixes)
+
+    def fix_name(self, name: str) -> str:
+        """A name the knowledge base never uses, with one character swapped for a homophone so that
+        every bigram is known (新正 -> 新郑); the name itself when no such spelling exists."""
+        grams = [name[i : i + 2] for i in range(len(name) - 1)]
+        if all(self._known(g) for g in grams):
+            return name
+        for i, ch in enumerate(name):
+            for cand in self.by_sound.get(self._reading(ch), ()):
+                new = name[:i] + cand + name[i + 1 :]
+                if all(self._known(new[j : j + 2], 2) for j in range(len(new) - 1)):
+                    return new
+        return name
+
+
+# --- follow-ups -------------------------------------------------------------------------------------
+
+
+def topic_of(question: str) -> str:
+    """The subject of a question, without its question words: "什么是“1+N”党建工作模式？" -> "“1+N”党建工作模式"."""
+    t = re.sub(r"^(?:请问|那么|那|还有)", "", question.strip())
+    t = re.split(r"(?:是什么|是指什么|指什么|指的是什么|有哪些|有什么|包括哪些|怎么|怎样|如何|为什么|是怎么|应该|应当|要怎么|能否|可以|需要)", t)[0]
+    t = re.sub(r"^(?:什么是|何谓)", "", t)
+    t = re.sub(r"(?:一共|总共)?(?:有|是)?(?:多少|几)[个名家人位次项张份所支户]?", "", t)
+    return t.strip(" ？?。，,：:的是")
+
+
+SUBJECT = re.compile(
+    r"[\u4e00-\u9fff]{2,6}?(?:省|市|县|区|旗|镇)(?:[\u4e00-\u9fff]{0,6}?(?:工商联|党委|党工委|个私协会|协会|民协|商会|总工会"
+    r"|组织部|公司|集团))?|克旗|[\u4e00-\u9fff]{2,8}?(?:工商联|个私协会|民协|总工会|组织部)"
+)
+
+
+PERSON = re.compile(r"^([\u4e00-\u9fff]{2,3}?)(?:在|对|提出|肯定|介绍|强调|表示|认为|说|指出|要求|建议|讲|代表)")
+ACTION_PRONOUN = re.compile(r"这样做|这么做|这种做法|这个做法|这些做法|这样的做法|这项工作|这个活动|这项活动|这样|这么")
+
+
+def subject_of(question: str) -> str:
+    """Who or what the question is about (新郑市工商联, 涪陵区民协党委, 钟攸平), for resolving 他们/他."""
+    text = re.sub(r"^(?:请问|那么|那|还有)", "", question)
+    m = SUBJECT.search(text) or PERSON.search(text)
+    if m:
+        return m.group(1) if m.re is PERSON else m.group(0)
+    return topic_of(question)
+
+
+GENERIC_ASK = re.compile(r"具体|怎么|做法|什么|哪些|多少|还有|那么|情况|问题|方面|方法|措施|内容|例子|案例|事例|效果|成效|作用|意义"
+                         r"|原因|要求|经验|好处|结果|建议|举例|说说|讲讲|介绍|详细|一下|有没有")
+
+
+def is_follow_up(text: str, own_content: int) -> bool:
+    """A question that leans on the previous turn: it points back with a pronoun, starts like a
+    follow-up with little content of its own, is an elliptical "…呢", or has no content of its own.
+    A question that names its own place or organisation stands alone."""
+    core = re.sub(r"\W", "", text)
+    if own_content == 0:
+        return True
+    if SUBJECT.search(text) or places_in(text):
+        return False
+    if len(core) <= 10 and core.endswith("呢"):
+        return True
+    if PRONOUN.search(text):
+        return True
+    return bool(FOLLOW_UP_START.match(text)) and own_content <= 3
+
+
+def resolve_follow_up(text: str, previous: Turn, own_content: int = 1) -> str:
+    """Make a follow-up standalone: "那具体怎么做？" carries the whole previous question, a pronoun is
+    replaced by the previous subject, "那划分了多少个网格？" gets the previous subject in front."""
+    body = FOLLOW_UP_START.sub("", text).strip(" ，,")
+    subject = subject_of(previous.question)
+    if own_content == 0 or not subject:
+        return f"{previous.question.rstrip('？?。')}，{body}"
+    if ACTION_PRONOUN.search(body) or body.startswith("其中"):
+        # "这样做有什么效果？" / "其中有多少家…？" point at what the previous question was about.
+        return f"{topic_of(previous.question)}，{ACTION_PRONOUN.sub('', re.sub('^其中', '', body), count=1)}"
+    if subject in body:
+        return body
+    if PRONOUN.search(body):
+        return PRONOUN.sub(subject, body, count=1)
+    if re.sub(r"\W", "", body).endswith("呢") and len(body) <= 12:
+        # "党费呢？" after "经费从哪里来？": the new subject in the old question's frame.
+        return f"{body.rstrip('呢？?')}：{previous.question}"
+    return f"{subject}{body}"
+
+
+def understand(question: str, *, max_chars: int, history: list | None = None, fixer: SlipFixer | None = None,
+               content_words=None) -> Question:
+    """Everything the later stages need to know about the question; see the module docstring."""
+    original = clean_input(question, max_chars)
+    text = to_simplified(original)
+    injection = bool(INJECTION.search(text))
+    text = normalize_register(text) or text
+    corrections: tuple[tuple[str, str], ...] = ()
+    if fixer is not None:
+        text, corrections = fixer.fix(text)
+    if fixer is not None:
+        for place in places_in(text):
+            fixed = fixer.fix_name(place)
+            if fixed != place:
+                text = text.replace(place, fixed)
+                corrections += ((place, fixed),)
+    standalone, follow_up, seen = text, False, ()
+    turns = [t if isinstance(t, Turn) else Turn(str(t)) for t in (history or []) if t]
+    if turns and not injection:
+        words = content_words(text) if content_words else re.findall(r"[\u4e00-\u9fff]{2,}", text)
+        own = [w for w in words if not GENERIC_ASK.fullmatch(w)]
+        if is_follow_up(text, len(own)):
+            follow_up = True
+            standalone = resolve_follow_up(text, turns[-1], len(own))
+            seen = tuple(s for s in re.split(r"(?<=[。！？；])", turns[-1].answer) if s.strip())
+    return Question(
+        original=original,
+        text=text,
+        standalone=standalone,
+        expects=expected_kinds(standalone),
+        counts=counted_thing(standalone),
+        unit=counted_unit(standalone),
+        injection=injection,
+        follow_up=follow_up,
+        years=years_in(standalone),
+        places=places_in(standalone),
+        corrections=corrections,
+        expansions=synonyms(standalone),
+        seen=seen,
+    )
