@@ -4,8 +4,8 @@
 
 Features come from the real pipeline (understand -> retrieve -> score sentences); the label is the golden
 `answerable`. A logistic regression on standardized features, then two thresholds chosen on the same data:
-`refuse_below` keeps false refusals of answerable questions at or under 2.5%, `answer_above` flags as many
-unanswerable questions as possible as partial while keeping answerable ones flagged partial at or under 6%.
+`refuse_below` keeps false refusals of answerable questions at or under 1%, `answer_above` flags as many
+unanswerable questions as possible as partial while keeping answerable ones flagged partial at or under 8%.
 The test parts are never read here."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.answer import prepare
+from retrieval.answer import analyze
 from retrieval.decide import FEATURES, WEIGHTS, features
 from retrieval.index import KnowledgeBase
 from retrieval.settings import Settings
@@ -36,8 +36,8 @@ def collect(paths: list[str], kb: KnowledgeBase, settings: Settings) -> list[tup
         for item in load_dataset(Path(path)):
             if item.turn <= 1:
                 history = []
-            p = prepare(item.question, kb, settings, history=list(history))
-            if isinstance(p, Answer):  # injection or nothing retrieved
+            p = analyze(item.question, kb, settings, history=list(history))
+            if isinstance(p, Answer) or not p.candidates:  # injection, or nothing retrieved
                 if item.conversation:
                     history.append(Turn(item.question, ""))
                 continue
@@ -62,14 +62,14 @@ def fit(X: np.ndarray, y: np.ndarray, l2: float = 0.05, steps: int = 4000, lr: f
 
 
 def choose(p: np.ndarray, y: np.ndarray, gated: np.ndarray) -> tuple[float, float]:
-    """Thresholds: false refusals <= 2.5%, answerable flagged partial <= 6%, most unanswerable flagged."""
+    """Thresholds: false refusals <= 1%, answerable flagged partial <= 8%, most unanswerable flagged."""
     ans, una = p[y == 1], p[y == 0]
     grid = np.round(np.arange(0.02, 0.96, 0.01), 2)
-    refuse = max([t for t in grid if (ans < t).mean() <= 0.025] or [0.02])
+    refuse = max([t for t in grid if (ans < t).mean() <= 0.01] or [0.02])
     best, best_score = refuse, -1.0
     for t in grid[grid >= refuse]:
         partial = ((ans >= refuse) & (ans < t)).mean() + ((gated[y == 1]) & (ans >= t)).mean()
-        if partial > 0.06:
+        if partial > 0.08:
             continue
         flagged = ((una < t) | gated[y == 0]).mean()
         if flagged > best_score:

@@ -43,7 +43,10 @@ def slip_fixer(kb: KnowledgeBase, snap: Snapshot) -> SlipFixer:
     path = kb.settings.userdict_path()
     if path.is_file():
         vocab = [line.split()[0] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    fixer = SlipFixer([d.text for d in snap.documents.values()] + [d.title for d in snap.documents.values()], vocab)
+    words = kb.tokenizer.dictionary()
+    in_vocab = {g for w in vocab for g in (w[i : i + 2] for i in range(len(w) - 1))}
+    fixer = SlipFixer([d.text for d in snap.documents.values()] + [d.title for d in snap.documents.values()], vocab,
+                      is_word=lambda g: g in words or g in in_vocab)
     _FIXERS[id(kb)] = (snap.generation, fixer)
     return fixer
 
@@ -79,6 +82,16 @@ def prepare(question: str, kb: KnowledgeBase, settings: Settings, rewrite=None, 
             history: list | None = None) -> Prepared | Answer:
     """Every stage before composing, shared by the extractive and the LLM path. `rewrite(text)` may
     replace the rule-based follow-up resolution. Returns the refusal Answer when nothing supports an answer."""
+    p = analyze(question, kb, settings, rewrite, history=history)
+    if isinstance(p, Prepared) and p.verdict.outcome == "refused":
+        return refusal(p, p.verdict.reason)
+    return p
+
+
+def analyze(question: str, kb: KnowledgeBase, settings: Settings, rewrite=None, *,
+            history: list | None = None) -> Prepared | Answer:
+    """Understand, retrieve, score and decide, whatever the decision (the fitting script reads the
+    features of refused questions too); only an instruction attempt stops early."""
     t0 = time.perf_counter()
     clean_question(question, settings)
     snap = kb.snapshot()
@@ -101,10 +114,7 @@ def prepare(question: str, kb: KnowledgeBase, settings: Settings, rewrite=None, 
     cands = score_candidates(q, grams, hits, kb, snap, qvec, settings.answer_passages, settings.semantic_weight)
     verdict = decide(q, grams, cands, hits, snap.lexical, kb.tokenizer.words)
     timings = {"retrieve": (t1 - t0) * 1000, "decide": (time.perf_counter() - t1) * 1000}
-    prepared = Prepared(q.original, q.standalone, q, snap, hits, qvec, grams, cands, verdict, timings)
-    if verdict.outcome == "refused":
-        return refusal(prepared, verdict.reason)
-    return prepared
+    return Prepared(q.original, q.standalone, q, snap, hits, qvec, grams, cands, verdict, timings)
 
 
 def _info(p: Prepared) -> dict:

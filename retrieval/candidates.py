@@ -16,6 +16,9 @@ from .understand import MEASURABLE_KINDS, Question, satisfies
 OPENS_LIST = re.compile(r"[:：]\s*(?:一是|1[、.]|首先)|[:：]$|如下|以下|(?:[一二三四五六七八九十两]|几)(?:个方面|方面|项|点|大做法|条)[^，。]{0,12}[:：]")
 LIST_SHAPE = re.compile(r"(?:[^、]{1,40}、){2,}|一是.{2,}二是|[:：]\s*(?:一是|1[、.]|首先)|“[^”]{2,12}”、“")
 SHORT_UNIT = 20
+# "四同", "六有", "两带": a numeral plus one character abbreviates a list of items that share it.
+ABBREVIATION = re.compile(r"[“\"‘'「]([一二三四五六七八九十两])([\u4e00-\u9fff])[”\"’'」]")
+NUMERALS = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)} | {"两": 2}
 
 
 @dataclass(frozen=True)
@@ -76,16 +79,22 @@ def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: Knowled
     kinds = [k for k in q.expects if k in MEASURABLE_KINDS]
     # Places name a whole document ("永康" is in its title or region, "我市" in its sentences).
     place_grams = {g for g in grams if any(g in p for p in q.places)}
+    abbreviations = [(NUMERALS[n], ch) for n, ch in ABBREVIATION.findall(q.standalone)]
+    # Phrases the question shares word for word, stopwords included ("没有党员", "不足三人").
+    tri = {t for run in re.findall(r"[\u4e00-\u9fff]{3,}", q.standalone) for t in (run[i : i + 3] for i in range(len(run) - 2))}
     out = []
     for c, sim in zip(raw, sims, strict=True):
         doc_head = f"{c.chunk.title}{c.chunk.region}"
         head = f"{doc_head}{c.chunk.section}{c.chunk.text}"
         lex = sum(w for g, w in weights.items() if g in c.text or (g in place_grams and g in doc_head)) / total
         lex = min(1.0, lex + sum(w for g, w in extra.items() if g in c.text) / total)
+        if any(len(re.findall(ch + r"[\u4e00-\u9fff]", c.text)) >= n for n, ch in abbreviations):
+            lex = max(lex, 0.8)  # "同部署、同检查、同考核、同表彰" spells out "四同"
         ctx = sum(w for g, w in weights.items() if g not in c.text and g in head and g not in place_grams) / total
         scaled = (sim - lo) / span
-        rel = (1 - semantic_weight) * (lex + 0.5 * ctx) + semantic_weight * scaled - 0.03 * c.rank
-        if kinds and all(satisfies(k, c.text, q.counts, q.unit) for k in kinds):
+        phrase = sum(t in c.text for t in tri) / len(tri) if tri else 0.0
+        rel = (1 - semantic_weight) * (lex + 0.5 * ctx) + semantic_weight * scaled + 0.2 * phrase - 0.03 * c.rank
+        if kinds and all(satisfies(k, c.text, q.counts, q.unit, q.per) for k in kinds):
             rel += 0.25
         if "list" in q.expects:
             rel += 0.15 if OPENS_LIST.search(c.text) else 0.08 if LIST_SHAPE.search(c.text) else 0.0

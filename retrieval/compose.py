@@ -229,11 +229,15 @@ def compose(q: Question, cands: list[Candidate], snap: Snapshot, focus: list[str
                 continue  # it would dangle without the sentence before it
         chosen.append(c)
         used += len(c.text)
-    order: dict[str, int] = {}
-    for c in chosen:  # the source of the first (most relevant) statement leads
+    # The answering sentence (with what it leans on) stays first; the rest follow in reading order.
+    first = [c for c in chosen if c.chunk.source == top.chunk.source and c.start <= top.start]
+    rest = [c for c in chosen if c not in first]
+    order: dict[str, int] = {top.chunk.source: 0}
+    for c in rest:
         order.setdefault(c.chunk.source, len(order))
-    chosen.sort(key=lambda c: (order[c.chunk.source], c.start))
-    return chosen, None
+    first.sort(key=lambda c: c.start)
+    rest.sort(key=lambda c: (order[c.chunk.source], c.start))
+    return first + rest, None
 
 
 def speaker(publisher: str, region: str) -> str:

@@ -42,6 +42,10 @@ class Tokenizer:
                 self._jieba = tok
         return self._jieba
 
+    def dictionary(self) -> dict[str, int]:
+        """jieba's word frequencies (with the user dictionary): which strings are words."""
+        return self._load().FREQ
+
     def words(self, text: str) -> list[str]:
         """Content words of `text`: lowercased, no punctuation, no stopwords."""
         out = []

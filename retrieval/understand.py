@@ -88,6 +88,7 @@ class Question:
     expects: tuple[str, ...] = ()
     counts: str = ""  # what a 多少/几 question counts
     unit: str = ""  # ... and in which measure word
+    per: bool = False  # "每个…几个": a rate, which "一名" answers
     injection: bool = False
     follow_up: bool = False
     years: tuple[str, ...] = ()
@@ -162,7 +163,7 @@ def expected_kinds(text: str) -> tuple[str, ...]:
 
 
 COUNTED_AFTER = re.compile(r"(?:多少|几)(?:个|名|家|人|次|户|项|元|万元|万|位|支|所|批|期|条|天|年)?([\u4e00-\u9fff]{2,8})")
-COUNTED_BEFORE = re.compile(r"([\u4e00-\u9fff]{2,8}?)(?:一共|总共|共|大概|大约)?(?:是|有|达到|达|为|占)?(?:多少|几)")
+COUNTED_BEFORE = re.compile(r"([\u4e00-\u9fff]{2,8}?)(?:各|分别|都)?(?:一共|总共|共|大概|大约)?(?:是|有|达到|达|为|占)?(?:多少|几)")
 
 
 UNITS = [set("名人位"), set("个家所支户"), {"元", "万元", "万"}, set("天日"), {"次"}, set("项条"), {"期"}, {"年"}, {"月"},
@@ -184,14 +185,15 @@ def counted_thing(text: str) -> str:
     thing = m.group(1) if m else ""
     thing = re.split(r"[的了呢吗？?，,。]|是|有|在|从|给", re.sub(r"^(?:有|是|在|从|给)", "", thing))[0]
     if len(thing) < 2 and (m := COUNTED_BEFORE.search(text)):
-        thing = re.split(r"[的了]", m.group(1))[-1]
+        thing = re.split(r"[的了、，,]", m.group(1))[-1]
+    thing = re.sub(r"(?:各|分别|都|共|一共|总共)$", "", thing)
     return thing if len(thing) >= 2 else ""
 
 
 GENERIC_BIGRAMS = {"党建", "工作", "组织", "企业", "非公", "经济", "社会", "建立", "成立", "一共", "总共"}
 
 
-def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "") -> bool:
+def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bool = False) -> bool:
     """Does `sentence` hold the kind of fact the question asks for (about `thing`, in `unit`, when given)?"""
     rx = SATISFIES.get(kind)
     if rx is None:
@@ -202,7 +204,8 @@ def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "") -> bool
         return True
     same = next((u for u in UNITS if unit in u), {unit}) if unit else set()
     units = "|".join(sorted(same, key=len, reverse=True))
-    pattern = rf"(?:{COUNT.pattern})\s*(?:余|多)?(?:{units})" if units else COUNT.pattern
+    count = COUNT.pattern + "|一" if per else COUNT.pattern  # "每个网格配几个" is answered by "每个网格配备一名"
+    pattern = rf"(?:{count})\s*(?:余|多)?(?:{units})(?![\d%％])" if units else count
     counts = [m.start() for m in re.finditer(pattern, sentence)]
     if not counts:
         return False
@@ -260,9 +263,10 @@ class SlipFixer:
     nowhere: neither bigram it forms with its neighbours occurs in the knowledge base, while the
     replacement (same common pinyin reading) forms frequent bigrams with the same neighbours."""
 
-    def __init__(self, corpus: list[str], vocabulary: list[str] = ()) -> None:
+    def __init__(self, corpus: list[str], vocabulary: list[str] = (), is_word=None) -> None:
         from collections import Counter
 
+        self.is_word = is_word or (lambda w: True)
         counts: Counter[str] = Counter()
         for text in [*corpus, *vocabulary]:
             for run in re.findall(r"[\u4e00-\u9fff]{2,}", text):
@@ -311,6 +315,9 @@ class SlipFixer:
                         continue
                 elif max(new) < 2:
                     continue
+                made = [g for g in (left + cand if left else "", cand + right if right else "") if g]
+                if not any(self.is_word(g) for g in made):
+                    continue  # the replacement must make a real word (党建, 联合), not just a frequent pair
                 if sum(new) > best_n:
                     best, best_n = cand, sum(new)
             if best:
@@ -435,6 +442,7 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
         expects=expected_kinds(standalone),
         counts=counted_thing(standalone),
         unit=counted_unit(standalone),
+        per="每" in standalone,
         injection=injection,
         follow_up=follow_up,
         years=years_in(standalone),
