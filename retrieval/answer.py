@@ -46,20 +46,20 @@ def slip_fixer(kb: KnowledgeBase, snap: Snapshot) -> SlipFixer:
     words = kb.tokenizer.dictionary()
     in_vocab = {g for w in vocab for g in (w[i : i + 2] for i in range(len(w) - 1))}
     fixer = SlipFixer([d.text for d in snap.documents.values()] + [d.title for d in snap.documents.values()], vocab,
-                      is_word=lambda g: g in words or g in in_vocab)
+                      word_freq=lambda g: max(words.get(g, 0), 10_000 if g in in_vocab else 0))
     _FIXERS[id(kb)] = (snap.generation, fixer)
     return fixer
 
 
 def standalone_question(question: str, history: list | None, words=None) -> str:
     """The rule-based standalone form of a follow-up (the LLM path may rewrite it better)."""
-    from .understand import is_follow_up, resolve_follow_up
+    from .understand import is_follow_up, own_content, resolve_follow_up
 
     turns = [t if isinstance(t, Turn) else Turn(str(t)) for t in (history or []) if t]
     if not turns:
         return question
-    own = words(question) if words else []
-    return resolve_follow_up(question, turns[-1], len(own)) if is_follow_up(question, len(own)) else question
+    own = own_content(question, words)
+    return resolve_follow_up(question, turns[-1], own) if is_follow_up(question, own) else question
 
 
 @dataclass(frozen=True)

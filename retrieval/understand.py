@@ -263,10 +263,10 @@ class SlipFixer:
     nowhere: neither bigram it forms with its neighbours occurs in the knowledge base, while the
     replacement (same common pinyin reading) forms frequent bigrams with the same neighbours."""
 
-    def __init__(self, corpus: list[str], vocabulary: list[str] = (), is_word=None) -> None:
+    def __init__(self, corpus: list[str], vocabulary: list[str] = (), word_freq=None) -> None:
         from collections import Counter
 
-        self.is_word = is_word or (lambda w: True)
+        self.word_freq = word_freq or (lambda w: 1)
         counts: Counter[str] = Counter()
         for text in [*corpus, *vocabulary]:
             for run in re.findall(r"[\u4e00-\u9fff]{2,}", text):
@@ -304,6 +304,9 @@ class SlipFixer:
             function_char = ch in FUNCTION_CHARS
             if not function_char and any(old):
                 continue  # the character fits where it stands
+            # How much of a word the character makes where it stands (指令 is one, just not in the documents).
+            as_is = max((self.word_freq(g) for g in (left + ch if left else "", ch + right if right else "") if g),
+                        default=0)
             best, best_n = "", 0
             for cand in self.by_sound.get(self._reading(ch), ()):
                 if cand == ch:
@@ -316,8 +319,8 @@ class SlipFixer:
                 elif max(new) < 2:
                     continue
                 made = [g for g in (left + cand if left else "", cand + right if right else "") if g]
-                if not any(self.is_word(g) for g in made):
-                    continue  # the replacement must make a real word (党建, 联合), not just a frequent pair
+                if max(self.word_freq(g) for g in made) <= 20 * as_is:
+                    continue  # the replacement must make a real, much likelier word (党建, 联合)
                 if sum(new) > best_n:
                     best, best_n = cand, sum(new)
             if best:
@@ -372,6 +375,12 @@ def subject_of(question: str) -> str:
 
 GENERIC_ASK = re.compile(r"具体|怎么|做法|什么|哪些|多少|还有|那么|情况|问题|方面|方法|措施|内容|例子|案例|事例|效果|成效|作用|意义"
                          r"|原因|要求|经验|好处|结果|建议|举例|说说|讲讲|介绍|详细|一下|有没有")
+
+
+def own_content(text: str, content_words=None) -> int:
+    """How many content words of its own a question has (具体/做法/例子 and the like do not count)."""
+    words = content_words(text) if content_words else re.findall(r"[\u4e00-\u9fff]{2,}", text)
+    return sum(1 for w in words if not GENERIC_ASK.fullmatch(w))
 
 
 def is_follow_up(text: str, own_content: int) -> bool:
@@ -429,11 +438,10 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
     standalone, follow_up, seen = text, False, ()
     turns = [t if isinstance(t, Turn) else Turn(str(t)) for t in (history or []) if t]
     if turns and not injection:
-        words = content_words(text) if content_words else re.findall(r"[\u4e00-\u9fff]{2,}", text)
-        own = [w for w in words if not GENERIC_ASK.fullmatch(w)]
-        if is_follow_up(text, len(own)):
+        own = own_content(text, content_words)
+        if is_follow_up(text, own):
             follow_up = True
-            standalone = resolve_follow_up(text, turns[-1], len(own))
+            standalone = resolve_follow_up(text, turns[-1], own)
             seen = tuple(s for s in re.split(r"(?<=[。！？；])", turns[-1].answer) if s.strip())
     return Question(
         original=original,

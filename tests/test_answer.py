@@ -66,9 +66,22 @@ def test_list_question_brings_every_item(kb, settings, question, items):
 
 
 def test_first_person_quotes_are_attributed(kb, settings):
-    ans = answer("新郑市工商联是怎样落实非公企业党建工作责任的？", kb, settings)
-    first = split_statements(ans.text)[0].text
-    assert first.startswith("新郑市工商联：我们")  # the quote stays exact, the speaker is named
+    """A quote saying 我们/我市 is labelled with its speaker once per source; the quote stays exact."""
+    questions = ["新郑市工商联是怎样落实非公企业党建工作责任的？", "企业已经有工会但还没有党组织，怎样创造条件建立党组织？",
+                 "永康市总结的两新组织党建工作经验有哪几条？"]
+    labelled = 0
+    for question in questions:
+        ans = answer(question, kb, settings)
+        speakers: set[str] = set()
+        for st in split_statements(ans.text):
+            if re.search(r"我们|我市", st.text):
+                label = re.match(r"^([^：]{2,12})：", st.text)
+                if label:
+                    speakers.add(label.group(1))
+                    labelled += 1
+                assert speakers, st.text  # the first first-person statement of an answer is labelled
+        assert all(c.quote in kb.snapshot().documents[c.source].text for c in ans.citations)
+    assert labelled >= 2
 
 
 def test_traditional_question_gets_the_simplified_answer(kb, settings):
