@@ -436,17 +436,23 @@ def _embed_with_cache(kb, chunks, report, progress, on_progress) -> dict[str, np
     return {cid: vectors[k] for cid, k in keys.items()}
 
 
-def _embed_chunks_and_units(kb, chunks, report, progress, on_progress) -> dict[str, np.ndarray]:
-    """Chunk id -> vector, embedding every chunk and every answer unit (full sentence, so answers can rank
-    sentences semantically) in one stream: one cache lookup, full batches, batched cache writes."""
-    name = kb.embedder.name
-    keys = {c.id: stable_id(name, embed_text(c)) for c in chunks}
+def embedding_texts(embedder_name: str, chunks: list[Chunk]) -> tuple[dict[str, str], dict[str, str]]:
+    """What an ingest of `chunks` embeds: ({chunk id: cache key}, {cache key: text}) for every chunk
+    and every answer unit, in embedding order."""
+    keys = {c.id: stable_id(embedder_name, embed_text(c)) for c in chunks}
     texts = {keys[c.id]: embed_text(c) for c in chunks}
-    chunk_keys = set(texts)
     for c in chunks:
         for u in answer_units(c):
             text = c.text[u.start : u.end]
-            texts.setdefault(unit_key(name, c, text), unit_embed_text(c, text))
+            texts.setdefault(unit_key(embedder_name, c, text), unit_embed_text(c, text))
+    return keys, texts
+
+
+def _embed_chunks_and_units(kb, chunks, report, progress, on_progress) -> dict[str, np.ndarray]:
+    """Chunk id -> vector, embedding every chunk and every answer unit (full sentence, so answers can rank
+    sentences semantically) in one stream: one cache lookup, full batches, batched cache writes."""
+    keys, texts = embedding_texts(kb.embedder.name, chunks)
+    chunk_keys = set(keys.values())
     vectors, fresh = _cached_embeddings(kb, texts, desc="向量化" if progress else "", on_progress=on_progress)
     report.embedded = len(fresh & chunk_keys)
     report.cached = len(chunks) - report.embedded

@@ -72,8 +72,9 @@ embeddings_table = Table(
     "embeddings", metadata, Column("key", String(64), primary_key=True), Column("vec", LargeBinary, nullable=False)
 )
 
-# One advisory-lock id for "an ingest is running" (PostgreSQL's locks are keyed by a 64-bit integer).
+# Advisory-lock ids (PostgreSQL keys them by a 64-bit integer): "an ingest is running", "creating tables".
 INGEST_LOCK_ID = zlib.crc32(b"djbot-ingest")
+SCHEMA_LOCK_ID = zlib.crc32(b"djbot-schema")
 _IN_CHUNK = 2000  # keys per IN (...) query: well under SQLite's bound-parameter limit
 
 
@@ -95,7 +96,7 @@ class Store:
         else:
             self.engine = create_engine(self.url, pool_pre_ping=True, pool_size=10, max_overflow=10)
         self.lock_path = lock_path
-        metadata.create_all(self.engine)
+        create_tables(self.engine, metadata)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -262,6 +263,15 @@ class Store:
             n_chunks = conn.execute(select(func.count()).select_from(chunks_table)).scalar_one()
         return {"documents": n_docs, "chunks": n_chunks, "generation": self.generation(),
                 "embedder": self.meta("embedder") or ""}
+
+
+def create_tables(engine, meta: MetaData) -> None:
+    """CREATE TABLE IF NOT EXISTS, safe when several replicas start at once on a new PostgreSQL database
+    (concurrent CREATE TABLEs there fail on the catalog's unique index instead of waiting)."""
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SCHEMA_LOCK_ID})
+        meta.create_all(conn)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
