@@ -259,7 +259,7 @@ class KnowledgeBase:
     def remove(self, sources: list[str]) -> list[str]:
         """Remove documents from both indexes."""
         with self.store.ingest_lock():
-            known = self.store.documents()
+            known = self.store.document_versions()
             gone = [s for s in sources if s in known]
             if gone:
                 _, stale = self.store.commit([], gone)
@@ -338,13 +338,13 @@ def ingest(
             docs, seen = _load_all(kb, paths, report)
         else:
             docs, seen = documents, {d.source for d in documents}
-        existing = kb.store.documents()
+        existing = kb.store.document_versions()  # hashes and origins only: no texts read
         params = index_params(kb)
         rebuild = (kb.store.meta("params") or params) != params
         changed: list[Document] = []
         for doc in docs:
             old = existing.get(doc.source)
-            if old and old.content_hash == doc.content_hash and not rebuild:
+            if old and old[0] == doc.content_hash and not rebuild:
                 report.unchanged.append(doc.source)
             else:
                 (report.updated if old else report.added).append(doc.source)
@@ -352,7 +352,7 @@ def ingest(
         if sync:
             roots = {str(p.resolve()) for p in paths if p.is_dir()}
             report.removed = sorted(
-                s for s, d in existing.items() if d.origin in roots and s not in seen
+                s for s, (_, origin) in existing.items() if origin in roots and s not in seen
             )
         if rebuild:  # new model or chunking: documents not given this time cannot stay half-compatible
             keep = {d.source for d in changed}

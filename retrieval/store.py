@@ -160,6 +160,12 @@ class Store:
                                      d.origin)).all()
         return {r[0]: Document(*r) for r in rows}
 
+    def document_versions(self) -> dict[str, tuple[str, str]]:
+        """source -> (content hash, origin directory): what an ingest compares against."""
+        d = documents_table.c
+        with self.engine.connect() as db:
+            return {r[0]: (r[1], r[2]) for r in db.execute(select(d.source, d.content_hash, d.origin))}
+
     def document_rows(self) -> list[dict]:
         d = documents_table.c
         q = select(d.source, d.title, d.publisher, d.date, d.region, d.n_chunks, d.updated_at,
