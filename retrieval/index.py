@@ -230,14 +230,20 @@ class KnowledgeBase:
         if not len(snap.unit_owner):
             return []
         sims = snap.unit_matrix @ vector
-        best: dict[str, float] = {}
-        for i in np.argsort(-sims):
-            cid = snap.unit_owner[i]
-            if cid not in best:
-                best[cid] = float(sims[i])
-                if len(best) >= n:
-                    break
-        return list(best.items())
+        # Sorting every sentence grows with the corpus; the best few (a chunk has several) are enough.
+        m = min(len(sims), n * 8)
+        while True:
+            top = np.argpartition(-sims, m - 1)[:m] if m < len(sims) else np.arange(len(sims))
+            best: dict[str, float] = {}
+            for i in top[np.argsort(-sims[top])]:
+                cid = snap.unit_owner[i]
+                if cid not in best:
+                    best[cid] = float(sims[i])
+                    if len(best) >= n:
+                        return list(best.items())
+            if m >= len(sims):
+                return list(best.items())
+            m = min(len(sims), m * 4)
 
     def close(self) -> None:
         self.stop_watching()
