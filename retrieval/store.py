@@ -94,7 +94,10 @@ class Store:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
         else:
-            self.engine = create_engine(self.url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+            try:
+                self.engine = create_engine(self.url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+            except ModuleNotFoundError as exc:
+                raise ConfigError(f"未安装 PostgreSQL 驱动（{exc.name}）：请执行 pip install 'djbot[pg]'") from exc
         self.lock_path = lock_path
         create_tables(self.engine, metadata)
 
