@@ -217,6 +217,7 @@ def create_app(settings: Settings, ctx: Context | None = None, *, telegram_reque
             await run_in_threadpool(app.state.ctx.kb.tokenizer.tokens, "预热")  # jieba loads its dictionary
         except DjbotError as exc:
             log.warning("index not ready: %s", exc.message)
+        app.state.ctx.kb.start_watching()  # swap in generations committed by other replicas
         for starter in app.state.on_start:
             await starter(app)
         try:
@@ -224,6 +225,7 @@ def create_app(settings: Settings, ctx: Context | None = None, *, telegram_reque
         finally:
             for stopper in app.state.on_stop:
                 await stopper(app)
+            app.state.ctx.kb.stop_watching()
 
     app = FastAPI(
         title="djbot 党建工作助手 API",

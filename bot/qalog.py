@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 
 from retrieval.settings import Settings
+from retrieval.store import create_tables
 from retrieval.types import Answer, Turn
 
 metadata = MetaData()
@@ -82,11 +83,12 @@ class QALog:
     def __init__(self, settings: Settings) -> None:
         url = settings.log_url or f"sqlite:///{settings.data_dir / 'qalog.sqlite3'}"
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        kwargs = {"connect_args": {"check_same_thread": False, "timeout": 30}} if url.startswith("sqlite") else {}
-        self.engine = create_engine(url, **kwargs)
         if url.startswith("sqlite"):
+            self.engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        metadata.create_all(self.engine)
+        else:  # a shared server: replicas outlive its restarts, and start together on a new database
+            self.engine = create_engine(url, pool_pre_ping=True)
+        create_tables(self.engine, metadata)
         self._salt = (settings.log_salt or _local_salt(settings.data_dir)).encode()
 
     def hash_user(self, user_id: str) -> str:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import re
 import threading
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,8 +48,9 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     errors: list[IngestError] = field(default_factory=list)
     chunks: int = 0
-    embedded: int = 0
+    embedded: int = 0  # chunks embedded now (not from the cache)
     cached: int = 0
+    sentences_embedded: int = 0
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
@@ -64,6 +63,7 @@ class IngestReport:
             "chunks": self.chunks,
             "embedded": self.embedded,
             "cached": self.cached,
+            "sentences_embedded": self.sentences_embedded,
             "seconds": round(self.seconds, 2),
         }
 
@@ -104,10 +104,13 @@ class KnowledgeBase:
         self.settings = settings
         self._embedder = embedder
         self.tokenizer = Tokenizer(settings.userdict_path())
-        self.store = Store(settings.data_dir / "djbot.sqlite3")
+        self.store = Store(settings.store_url_or_default(), lock_path=settings.data_dir / ".ingest.lock")
         self._collection = None
         self._snapshot: Snapshot | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one snapshot build at a time
+        self._next_check = 0.0
+        self._watcher: threading.Thread | None = None
+        self._stop_watching = threading.Event()
 
     @property
     def embedder(self) -> Embedder:
@@ -124,15 +127,22 @@ class KnowledgeBase:
     # --- reading -------------------------------------------------------------------------------
     def load(self) -> Snapshot:
         """Load (or reload) the live snapshot from the store."""
-        generation = self.store.generation()
-        embedder_name = self.store.meta("embedder") or ""
-        chunks, tokens = self.store.chunks()
-        owners, keys = [], []
-        for c in chunks:
-            for u in answer_units(c):
-                owners.append(c.id)
-                keys.append(unit_key(embedder_name, c, c.text[u.start : u.end]))
-        cached = self.store.cached_vectors(keys)
+        with self._lock:
+            return self._load_locked()
+
+    def _load_locked(self) -> Snapshot:
+        # One consistent read: the generation, its chunks and documents all come from the same commit.
+        with self.store.reading() as conn:
+            generation = self.store.generation(conn)
+            embedder_name = self.store.meta("embedder", conn) or ""
+            chunks, tokens = self.store.chunks(conn)
+            documents = self.store.documents(conn)
+            owners, keys = [], []
+            for c in chunks:
+                for u in answer_units(c):
+                    owners.append(c.id)
+                    keys.append(unit_key(embedder_name, c, c.text[u.start : u.end]))
+            cached = self.store.cached_vectors(keys, conn)
         rows = [(o, k, cached[k]) for o, k in zip(owners, keys, strict=True) if k in cached]
         dim = rows[0][2].shape[0] if rows else 1
         snap = Snapshot(
@@ -140,22 +150,39 @@ class KnowledgeBase:
             chunks=tuple(chunks),
             by_id={c.id: c for c in chunks},
             lexical=LexicalIndex([c.id for c in chunks], tokens),
-            documents=self.store.documents(),
+            documents=documents,
             unit_matrix=np.stack([v for _, _, v in rows]) if rows else np.zeros((0, dim), np.float32),
             unit_owner=tuple(o for o, _, _ in rows),
             unit_rows={k: i for i, (_, k, _) in enumerate(rows)},
             embedder_name=embedder_name,
             by_source=_group_by_source(chunks),
         )
-        with self._lock:
-            self._snapshot = snap
+        self._snapshot = snap  # one reference assignment: readers see the old or the new snapshot, whole
         return snap
 
-    def snapshot(self) -> Snapshot:
-        """The current snapshot, reloaded if another process or thread committed a new generation."""
+    def refresh(self) -> Snapshot:
+        """Swap in a generation committed by another process, if any. The current snapshot keeps serving
+        while the new one is built; a thread that finds a build under way does not wait for it."""
+        self._next_check = time.monotonic() + self.settings.store_poll_s
         snap = self._snapshot
-        if snap is None or snap.generation != self.store.generation():
-            snap = self.load()
+        if snap is not None and self.store.generation() == snap.generation:
+            return snap
+        if not self._lock.acquire(blocking=snap is None):
+            return snap
+        try:
+            current = self._snapshot
+            if current is not None and current is not snap and self.store.generation() == current.generation:
+                return current  # built by another thread meanwhile
+            return self._load_locked()
+        finally:
+            self._lock.release()
+
+    def snapshot(self) -> Snapshot:
+        """The current snapshot; the store's generation is polled (every `store_poll_s`, or by the
+        watcher thread) so a generation committed elsewhere is swapped in."""
+        snap = self._snapshot
+        if snap is None or (self._watcher is None and time.monotonic() >= self._next_check):
+            snap = self.refresh()
         if not snap.chunks:
             raise IndexNotBuiltError("知识库还没有建立索引：请先运行 djbot ingest（或 make run）")
         stored = snap.embedder_name
@@ -164,6 +191,28 @@ class KnowledgeBase:
                 f"索引是用向量模型 {stored} 建立的，当前配置为 {self.embedder.name}：请重新运行 djbot ingest"
             )
         return snap
+
+    def start_watching(self) -> None:
+        """Poll the store's generation in a background thread, so requests never pay for a reload."""
+        if self._watcher is not None:
+            return
+        self._stop_watching.clear()
+
+        def loop() -> None:
+            while not self._stop_watching.wait(self.settings.store_poll_s):
+                try:
+                    self.refresh()
+                except Exception:  # the store may be briefly unreachable: keep serving the snapshot we have
+                    log.warning("could not poll the document store", exc_info=True)
+
+        self._watcher = threading.Thread(target=loop, daemon=True, name="djbot-store-poll")
+        self._watcher.start()
+
+    def stop_watching(self) -> None:
+        if self._watcher is not None:
+            self._stop_watching.set()
+            self._watcher.join(timeout=10)
+            self._watcher = None
 
     def dense(self, vector: np.ndarray, n: int, live: dict[str, Chunk]) -> list[tuple[str, float]]:
         """Top-n (chunk id, cosine similarity) from Chroma, restricted to live chunks."""
@@ -181,16 +230,23 @@ class KnowledgeBase:
         if not len(snap.unit_owner):
             return []
         sims = snap.unit_matrix @ vector
-        best: dict[str, float] = {}
-        for i in np.argsort(-sims):
-            cid = snap.unit_owner[i]
-            if cid not in best:
-                best[cid] = float(sims[i])
-                if len(best) >= n:
-                    break
-        return list(best.items())
+        # Sorting every sentence grows with the corpus; the best few (a chunk has several) are enough.
+        m = min(len(sims), n * 8)
+        while True:
+            top = np.argpartition(-sims, m - 1)[:m] if m < len(sims) else np.arange(len(sims))
+            best: dict[str, float] = {}
+            for i in top[np.argsort(-sims[top])]:
+                cid = snap.unit_owner[i]
+                if cid not in best:
+                    best[cid] = float(sims[i])
+                    if len(best) >= n:
+                        return list(best.items())
+            if m >= len(sims):
+                return list(best.items())
+            m = min(len(sims), m * 4)
 
     def close(self) -> None:
+        self.stop_watching()
         self.store.close()
 
     # --- writing -------------------------------------------------------------------------------
@@ -208,8 +264,8 @@ class KnowledgeBase:
 
     def remove(self, sources: list[str]) -> list[str]:
         """Remove documents from both indexes."""
-        with _ingest_lock(self.settings.data_dir):
-            known = self.store.documents()
+        with self.store.ingest_lock():
+            known = self.store.document_versions()
             gone = [s for s in sources if s in known]
             if gone:
                 _, stale = self.store.commit([], gone)
@@ -243,17 +299,6 @@ def _open_collection(settings: Settings, embedder_name: str):
     return client.get_or_create_collection(
         name=name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
     )
-
-
-@contextmanager
-def _ingest_lock(data_dir: Path):
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with open(data_dir / ".ingest.lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _load_all(kb: KnowledgeBase, paths: list[Path], report: IngestReport) -> tuple[list[Document], set[str]]:
@@ -294,18 +339,18 @@ def ingest(
     """Load, chunk, embed (with the content-hash cache) and commit; see KnowledgeBase.ingest."""
     t0 = time.perf_counter()
     report = IngestReport()
-    with _ingest_lock(kb.settings.data_dir):
+    with kb.store.ingest_lock():
         if documents is None:
             docs, seen = _load_all(kb, paths, report)
         else:
             docs, seen = documents, {d.source for d in documents}
-        existing = kb.store.documents()
+        existing = kb.store.document_versions()  # hashes and origins only: no texts read
         params = index_params(kb)
         rebuild = (kb.store.meta("params") or params) != params
         changed: list[Document] = []
         for doc in docs:
             old = existing.get(doc.source)
-            if old and old.content_hash == doc.content_hash and not rebuild:
+            if old and old[0] == doc.content_hash and not rebuild:
                 report.unchanged.append(doc.source)
             else:
                 (report.updated if old else report.added).append(doc.source)
@@ -313,7 +358,7 @@ def ingest(
         if sync:
             roots = {str(p.resolve()) for p in paths if p.is_dir()}
             report.removed = sorted(
-                s for s, d in existing.items() if d.origin in roots and s not in seen
+                s for s, (_, origin) in existing.items() if origin in roots and s not in seen
             )
         if rebuild:  # new model or chunking: documents not given this time cannot stay half-compatible
             keep = {d.source for d in changed}
@@ -326,25 +371,20 @@ def ingest(
             prepared.append((doc, chunks, tokens))
         new_chunks = [c for _, chunks, _ in prepared for c in chunks]
         report.chunks = len(new_chunks)
-        vectors = _embed_with_cache(kb, new_chunks, report, progress, on_progress)
-        _embed_units(kb, new_chunks, progress)
+        vectors = _embed_chunks_and_units(kb, new_chunks, report, progress, on_progress)
         if new_chunks:
-            col = kb.collection
-            batch = 256
-            for i in range(0, len(new_chunks), batch):
-                part = new_chunks[i : i + batch]
-                col.upsert(
-                    ids=[c.id for c in part],
-                    embeddings=[vectors[c.id].tolist() for c in part],
-                    metadatas=[{"source": c.source} for c in part],
-                    documents=[c.text for c in part],
-                )
-        # The store commit is the moment the new index becomes visible, all at once.
-        _, stale = kb.store.commit(prepared, report.removed, {"embedder": kb.embedder.name, "params": params})
-        if stale:
-            kb._delete_vectors(stale)
-        _sync_vectors(kb, report)
-        kb.load()
+            _upsert_vectors(kb, new_chunks, vectors)
+        meta = {"embedder": kb.embedder.name, "params": params}
+        if prepared or report.removed or any(kb.store.meta(k) != v for k, v in meta.items()):
+            # The store commit is the moment the new index becomes visible, all at once.
+            _, stale = kb.store.commit(prepared, report.removed, meta)
+            if stale:
+                kb._delete_vectors(stale)
+            _sync_vectors(kb, report)
+            kb.load()
+        else:  # nothing changed: no new generation, so no replica rebuilds its snapshot for nothing
+            _sync_vectors(kb, report)
+            kb.refresh()
     report.seconds = time.perf_counter() - t0
     return report
 
@@ -353,28 +393,43 @@ def cached_embeddings(kb: KnowledgeBase, texts: dict[str, str], *, desc: str = "
                       on_progress: Callable[[str, int, int], None] | None = None) -> tuple[dict[str, np.ndarray], int]:
     """Vectors for {cache key: text}: from the content-hash cache, embedding (in batches) and caching
     only what is missing. Returns the vectors and how many were newly embedded."""
+    vectors, fresh = _cached_embeddings(kb, texts, desc=desc, on_progress=on_progress)
+    return vectors, len(fresh)
+
+
+CACHE_WRITE_EVERY = 256  # vectors per cache transaction: few round trips, little lost to a kill
+
+
+def _cached_embeddings(kb: KnowledgeBase, texts: dict[str, str], *, desc: str = "",
+                       on_progress: Callable[[str, int, int], None] | None = None
+                       ) -> tuple[dict[str, np.ndarray], set[str]]:
     have = kb.store.cached_vectors(list(texts))
     missing = [(k, t) for k, t in texts.items() if k not in have]
     if not missing:
-        return have, 0
+        return have, set()
     bar = None
     if desc:
         from tqdm import tqdm
 
         bar = tqdm(total=len(missing), desc=desc, unit="段", leave=False)
     size = kb.settings.embed_batch
+    pending: dict[str, np.ndarray] = {}
     for i in range(0, len(missing), size):
         part = missing[i : i + size]
         fresh = dict(zip((k for k, _ in part), kb.embedder.embed_passages([t for _, t in part]), strict=True))
-        kb.store.cache_vectors(fresh)
+        pending.update(fresh)
         have.update(fresh)
+        if len(pending) >= CACHE_WRITE_EVERY:
+            kb.store.cache_vectors(pending)
+            pending = {}
         if bar:
             bar.update(len(part))
         if on_progress:
             on_progress("embed", min(i + size, len(missing)), len(missing))
+    kb.store.cache_vectors(pending)
     if bar:
         bar.close()
-    return have, len(missing)
+    return have, {k for k, _ in missing}
 
 
 def _embed_with_cache(kb, chunks, report, progress, on_progress) -> dict[str, np.ndarray]:
@@ -387,14 +442,35 @@ def _embed_with_cache(kb, chunks, report, progress, on_progress) -> dict[str, np
     return {cid: vectors[k] for cid, k in keys.items()}
 
 
-def _embed_units(kb: KnowledgeBase, chunks: list[Chunk], progress: bool) -> None:
-    """Embed every answer unit (full sentence) once, so answers can rank sentences semantically."""
-    texts = {}
+def embedding_texts(embedder_name: str, chunks: list[Chunk]) -> tuple[dict[str, str], dict[str, str]]:
+    """What an ingest of `chunks` embeds: ({chunk id: cache key}, {cache key: text}) for every chunk
+    and every answer unit, in embedding order."""
+    keys = {c.id: stable_id(embedder_name, embed_text(c)) for c in chunks}
+    texts = {keys[c.id]: embed_text(c) for c in chunks}
     for c in chunks:
         for u in answer_units(c):
             text = c.text[u.start : u.end]
-            texts[unit_key(kb.embedder.name, c, text)] = unit_embed_text(c, text)
-    cached_embeddings(kb, texts, desc="句子向量" if progress else "")
+            texts.setdefault(unit_key(embedder_name, c, text), unit_embed_text(c, text))
+    return keys, texts
+
+
+def _embed_chunks_and_units(kb, chunks, report, progress, on_progress) -> dict[str, np.ndarray]:
+    """Chunk id -> vector, embedding every chunk and every answer unit (full sentence, so answers can rank
+    sentences semantically) in one stream: one cache lookup, full batches, batched cache writes."""
+    keys, texts = embedding_texts(kb.embedder.name, chunks)
+    chunk_keys = set(keys.values())
+    vectors, fresh = _cached_embeddings(kb, texts, desc="向量化" if progress else "", on_progress=on_progress)
+    report.embedded = len(fresh & chunk_keys)
+    report.cached = len(chunks) - report.embedded
+    report.sentences_embedded = len(fresh - chunk_keys)
+    return {cid: vectors[k] for cid, k in keys.items()}
+
+
+def _upsert_vectors(kb: KnowledgeBase, chunks: list[Chunk], vectors: dict[str, np.ndarray]) -> None:
+    for i in range(0, len(chunks), 256):
+        part = chunks[i : i + 256]
+        kb.collection.upsert(ids=[c.id for c in part], embeddings=[vectors[c.id].tolist() for c in part],
+                             metadatas=[{"source": c.source} for c in part], documents=[c.text for c in part])
 
 
 def unit_vectors(kb: KnowledgeBase, chunk: Chunk, texts: list[str], snap: Snapshot | None = None) -> list[np.ndarray]:
@@ -420,8 +496,4 @@ def _sync_vectors(kb: KnowledgeBase, report: IngestReport) -> None:
     if missing:
         log.info("restoring %d missing vectors", len(missing))
         chunks = [c for c in kb.store.chunks()[0] if c.id in missing]
-        vectors = _embed_with_cache(kb, chunks, IngestReport(), False, None)
-        for i in range(0, len(chunks), 256):
-            part = chunks[i : i + 256]
-            kb.collection.upsert(ids=[c.id for c in part], embeddings=[vectors[c.id].tolist() for c in part],
-                                 metadatas=[{"source": c.source} for c in part], documents=[c.text for c in part])
+        _upsert_vectors(kb, chunks, _embed_with_cache(kb, chunks, IngestReport(), False, None))

