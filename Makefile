@@ -19,6 +19,8 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[st,dev]'
+	@# llama-cpp-python compiles llama.cpp on first install (~10 min on 2 cores); pip's wheel cache makes reruns fast.
+	$(BIN)/pip install --quiet -e '.[llm-test]'
 	touch $@
 
 install: $(VENV)/.installed
