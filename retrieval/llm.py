@@ -26,16 +26,16 @@ from .types import Answer, Citation, Hit
 log = logging.getLogger(__name__)
 
 NO_ANSWER = "【无法回答】"
-# One user message: several chat templates (Gemma's, older Mistral's) drop or reject a system role, and
-# small models follow rules better when the format reminder comes after the passages.
-PROMPT = f"""你是“党建工作助手”，为非公企业党建工作者解答问题。只能依据下面<资料>中编号的段落回答<问题>，不得使用资料以外的任何知识。
+# One user message: several chat templates (Gemma's, older Mistral's) drop or reject a system role. The
+# question comes first and the rules last: small models echo the start of the prompt and follow the
+# instructions nearest to their answer.
+PROMPT = f"""<问题>{{question}}</问题>
 
 <资料>
 {{passages}}
 </资料>
 
-<问题>{{question}}</问题>
-
+你是“党建工作助手”，为非公企业党建工作者解答问题。请只依据上面<资料>中编号的段落回答<问题>，不得使用资料以外的任何知识。
 回答要求：
 1. 尽量直接摘抄资料原文的句子作答；数字、日期、名称必须与原文完全一致，不得推测或补充。
 2. 每句话都以出处编号加句号结尾，例如“……建立联合党组织[1]。”；编号只能是 {{numbers}}。
@@ -140,9 +140,30 @@ def tidy(raw: str) -> str:
     """Model output in the form the guard reads: plain lines, citations as [n] before the full stop."""
     text = _TEMPLATE_TOKEN.sub("", raw.replace("\r", ""))
     text = _LEAD_IN.sub("", _MARKDOWN.sub("", text))
-    text = _CITE_VARIANT.sub(_expand, text)
+    text = _inherit_headers(_CITE_VARIANT.sub(_expand, text))
     text = _CITE_AFTER_STOP.sub(lambda m: _squeeze(m.group(2)) + m.group(1), text)
     return _CITE_LINE_START.sub(lambda m: m.group(1) + m.group(3).rstrip() + _squeeze(m.group(2)) + m.group(4), text)
+
+
+_PASSAGE_HEADER = re.compile(r"^[ \t]*\[(\d{1,3})\][ \t]*《[^》\n]*》[^\n。！？]{0,40}$")
+
+
+def _inherit_headers(text: str) -> str:
+    """Small models answer in the passages' own layout: a "[n]《title》" header line, then sentences
+    copied from passage n without markers. Those sentences cite passage n (the guard still checks them
+    against it); any line that carries markers of its own ends the block."""
+    out, current = [], None
+    for line in text.split("\n"):
+        if m := _PASSAGE_HEADER.match(line):
+            current = m.group(1)
+        elif CITE.search(line):
+            current = None
+        elif current and line.strip():
+            line = re.sub(r"([。！？；!?;])", rf"[{current}]\1", line.rstrip())
+            if not line.endswith(("。", "！", "？", "；", "!", "?", ";")):
+                line += f"[{current}]"
+        out.append(line)
+    return "\n".join(out)
 
 
 def _squeeze(markers: str) -> str:

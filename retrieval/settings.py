@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     llm_max_retries: int = 1
     llm_temperature: float = 0.1
     llm_max_tokens: int = 400  # sent as max_tokens: every server honours it (max_completion_tokens is not)
-    llm_stop: list[str] = ["<资料>", "</资料>", "<问题>", "\n\n\n"]  # echoed prompt tags, runaway blank lines
+    llm_stop: list[str] = ["</资料>", "\n\n\n"]  # the end of an echoed prompt, runaway blank lines
     llm_frequency_penalty: float | None = None  # OpenAI-style repetition limits; None = server default
     llm_presence_penalty: float | None = None
     llm_extra_body: dict = {}  # server-specific sampling fields, e.g. {"repeat_penalty": 1.1} for llama.cpp

@@ -69,7 +69,9 @@ def llama_server(tmp_path_factory):
     cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--chat_format", "gemma",
            "--n_threads", "2", "--n_ctx", "3072", "--host", "127.0.0.1", "--port", str(port)]
     with log_path.open("wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "NO_PROXY": "*"})
+        # Passive OpenMP waits: spinning threads on oversubscribed shared cores made each token take >1 s.
+        env = {**os.environ, "NO_PROXY": "*", "OMP_WAIT_POLICY": "passive"}
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}/v1"
     deadline = time.monotonic() + 180
     try:

@@ -235,6 +235,9 @@ def test_tidy_reads_the_citation_styles_real_models_write():
     assert tidy("答：建立联合党组织[1]。<end_of_turn>") == "建立联合党组织[1]。"
     assert tidy("[2] 采取工会先行的策略。\n1. [1][3]有场所") == "采取工会先行的策略[2]。\n1. 有场所[1][3]"
     assert tidy("## 六有标准\n> 有党旗[1]。") == "六有标准\n有党旗[1]。"
+    # Answers laid out like the passages: the header's number goes to the unmarked sentences under it.
+    echoed = "<资料>\n[2]《某某文件》·一、组织\n有场所，有设施。有党旗\n[3]《另一文件》\n有制度[1]。"
+    assert tidy(echoed) == "\n《某某文件》·一、组织[2]\n有场所，有设施[2]。有党旗[2]\n《另一文件》[3]\n有制度[1]。"
 
 
 def test_stream_pieces_keep_citations_written_after_the_full_stop():
