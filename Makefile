@@ -15,10 +15,17 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
+# The real-model tests: llama-cpp-python compiles llama.cpp on its first install (10-35 min on 2 shared cores),
+# then pip's wheel cache serves it. A portable AVX2 build: -march=native emits AMX instructions, which fault
+# in virtual machines that report AMX but do not enable it.
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON \
+  -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF -DLLAVA_BUILD=OFF
+
 # torch first, pinned to the CPU build on disk, or sentence-transformers pulls a multi-GB CUDA build.
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[st,dev]'
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet -e '.[llm-test]'
 	touch $@
 
 install: $(VENV)/.installed

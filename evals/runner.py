@@ -322,6 +322,7 @@ class Record:
             "statements": g.details if g else [],
             "passed": self.passed(),
             "latency_ms": round(self.latency_ms, 1),
+            "guard": self.answer.guard,
         }
 
 
@@ -448,11 +449,43 @@ def summarize(records: list[Record], mode: str = "extractive") -> dict:
                         for c in sorted({r.item.category for r in records})},
         "by_style": {st: _group([r for r in records if r.item.style == st])
                      for st in sorted({r.item.style for r in records if r.item.style})},
+        **({"guard": guard_summary(records)} if mode == "llm" else {}),
     }
     if follow:
         fk = [len(r.key_points_found) / len(r.item.key_points) for r in follow if r.item.key_points]
         summary["conversation"] = {"follow_ups": len(follow), "follow_up_key_point_recall": _mean(fk)}
     return summary
+
+
+def guard_summary(records: list[Record]) -> dict:
+    """LLM mode: what the model produced and what the grounding guard did with it (from Answer.guard)."""
+    infos = [r.answer.guard for r in records]
+    called = [i for i in infos if "kept" in i or i.get("fallback") == "llm_error"]
+    dropped: dict[str, int] = {}
+    for i in infos:
+        for d in i.get("dropped", []):
+            dropped[d.get("kind", "other")] = dropped.get(d.get("kind", "other"), 0) + 1
+        if i.get("repeated"):
+            dropped["repeated"] = dropped.get("repeated", 0) + i["repeated"]
+    fallbacks = [i["fallback"] for i in called if i.get("fallback")]
+    llm = [r.grounding for r in records if r.answer.mode == "llm" and r.grounding]
+    supported, statements = sum(g.supported for g in llm), sum(g.statements for g in llm)
+    precise, cites = sum(g.precise for g in llm), sum(g.citations for g in llm)
+    return {
+        "model_called": len(called),
+        "not_called": sum(1 for i in infos if str(i.get("llm", "")).startswith("not called")),
+        "statements": sum(i.get("statements", 0) for i in infos),
+        "kept": sum(i.get("kept", 0) for i in infos),
+        "dropped": dict(sorted(dropped.items(), key=lambda kv: -kv[1])),
+        "invalid_citations": sum(len(i.get("invalid_citations", [])) for i in infos),
+        "model_refused": sum(1 for i in infos if i.get("llm") == "refused"),
+        "fallback": {k: fallbacks.count(k) for k in dict.fromkeys(fallbacks)},
+        "fallback_rate": round(len(fallbacks) / len(called), 4) if called else 0.0,
+        # Support and precision of the answers the model wrote (fallbacks are extractive).
+        "llm_answers": len(llm),
+        "llm_citation_support": round(supported / statements, 4) if statements else 0.0,
+        "llm_citation_precision": round(precise / cites, 4) if cites else 0.0,
+    }
 
 
 def run_eval(

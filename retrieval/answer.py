@@ -169,6 +169,11 @@ def answer(question: str, kb: KnowledgeBase, settings: Settings, *, history: lis
     p = prepare(question, kb, settings, history=history)
     if isinstance(p, Answer):
         return p
+    return extractive(p, kb, settings)
+
+
+def extractive(p: Prepared, kb: KnowledgeBase, settings: Settings) -> Answer:
+    """The extractive answer for a prepared question (answered or partial)."""
     t0 = time.perf_counter()
     text, citations = compose_prepared(p, kb, settings)
     timings = {**p.timings, "compose": (time.perf_counter() - t0) * 1000}

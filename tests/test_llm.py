@@ -10,7 +10,7 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from evals.runner import load_dataset, run_eval
 from retrieval.answer import REFUSAL
 from retrieval.grounding import check_support, split_statements
-from retrieval.llm import NO_ANSWER, Breaker, LLMAnswerer
+from retrieval.llm import NO_ANSWER, Breaker, LLMAnswerer, guard
 from retrieval.search import search
 
 from .conftest import DEV
@@ -225,3 +225,62 @@ def test_http_streams_guarded_llm_answer_and_logs_the_guard(kb, settings):
         assert row["mode"] == "llm" and row["guard"]["kept"] == 2 and "88万元" not in row["answer"]
         plain = c.post("/v1/ask", json={"question": Q}).json()
         assert plain["mode"] == "llm" and "88万元" not in plain["answer"]
+
+
+def test_tidy_reads_the_citation_styles_real_models_write():
+    from retrieval.llm import tidy
+
+    assert tidy("**有场所**、有设施。[1]") == "有场所、有设施[1]。"
+    assert tidy("有场所【1】。有制度[2,3]。有标志[1-3]。有党旗[资料4]。") == "有场所[1]。有制度[2][3]。有标志[1][2][3]。有党旗[4]。"
+    assert tidy("答：建立联合党组织[1]。<end_of_turn>") == "建立联合党组织[1]。"
+    assert tidy("[2] 采取工会先行的策略。\n1. [1][3]有场所") == "采取工会先行的策略[2]。\n1. 有场所[1][3]"
+    assert tidy("## 六有标准\n> 有党旗[1]。") == "六有标准\n有党旗[1]。"
+    # Answers laid out like the passages: the header's number goes to the unmarked sentences under it.
+    echoed = "<资料>\n[2]《某某文件》·一、组织\n有场所，有设施。有党旗\n[3]《另一文件》\n有制度[1]。"
+    assert tidy(echoed) == "\n《某某文件》·一、组织[2]\n有场所，有设施[2]。有党旗[2]\n《另一文件》[3]\n有制度[1]。"
+
+
+def test_stream_pieces_keep_citations_written_after_the_full_stop():
+    from retrieval.llm import complete_pieces
+
+    assert complete_pieces("有场所。") == ([], "有场所。")
+    assert complete_pieces("有场所。[") == ([], "有场所。[")
+    assert complete_pieces("有场所。[1]") == ([], "有场所。[1]")
+    assert complete_pieces("有场所。[1]有设") == (["有场所。[1]"], "有设")
+    assert complete_pieces("1. 有场所[1]\n2. 有") == (["1. 有场所[1]\n"], "2. 有")
+
+
+def test_guard_on_loops_headings_questions_and_misattribution(kb, settings):
+    n, wrong = _n(kb, settings, Q, "六有"), _other(kb, settings, Q, "六有")
+    hits = search(kb, Q, settings)[: settings.answer_passages]
+    title = hits[n - 1].chunk.title
+    rule = f"按照“六有”标准加强活动场所规范化建设[{n}]。"
+    raw = (rule * 4 + f"《{title}》[{n}]。“六有”标准是什么？[{n}]。"
+           + f"有场所、有设施、有标志、有党旗、有书报、有制度[{wrong}]。")
+    checked = guard(raw, hits, min_keep=0.25)
+    assert checked is not None
+    text, g = checked
+    assert text == "按照“六有”标准加强活动场所规范化建设[1]。"
+    assert g.repeated == 3 and g.seen == 7 and g.kept == 1
+    kinds = [d["kind"] for d in g.dropped]
+    assert kinds == ["heading", "question", "misattributed"]
+    assert g.enough(0.25) and not g.enough(0.5)  # repeats do not count against the answer
+
+
+def test_guard_keeps_only_the_citations_that_carry_the_support(kb, settings):
+    n, wrong = _n(kb, settings, Q, "六有"), _other(kb, settings, Q, "六有")
+    hits = search(kb, Q, settings)[: settings.answer_passages]
+    text, g = guard(f"有场所、有设施、有标志、有党旗、有书报、有制度[{wrong}][{n}]。", hits)
+    assert text == "有场所、有设施、有标志、有党旗、有书报、有制度[1]。"
+    assert [c.chunk_id for c in g.citations()] == [hits[n - 1].chunk.id]
+
+
+def test_the_model_request_carries_the_limits(settings):
+    from retrieval.llm import make_chat_model
+
+    s = settings.model_copy(update={"llm_base_url": "http://127.0.0.1:9/v1", "llm_max_tokens": 123,
+                                    "llm_frequency_penalty": 0.3, "llm_extra_body": {"repeat_penalty": 1.1}})
+    payload = make_chat_model(s)._get_request_payload("问题")
+    assert payload["extra_body"] == {"repeat_penalty": 1.1, "max_tokens": 123}
+    assert "max_completion_tokens" not in payload and payload["stop"] == s.llm_stop
+    assert payload["frequency_penalty"] == 0.3 and "presence_penalty" not in payload
