@@ -144,7 +144,7 @@ def render_plain(ans: Answer, limit: int, footer: bool = True) -> list[str]:
 def render_markdown(ans: Answer, mention: str = "") -> list[str]:
     """WeCom markdown: the asker @-ed, the answer, sources as a quote block; split by UTF-8 bytes."""
     head = f"<@{mention}> " if mention else ""
-    if ans.refused:
+    if ans.refused or not ans.citations:  # refusal or welcome: the suggested questions follow
         paras = [head + ans.text] + [f"> {p}" for p in plain_paragraphs(ans)[1:]]
     else:
         lines = [line for line in ans.text.split("\n") if line.strip()]

@@ -14,6 +14,7 @@ from .errors import InvalidInputError
 from .index import KnowledgeBase, Snapshot, unit_vectors
 from .search import search
 from .settings import Settings
+from .topics import suggest, welcome_answer
 from .types import Answer, Chunk, Citation, Hit
 
 REFUSAL = "抱歉，知识库中没有找到能回答这个问题的依据。为保证准确，我只根据已收录的党建资料作答，不凭空回答。"
@@ -381,6 +382,8 @@ def prepare(question: str, kb: KnowledgeBase, settings: Settings, rewrite) -> Pr
     t0 = time.perf_counter()
     q = clean_question(question, settings)
     snap = kb.snapshot()
+    if (welcome := welcome_answer(q, snap)) is not None:  # greetings, "你能做什么", "/help" typed as text
+        return welcome
     if INJECTION.search(q):
         return Answer(question=q, text=REFUSAL_INJECTION, refused=True, mode="refusal",
                       reason="instruction or prompt-injection attempt",
@@ -400,7 +403,7 @@ def refusal(p: Prepared, reason: str, **guard) -> Answer:
     """The fixed refusal with the nearest topics, keeping what retrieval found for trainers."""
     info = {"coverage": round(p.verdict.coverage, 3), "dense": round(p.verdict.dense, 3), **guard}
     return Answer(question=p.question, text=REFUSAL, refused=True, retrieved=tuple(p.hits), mode="refusal",
-                  suggestions=suggestions(p.hits), reason=reason, standalone_question=p.standalone,
+                  suggestions=suggest(p.hits, p.snap), reason=reason, standalone_question=p.standalone,
                   guard=info, timings=p.timings)
 
 
@@ -437,7 +440,7 @@ def render_sources(ans: Answer) -> str:
 
 def render_text(ans: Answer) -> str:
     """Answer plus sources (or refusal plus suggestions) as plain text, for the CLI and plain channels."""
-    if ans.refused:
-        tail = "\n".join(f"· {s}" for s in ans.suggestions)
-        return f"{ans.text}\n{SUGGEST_LEAD}\n{tail}" if tail else ans.text
+    if ans.refused or not ans.citations:  # a refusal or a welcome: the suggested questions follow
+        lead = [SUGGEST_LEAD] if ans.refused and ans.suggestions else []
+        return "\n".join([ans.text, *lead, *(f"· {s}" for s in ans.suggestions)])
     return f"{ans.text}\n\n来源：\n{render_sources(ans)}"
