@@ -17,6 +17,7 @@ from ..context import Logged, ask, ask_stream
 from ..deps import ApiError, Ctx, User
 
 router = APIRouter(tags=["问答"])
+MODEL_ID = "djbot"
 
 
 class AskBody(BaseModel):
@@ -49,7 +50,9 @@ def ask_route(body: AskBody, request: Request, c: Ctx, who: User):
     out = {**logged.answer.to_dict(), "answer_id": logged.answer_id}
     docs = c.kb.snapshot().documents if logged.answer.citations else {}
     for cite in out["citations"]:
-        cite["context"] = quote_context(docs.get(cite["source"]), cite["start"], cite["end"])
+        doc = docs.get(cite["source"])
+        cite["context"] = quote_context(doc, cite["start"], cite["end"])
+        cite["region"] = doc.region if doc else ""
     return out
 
 
@@ -64,6 +67,20 @@ def search_route(c: Ctx, who: User, q: Annotated[str, Query(min_length=1, max_le
         {"rank": i, "source": h.chunk.source, "chunk_id": h.chunk.id, "title": h.chunk.title,
          "section": h.chunk.section, "score": round(h.score, 6), "text": h.chunk.text}
         for i, h in enumerate(hits, start=1)]}
+
+
+@router.get("/v1/models", summary="OpenAI 兼容：可用模型列表")
+def models(who: User):
+    """Chat front-ends (Open WebUI, LobeChat, ChatGPT-Next-Web) list models before they chat."""
+    return {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": 1700000000,
+                                        "owned_by": "djbot"}]}
+
+
+@router.get("/v1/models/{model_id}", summary="OpenAI 兼容：模型信息")
+def model(model_id: str, who: User):
+    if model_id != MODEL_ID:
+        raise ApiError(404, "model_not_found", f"没有模型“{model_id}”，可用：{MODEL_ID}")
+    return {"id": MODEL_ID, "object": "model", "created": 1700000000, "owned_by": "djbot"}
 
 
 @router.post("/v1/chat/completions", summary="OpenAI 兼容接口（可流式）")

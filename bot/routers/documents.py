@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from ..deps import Admin, ApiError, Ctx
 
@@ -93,6 +94,39 @@ def delete_document(source: str, c: Ctx, who: Admin):
     if path.is_file() and c.settings.knowledge_dir.resolve() in path.parents:
         path.unlink()  # otherwise the next full reindex would bring it back
     return {"deleted": source}
+
+
+class MetaBody(BaseModel):
+    title: str | None = Field(None, max_length=200, description="标题")
+    publisher: str | None = Field(None, max_length=200, description="发布单位")
+    date: str | None = Field(None, max_length=10, description="日期：YYYY、YYYY-MM 或 YYYY-MM-DD")
+    region: str | None = Field(None, max_length=200, description="地区")
+
+
+@router.patch("/v1/documents/{source:path}", summary="修改文档信息（标题、发布单位、日期、地区）", status_code=202)
+def edit_meta(source: str, body: MetaBody, request: Request, c: Ctx, who: Admin):
+    """Written back to knowledge/manifest.toml, then the document is re-indexed (vectors come from the cache)."""
+    from retrieval.index import ingest
+    from retrieval.loaders import load_bytes, read_manifest
+    from retrieval.manifest import check_meta, update_manifest
+
+    if source not in c.kb.store.documents():
+        raise ApiError(404, "not_found", f"知识库中没有文档“{source}”")
+    root = c.settings.knowledge_dir.resolve()
+    path = (root / source).resolve()
+    if root not in path.parents or not path.is_file():
+        raise ApiError(409, "not_editable", f"文档“{source}”不在 knowledge/ 目录中，无法写回清单")
+    meta = check_meta(body.model_dump(exclude_none=True))
+    if not meta:
+        raise ApiError(422, "invalid_request", "请至少给出 title、publisher、date、region 中的一项")
+    update_manifest(root, source, meta)
+
+    def work(progress):
+        doc = load_bytes(path.read_bytes(), source, read_manifest(root), origin=str(root))
+        return ingest(c.kb, [], sync=False, on_progress=progress, documents=[doc]).to_dict()
+
+    job = request.app.state.jobs.start("meta", work)
+    return {"source": source, "updated": meta, "job": job["id"]}
 
 
 @router.post("/v1/reindex", summary="按 knowledge/ 目录重新同步索引", status_code=202)
