@@ -16,8 +16,17 @@ from .conftest import KNOWLEDGE, ROOT
 runner = CliRunner()
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 @pytest.fixture
 def env(kb, settings, monkeypatch):
+    monkeypatch.setenv("DJBOT_PORT", str(_free_port()))  # never a service another session runs
     monkeypatch.setenv("DJBOT_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("DJBOT_KNOWLEDGE_DIR", str(KNOWLEDGE))
     monkeypatch.chdir(ROOT)
@@ -98,3 +107,66 @@ def test_eval_command_prints_metrics_json_last(env, tmp_path):
     assert summary["n"] == 5 and summary["answerable"] == 3
     assert set(summary) >= {"retrieval", "answer", "grounding", "refusal", "latency"}
     assert "djbot 评测报告" in report.read_text("utf-8")
+
+
+def test_ask_says_it_answered_directly_without_a_service(env):
+    res = runner.invoke(app, ["ask", "党组织活动场所建设的“六有”标准是什么？"])
+    assert res.exit_code == 0 and "直接加载知识库" in res.stderr
+
+
+def test_ask_uses_a_running_local_service(env, kb, settings, monkeypatch, tmp_path):
+    import threading
+    import time
+
+    import uvicorn
+
+    from bot.context import Context
+    from bot.http import create_app
+    from bot.qalog import LogQuery, QALog
+
+    port = _free_port()
+    s = settings.model_copy(update={"data_dir": tmp_path, "api_key": "cli-key"})
+    ctx = Context(settings=s, kb=kb, qalog=QALog(s))
+    server = uvicorn.Server(uvicorn.Config(create_app(s, ctx), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        for _ in range(100):
+            if server.started:
+                break
+            time.sleep(0.1)
+        monkeypatch.setenv("DJBOT_PORT", str(port))
+        monkeypatch.setenv("DJBOT_API_KEY", "cli-key")
+        res = runner.invoke(app, ["ask", "党组织活动场所建设的“六有”标准是什么？"])
+        assert res.exit_code == 0, res.output
+        assert f"经由本机运行中的服务 http://127.0.0.1:{port}" in res.stderr
+        assert "来源：" in res.stdout and "[1] 《克什克腾旗" in res.stdout
+        rows, _ = ctx.qalog.query(LogQuery(channel="cli"))
+        assert rows and rows[0]["question"].startswith("党组织活动场所")
+        res = runner.invoke(app, ["ask", "今天股市怎么样？", "--json"])
+        d = json.loads(res.stdout.strip().splitlines()[-1])
+        assert d["refused"] and d["suggestions"] and "经由本机" in res.stderr
+        res = runner.invoke(app, ["ask", "党组织活动场所建设的“六有”标准是什么？", "--direct"])
+        assert "直接加载知识库" in res.stderr
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def test_help_is_chinese_and_keeps_citation_markers():
+    res = runner.invoke(app, ["ask", "--help"])
+    assert "每句都带 [n] 出处" in res.stdout
+    assert "显示本帮助并退出" in res.stdout and "Show this message" not in res.stdout
+    res = runner.invoke(app, ["eval", "--help"])
+    assert "--template" in res.stdout and "文档可写文件名或标题" in res.stdout and "默认" in res.stdout
+
+
+def test_eval_template_written(tmp_path):
+    from evals.runner import load_dataset
+
+    for name in ("t.xlsx", "t.csv"):
+        res = runner.invoke(app, ["eval", "--template", str(tmp_path / name)])
+        assert res.exit_code == 0 and "模板已写入" in res.stderr
+        items = load_dataset(tmp_path / name)
+        assert [i.id for i in items] == ["q01", "q02", "q03"] and items[0].evidence[0].source.startswith("《")
+    assert (tmp_path / "t.csv").read_bytes().startswith(b"\xef\xbb\xbf")

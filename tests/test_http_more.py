@@ -110,3 +110,21 @@ def test_metadata_edit_errors(one_doc):
     assert c.patch("/v1/documents/venue.txt", json={}).status_code == 422
     assert c.patch("/v1/documents/venue.txt", json={"title": "x"}, headers={"Authorization": "Bearer no"}).status_code == 403
     assert "旧标题" in (know / "manifest.toml").read_text("utf-8")  # nothing written by failed edits
+
+
+def test_eval_templates_download_and_gbk_upload(client_open):
+    import io
+
+    from openpyxl import load_workbook
+
+    x = client_open.get("/v1/eval/template.xlsx")
+    assert x.status_code == 200 and "attachment" in x.headers["content-disposition"]
+    wb = load_workbook(io.BytesIO(x.content))
+    assert wb.sheetnames == ["问题集", "填写说明"] and wb["问题集"].max_row == 4
+    csv_bytes = client_open.get("/v1/eval/template.csv").content
+    assert csv_bytes.startswith(b"\xef\xbb\xbf") and "answerable" in csv_bytes.decode("utf-8-sig")
+    assert client_open.get("/v1/eval/template.pdf").status_code == 404
+    gbk = csv_bytes.decode("utf-8-sig").encode("gbk")  # as Excel on Chinese Windows saves it
+    r = client_open.post("/v1/eval", files={"file": ("集.csv", gbk, "text/csv")})
+    assert r.status_code == 200, r.text
+    assert r.json()["summary"]["n"] == 3

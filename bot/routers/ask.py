@@ -45,7 +45,7 @@ class ChatBody(BaseModel):
 
 @router.post("/v1/ask", summary="提问，返回带出处的回答")
 def ask_route(body: AskBody, request: Request, c: Ctx, who: User):
-    channel = "web" if request.headers.get("x-djbot-client") == "web" else "http"
+    channel = {"web": "web", "cli": "cli"}.get(request.headers.get("x-djbot-client", ""), "http")
     logged = ask(c, body.question, channel=channel, user_id=who, session=body.session_id or "")
     out = {**logged.answer.to_dict(), "answer_id": logged.answer_id}
     docs = c.kb.snapshot().documents if logged.answer.citations else {}

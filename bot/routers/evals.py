@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, UploadFile
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
 
 from ..deps import Admin, ApiError, Ctx
 
@@ -35,3 +36,16 @@ async def eval_route(c: Ctx, who: Admin, file: Annotated[UploadFile, File()]):
     result = await run_in_threadpool(run_eval, items, c.kb, c.settings)
     return {"summary": result.summary, "records": [r.to_dict() for r in result.records],
             "report_html": render_html(result)}
+
+
+@router.get("/v1/eval/template.{fmt}", summary="下载问题集模板（xlsx 或 csv，含示例行）")
+def eval_template(fmt: str):
+    from evals.templates import template_csv, template_xlsx
+
+    if fmt == "xlsx":
+        return Response(template_xlsx(), headers={"Content-Disposition": 'attachment; filename="djbot-eval-template.xlsx"'},
+                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    if fmt == "csv":
+        return Response(template_csv(), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="djbot-eval-template.csv"'})
+    raise ApiError(404, "not_found", "模板格式只有 xlsx 和 csv")
