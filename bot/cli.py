@@ -83,7 +83,10 @@ def ingest(
     """建立或增量更新索引（未变化的文档不会重新向量化）。"""
     s = _settings(ctx)
     kb = _kb(s)
-    report = kb.ingest(paths or [s.knowledge_dir], sync=not no_sync, progress=sys.stderr.isatty() and not as_json)
+    tty = sys.stderr.isatty()
+    # On a terminal tqdm draws bars; under make run, systemd or docker logs, plain lines instead.
+    lines = None if tty else ProgressLines()
+    report = kb.ingest(paths or [s.knowledge_dir], sync=not no_sync, progress=tty and not as_json, on_progress=lines)
     if as_json:
         _print_json(report.to_dict())
     else:
@@ -93,8 +96,41 @@ def ingest(
         )
         for err in report.errors:
             typer.echo(f"  ✗ {err.message}", err=True)
+    for group in report.duplicates:
+        typer.echo(f"  ⚠ 内容相同的文档：{'、'.join(group)}（建议只保留一份，以免重复引用）", err=True)
     if report.errors and not (report.added or report.updated or report.unchanged):
         raise typer.Exit(1)
+
+
+STAGES = {"load": ("读取文档", "个"), "chunk": ("切分段落", "个文档"), "embed": ("向量化", "段")}
+
+
+class ProgressLines:
+    """Ingest progress as plain lines (count, rate, time left), at most one per `every` seconds a stage."""
+
+    def __init__(self, stream=None, every: float = 5.0, clock=None) -> None:
+        import time
+
+        self.stream, self.every, self.clock = stream or sys.stderr, every, clock or time.monotonic
+        self.stage, self.started, self.last = "", 0.0, 0.0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = self.clock()
+        if stage != self.stage:
+            self.stage, self.started, self.last = stage, now, -1e9
+        if done < total and now - self.last < self.every:
+            return
+        self.last = now
+        name, unit = STAGES.get(stage, (stage, ""))
+        spent = now - self.started
+        rate = done / spent if spent > 0 else 0.0
+        line = f"{name} {done}/{total} {unit}（{done * 100 // max(total, 1)}%）"
+        if rate and done < total:
+            left = int((total - done) / rate)
+            line += f"，{rate:.1f} {unit}/秒，预计还需 {left // 60}分{left % 60:02d}秒"
+        elif done >= total:
+            line += f"，用时 {spent:.1f} 秒"
+        print(line, file=self.stream, flush=True)
 
 
 @app.command()

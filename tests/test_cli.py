@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -170,3 +171,39 @@ def test_eval_template_written(tmp_path):
         items = load_dataset(tmp_path / name)
         assert [i.id for i in items] == ["q01", "q02", "q03"] and items[0].evidence[0].source.startswith("《")
     assert (tmp_path / "t.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_progress_lines_count_rate_and_time_left():
+    import io
+
+    from bot.cli import ProgressLines
+
+    t = [0.0]
+    out = io.StringIO()
+    p = ProgressLines(out, every=5.0, clock=lambda: t[0])
+    p("load", 1, 2)
+    t[0] = 1.0
+    p("load", 2, 2)
+    for i in range(1, 101):
+        t[0] = 1.0 + i * 0.5
+        p("embed", i * 10, 1000)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("读取文档 1/2") and "用时" in lines[1]
+    embed = [x for x in lines if x.startswith("向量化")]
+    assert 8 <= len(embed) <= 12  # throttled to one line per 5 s, plus the last
+    assert re.search(r"2\d\.\d 段/秒", embed[1]) and "预计还需 0分40秒" in embed[1] and "1000/1000" in embed[-1]
+
+
+def test_ingest_prints_progress_lines_and_flags_duplicates(tmp_path, monkeypatch, embedder):
+    know = tmp_path / "k"
+    know.mkdir()
+    text = "一、经费保障\n党组织活动经费可以通过企业列支、上级补充、党费返还和财政补贴等渠道解决。\n"
+    (know / "a.txt").write_text(text, "utf-8")
+    (know / "b.txt").write_text(text, "utf-8")
+    monkeypatch.setenv("DJBOT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DJBOT_KNOWLEDGE_DIR", str(know))
+    res = subprocess.run([sys.executable, "-m", "bot.cli", "ingest", str(know)], capture_output=True, text=True,
+                         cwd=ROOT, env={**__import__("os").environ})
+    assert res.returncode == 0, res.stderr
+    assert "读取文档 2/2" in res.stderr and "切分段落" in res.stderr and "向量化" in res.stderr
+    assert "内容相同的文档：a.txt、b.txt" in res.stderr

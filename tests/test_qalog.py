@@ -81,3 +81,17 @@ def test_serve_without_keys_binds_localhost_only(monkeypatch, tmp_path):
     monkeypatch.setenv("DJBOT_ADMIN_KEY", "a")
     CliRunner().invoke(app, ["serve", "--host", "0.0.0.0", "--port", "8124"])
     assert seen == {"host": "0.0.0.0", "port": 8124}
+
+
+def test_library_debug_lines_never_reach_the_log_handlers():
+    import logging
+
+    from bot.context import QuietLibraries
+
+    quiet = QuietLibraries()
+
+    def rec(name, level):
+        return logging.LogRecord(name, level, __file__, 1, "x", None, None)
+
+    assert not quiet.filter(rec("bm25s", logging.DEBUG)) and not quiet.filter(rec("chromadb.api", logging.INFO))
+    assert quiet.filter(rec("bm25s", logging.WARNING)) and quiet.filter(rec("djbot.http", logging.DEBUG))
