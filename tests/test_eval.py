@@ -167,3 +167,27 @@ def test_evidence_may_name_the_document_by_title(kb, settings):
     with pytest.raises(DatasetError) as info:
         resolve_titles([Item("t2", "q", "c", True, (Evidence("没有这篇", "x"),))], docs)
     assert "既不是" in info.value.message
+
+
+def test_trainer_report_leads_with_a_plain_headline_and_errors_first():
+    from evals.report import headline, verdict
+    from evals.runner import EvalResult
+
+    good = Item("g", "怎么组建？", "组织建设", True, (Evidence("s.txt", "采取联合组建"),), ("联合组建",))
+    unans = Item("u", "明天下雨吗？", "不可答", False)
+    recs = [
+        score_record(good, Answer("怎么组建？", "采取联合组建、挂靠组建的方式建立联合党组织[1]。",
+                                  citations=(_cite(1, PASSAGE),)), 1.0),
+        score_record(good, Answer("怎么组建？", "抱歉", refused=True), 1.0),
+        score_record(unans, Answer("明天下雨吗？", "抱歉", refused=True), 1.0),
+        score_record(ITEM, Answer("怎么办？", "凭空编造的一句话[1]。", citations=(_cite(1, PASSAGE),)), 1.0),
+    ]
+    html_text = render_html(EvalResult(summarize(recs), recs))
+    assert "4题中2题答对，1题误拒，1题引用不相关" in html_text
+    assert html_text.index("引用不支撑回答") < html_text.index("误拒（能回答却拒答）") < html_text.index("【答对】")
+    assert "回答中的句子能被它所引用的原文支撑的比例" in html_text and "按分类" in html_text
+    assert "语句相关：—" in html_text  # shown beside citation support, even before the metric exists
+    # With the answer path's relevance fields, a well-cited but off-topic answer is not "fine".
+    d = {**recs[0].to_dict(), "statement_relevance": 0.2, "first_statement_relevant": False}
+    assert verdict(d) == "irrelevant" and headline([d]) == "1题中0题答对，1题答非所问"
+    assert verdict({**recs[0].to_dict(), "outcome": "partial"}) == "partial"
