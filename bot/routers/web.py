@@ -14,3 +14,8 @@ router = APIRouter(include_in_schema=False)
 @router.get("/")
 def index():
     return FileResponse(WEB / "index.html", media_type="text/html; charset=utf-8")
+
+
+@router.get("/favicon.ico")
+def favicon():
+    return FileResponse(WEB / "favicon.svg", media_type="image/svg+xml")
