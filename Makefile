@@ -5,15 +5,28 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test index bench lint eval clean browser
+WHEELHOUSE := wheelhouse
+# With a wheelhouse/ folder (make wheelhouse, carried over to a machine without internet), install only from it.
+OFFLINE := $(if $(wildcard $(WHEELHOUSE)/*.whl),--no-index --find-links $(WHEELHOUSE),)
 
-$(BIN)/python:
+.PHONY: run test install install-test index bench lint eval clean browser wheelhouse pycheck
+
+pycheck:
+	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null || { \
+	  echo "djbot 需要 Python 3.11 或更高版本，当前 $(PY) 是：$$($(PY) --version 2>&1)。"; \
+	  echo "请安装 Python 3.11+，或用 make run PY=python3.11 指定。"; exit 1; }
+
+$(BIN)/python: | pycheck
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet $(OFFLINE) --upgrade pip
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet $(OFFLINE) -e .
 	touch $@
+
+# Every wheel djbot needs (and pip/setuptools to install them) in one folder to carry to an offline machine.
+wheelhouse: | pycheck
+	$(PY) -m pip wheel --quiet --wheel-dir $(WHEELHOUSE) . pip setuptools wheel
 
 # torch first, pinned to the CPU build on disk, or sentence-transformers pulls a multi-GB CUDA build.
 $(VENV)/.installed-test: $(VENV)/.installed
@@ -27,14 +40,15 @@ install-test: $(VENV)/.installed-test
 index: install
 	$(BIN)/djbot ingest
 
-run: index
+run: pycheck index
 	$(BIN)/djbot serve --host $(HOST) --port $(PORT)
 
-# Browser tests drive Debian's chromium (never a downloaded browser build).
+# Browser tests drive Debian's chromium (never a downloaded browser build), with a CJK font so that
+# screenshots show Chinese text instead of boxes.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	  || echo "warning: could not install chromium; the browser tests will be skipped"; }
+	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; } || { \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
+	  || echo "warning: could not install chromium/fonts-noto-cjk; the browser tests will be skipped"; }
 
 test: install-test browser
 	$(BIN)/ruff check retrieval bot evals tests
