@@ -25,8 +25,9 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	touch $@
 
 # Every wheel djbot needs (and pip/setuptools to install them) in one folder to carry to an offline machine.
-wheelhouse: | pycheck
-	$(PY) -m pip wheel --quiet --wheel-dir $(WHEELHOUSE) . pip setuptools wheel
+# The venv's up-to-date pip resolves extras (e.g. lxml[html-clean]) that an old system pip misses.
+wheelhouse: $(BIN)/python
+	$(BIN)/pip wheel --quiet --wheel-dir $(WHEELHOUSE) . pip setuptools wheel
 
 # torch first, pinned to the CPU build on disk, or sentence-transformers pulls a multi-GB CUDA build.
 $(VENV)/.installed-test: $(VENV)/.installed

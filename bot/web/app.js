@@ -148,7 +148,7 @@ function renderAnswer(a) {
     box.append(el("div", { className: "sources-head", textContent: "来源" }), list);
     const fb = el("div", { className: "feedback", textContent: "这个回答有帮助吗？" });
     const msg = el("span", { className: "feedback-msg" });
-    for (const [rating, label, title] of [[1, "👍", "有帮助"], [-1, "👎", "没帮助"]]) {
+    for (const [rating, label, title] of [[1, "有帮助", "这个回答有帮助"], [-1, "没帮助", "这个回答没帮助"]]) {
       const b = el("button", { type: "button", textContent: label, title });
       b.dataset.rating = rating;
       b.addEventListener("click", async () => {
