@@ -5,14 +5,23 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test index bench bench-scale lint eval clean browser postgres
+WHEELHOUSE := wheelhouse
+# With a wheelhouse/ folder (make wheelhouse, carried over to a machine without internet), install only from it.
+OFFLINE := $(if $(wildcard $(WHEELHOUSE)/*.whl),--no-index --find-links $(WHEELHOUSE),)
 
-$(BIN)/python:
+.PHONY: run test install install-test index bench bench-scale lint eval clean browser postgres wheelhouse pycheck
+
+pycheck:
+	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null || { \
+	  echo "djbot 需要 Python 3.11 或更高版本，当前 $(PY) 是：$$($(PY) --version 2>&1)。"; \
+	  echo "请安装 Python 3.11+，或用 make run PY=python3.11 指定。"; exit 1; }
+
+$(BIN)/python: | pycheck
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet $(OFFLINE) --upgrade pip
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet $(OFFLINE) -e .
 	touch $@
 
 # The real-model tests: llama-cpp-python compiles llama.cpp on its first install (10-35 min on 2 shared cores),
@@ -20,6 +29,10 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 # in virtual machines that report AMX but do not enable it.
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON \
   -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF -DLLAVA_BUILD=OFF
+# Every wheel djbot needs (and pip/setuptools to install them) in one folder to carry to an offline machine.
+# The venv's up-to-date pip resolves extras (e.g. lxml[html-clean]) that an old system pip misses.
+wheelhouse: $(BIN)/python
+	$(BIN)/pip wheel --quiet --wheel-dir $(WHEELHOUSE) . pip setuptools wheel
 
 # torch first, pinned to the CPU build on disk, or sentence-transformers pulls a multi-GB CUDA build.
 $(VENV)/.installed-test: $(VENV)/.installed
@@ -34,14 +47,15 @@ install-test: $(VENV)/.installed-test
 index: install
 	$(BIN)/djbot ingest
 
-run: index
+run: pycheck index
 	$(BIN)/djbot serve --host $(HOST) --port $(PORT)
 
-# Browser tests drive Debian's chromium (never a downloaded browser build).
+# Browser tests drive Debian's chromium (never a downloaded browser build), with a CJK font so that
+# screenshots show Chinese text instead of boxes.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	  || echo "warning: could not install chromium; the browser tests will be skipped"; }
+	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; } || { \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
+	  || echo "warning: could not install chromium/fonts-noto-cjk; the browser tests will be skipped"; }
 
 # PostgreSQL from Debian's packages: the store and replica tests start a throwaway cluster from its
 # binaries (in a temp dir, on a loopback port). No fallback: those tests must run, never be skipped.

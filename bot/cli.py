@@ -12,11 +12,44 @@ import typer
 from retrieval.errors import DjbotError, InvalidInputError
 from retrieval.settings import Settings
 
+
+def _localize_help() -> None:
+    """Typer's own help words (panel titles, defaults, the --help line) in Chinese, like the rest."""
+    try:
+        import typer._click.decorators as decorators
+        import typer._click.formatting as formatting
+        import typer.core as core
+    except ImportError:  # another Typer layout: English words, nothing breaks
+        return
+    words = {"Arguments": "参数", "Options": "选项", "Commands": "命令", "required": "必填",
+             "default: {default}": "默认：{default}"}
+    core._ = lambda s: words.get(s, s)
+    original_help, original_usage = decorators.help_option, formatting.HelpFormatter.write_usage
+
+    def help_option(names):
+        decorate = original_help(names)
+
+        def apply(cmd):
+            cmd = decorate(cmd)
+            cmd.params[-1].help = "显示本帮助并退出"
+            return cmd
+
+        return apply
+
+    def write_usage(self, prog, args="", prefix=None):
+        return original_usage(self, prog, args, "用法：" if prefix is None else prefix)
+
+    decorators.help_option = help_option
+    formatting.HelpFormatter.write_usage = write_usage
+
+
+_localize_help()
 app = typer.Typer(
     help="djbot 党建工作助手：只依据知识库作答、每句都有出处。",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help texts contain "[n]", which Rich markup would swallow
 )
 
 
@@ -50,7 +83,10 @@ def ingest(
     """建立或增量更新索引（未变化的文档不会重新向量化）。"""
     s = _settings(ctx)
     kb = _kb(s)
-    report = kb.ingest(paths or [s.knowledge_dir], sync=not no_sync, progress=sys.stderr.isatty() and not as_json)
+    tty = sys.stderr.isatty()
+    # On a terminal tqdm draws bars; under make run, systemd or docker logs, plain lines instead.
+    lines = None if tty else ProgressLines()
+    report = kb.ingest(paths or [s.knowledge_dir], sync=not no_sync, progress=tty and not as_json, on_progress=lines)
     if as_json:
         _print_json(report.to_dict())
     else:
@@ -60,8 +96,41 @@ def ingest(
         )
         for err in report.errors:
             typer.echo(f"  ✗ {err.message}", err=True)
+    for group in report.duplicates:
+        typer.echo(f"  ⚠ 内容相同的文档：{'、'.join(group)}（建议只保留一份，以免重复引用）", err=True)
     if report.errors and not (report.added or report.updated or report.unchanged):
         raise typer.Exit(1)
+
+
+STAGES = {"load": ("读取文档", "个"), "chunk": ("切分段落", "个文档"), "embed": ("向量化", "段")}
+
+
+class ProgressLines:
+    """Ingest progress as plain lines (count, rate, time left), at most one per `every` seconds a stage."""
+
+    def __init__(self, stream=None, every: float = 5.0, clock=None) -> None:
+        import time
+
+        self.stream, self.every, self.clock = stream or sys.stderr, every, clock or time.monotonic
+        self.stage, self.started, self.last = "", 0.0, 0.0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = self.clock()
+        if stage != self.stage:
+            self.stage, self.started, self.last = stage, now, -1e9
+        if done < total and now - self.last < self.every:
+            return
+        self.last = now
+        name, unit = STAGES.get(stage, (stage, ""))
+        spent = now - self.started
+        rate = done / spent if spent > 0 else 0.0
+        line = f"{name} {done}/{total} {unit}（{done * 100 // max(total, 1)}%）"
+        if rate and done < total:
+            left = int((total - done) / rate)
+            line += f"，{rate:.1f} {unit}/秒，预计还需 {left // 60}分{left % 60:02d}秒"
+        elif done >= total:
+            line += f"，用时 {spent:.1f} 秒"
+        print(line, file=self.stream, flush=True)
 
 
 @app.command()
@@ -69,18 +138,69 @@ def ask(
     ctx: typer.Context,
     question: Annotated[str, typer.Argument(help="问题")],
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+    direct: Annotated[bool, typer.Option("--direct", help="不使用本机运行中的服务，直接加载知识库")] = False,
 ) -> None:
-    """提问：回答每句都带 [n] 出处；知识库没有依据时明确拒答。"""
+    """提问：回答每句都带 [n] 出处；知识库没有依据时明确拒答。
+
+    本机有运行中的服务（djbot serve / make run）时经由服务作答（快），否则直接加载知识库（约需数秒），
+    并在标准错误输出中说明用的是哪一种。
+    """
     from retrieval.answer import render_text
 
     from .context import answer_fn_for
 
     s = _settings(ctx)
-    ans = answer_fn_for(s)(question, _kb(s), s)
-    if as_json:
-        _print_json(ans.to_dict())
+    remote = None if direct else _ask_service(s, question)
+    if remote is not None:
+        url, data = remote
+        typer.echo(f"（经由本机运行中的服务 {url} 作答）", err=True)
+        ans = answer_from_dict(data)
+        if as_json:
+            _print_json({k: v for k, v in data.items() if k != "answer_id"})
+            return
     else:
-        typer.echo(render_text(ans))
+        typer.echo("（未发现本机运行中的服务，直接加载知识库作答）", err=True)
+        ans = answer_fn_for(s)(question, _kb(s), s)
+        if as_json:
+            _print_json(ans.to_dict())
+            return
+    typer.echo(render_text(ans))
+
+
+def _ask_service(s: Settings, question: str) -> tuple[str, dict] | None:
+    """Ask a djbot service on this machine, if one answers /readyz quickly; None otherwise."""
+    import httpx
+
+    host = "127.0.0.1" if s.host in {"0.0.0.0", "::", ""} else s.host
+    url = f"http://{host}:{s.port}"
+    headers = {"Authorization": f"Bearer {s.api_key or s.admin_key}"} if (s.api_key or s.admin_key) else {}
+    try:
+        with httpx.Client(base_url=url, timeout=httpx.Timeout(30.0, connect=0.5), headers=headers) as client:
+            ready = client.get("/readyz", timeout=1.0)
+            if ready.status_code != 200 or ready.json().get("status") != "ready":
+                return None
+            r = client.post("/v1/ask", json={"question": question}, headers={"X-Djbot-Client": "cli"})
+    except (httpx.HTTPError, ValueError):
+        return None
+    body = r.json() if r.headers.get("content-type", "").startswith("application/json") else {}
+    if r.status_code != 200:
+        if r.status_code in (400, 422) and "error" in body:
+            raise InvalidInputError(body["error"]["message"])
+        return None  # auth or a server problem: answer locally instead
+    return url, body
+
+
+def answer_from_dict(data: dict):
+    """The Answer behind a /v1/ask response (for the same rendering as in-process answers)."""
+    from dataclasses import fields
+
+    from retrieval.types import Answer, Citation
+
+    names = {f.name for f in fields(Citation)}
+    cites = tuple(Citation(**{k: v for k, v in c.items() if k in names}) for c in data.get("citations", []))
+    return Answer(question=data.get("question", ""), text=data.get("answer", ""), citations=cites,
+                  refused=bool(data.get("refused")), suggestions=tuple(data.get("suggestions", ())),
+                  mode=data.get("mode", ""), reason=data.get("reason", ""))
 
 
 @app.command()
@@ -146,14 +266,32 @@ def remove(
 @app.command("eval")
 def eval_cmd(
     ctx: typer.Context,
-    dataset: Annotated[Path, typer.Option("--dataset", help="问题集：.jsonl / .csv / .xlsx")] = Path(
+    dataset: Annotated[Path, typer.Option("--dataset", help="问题集：.jsonl / .csv / .xlsx（CSV 可为 UTF-8 或 GBK）")] = Path(
         "evals/datasets/dev.jsonl"
     ),
     as_json: Annotated[bool, typer.Option("--json", help="最后一行输出指标 JSON")] = False,
-    report: Annotated[Path | None, typer.Option("--report", help="写出逐题报告（.html 或 .md）")] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="写出给培训人员看的报告（.html 或 .md）")] = None,
     mode: Annotated[str, typer.Option("--mode", help="auto（配置了大模型则用大模型）/ extractive / llm")] = "auto",
+    template: Annotated[Path | None, typer.Option("--template", help="写出带示例行的问题集模板（.xlsx 或 .csv）后退出")] = None,
 ) -> None:
-    """评测：检索、要点、引用支撑、拒答与延迟指标。"""
+    """评测：检索、要点、引用支撑、拒答与延迟指标。
+
+    \b
+    问题集的列（CSV/XLSX 表头；JSONL 用同名字段）：
+      id          题目编号，不能重复
+      question    问题原文
+      category    分类（可选），报告按分类统计
+      answerable  知识库能否回答：是/否（或 true/false）
+      evidence    可回答的题必填：文档|原文引语；文档可写文件名或标题，多条用换行或 ; 分隔
+      key_points  答案应包含的要点（可选），用 ; 分隔
+    用 djbot eval --template 问题集.xlsx 生成模板。
+    """
+    if template:
+        from evals.templates import write_template
+
+        write_template(template)
+        typer.echo(f"模板已写入 {template}", err=True)
+        return
     from evals.report import write_report
     from evals.runner import load_dataset, run_eval
     from retrieval.answer import answer

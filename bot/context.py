@@ -53,13 +53,25 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+QUIET = ("httpx", "httpcore", "bm25s", "chromadb", "jieba")
+
+
+class QuietLibraries(logging.Filter):
+    """Drop the chattiest libraries' records below WARNING at the handler: bm25s sets its own logger
+    to DEBUG when it is imported, which happens after logging is configured."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or record.name.split(".")[0] not in QUIET
+
+
 def configure_logging(settings: Settings, level: int = logging.INFO) -> None:
     """Log to stderr with secrets scrubbed; quiet the chattiest libraries."""
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     redact = RedactSecrets(settings.secrets())
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)
-    for name in ("httpx", "httpcore", "bm25s", "chromadb", "jieba"):
+        handler.addFilter(QuietLibraries())
+    for name in QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 

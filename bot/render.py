@@ -60,11 +60,12 @@ def pack(paragraphs: list[str], limit: int, size: Callable[[str], int] = len, jo
 
 
 def plain_paragraphs(ans: Answer, lead: str = "您可以试着问问：") -> list[str]:
-    """Answer, then sources (or refusal, then suggested topics), as plain-text paragraphs."""
-    if ans.refused:
+    """Answer, then sources (or refusal/welcome, then suggested questions), as plain-text paragraphs."""
+    if ans.refused or not ans.citations:
         out = [ans.text]
         if ans.suggestions:
-            out.append(lead + "\n" + "\n".join(f"· {s}" for s in ans.suggestions))
+            head = lead + "\n" if ans.refused else ""
+            out.append(head + "\n".join(f"· {s}" for s in ans.suggestions))
         return out
     out = [line for line in ans.text.split("\n") if line.strip()]
     out.append("来源：\n" + "\n".join(source_line(c) for c in ans.citations))

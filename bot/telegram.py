@@ -7,8 +7,10 @@ import hmac
 import html
 import logging
 import time
+import uuid
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from telegram import (
     InlineKeyboardButton,
@@ -28,8 +30,8 @@ from telegram.ext import (
     filters,
 )
 
-from retrieval.answer import suggestions
 from retrieval.errors import ConfigError, InvalidInputError
+from retrieval.topics import examples
 from retrieval.types import Answer
 
 from .context import Context, Logged, ask, ask_stream
@@ -88,19 +90,35 @@ def addressed_question(msg: Message, bot_id: int, username: str) -> str | None:
 def render_html(ans: Answer) -> list[str]:
     """HTML messages within 4096 characters; every dynamic piece escaped; tags never split."""
     e = html.escape
-    if ans.refused:
-        paras = [e(ans.text)]
-        if ans.suggestions:
-            paras.append("您可以试着问问：\n" + "\n".join(f"· {e(s)}" for s in ans.suggestions))
-        return pack(paras, LIMIT, joiner="\n\n")
+    if ans.refused or not ans.citations:  # suggested questions come as buttons (see keyboard)
+        return pack([e(ans.text)], LIMIT, joiner="\n\n")
     paras = [e(line) for line in ans.text.split("\n") if line.strip()]
     sources = "\n".join(["\n<b>来源</b>"] + [e(source_line(c)) for c in ans.citations])
     return pack(paras + [sources], LIMIT)
 
 
+SUGGESTION_KEEP = 1000  # suggestion sets remembered for their buttons
+
+
+def remember_suggestions(bot_data: dict, key: str, questions: tuple[str, ...]) -> None:
+    """Keep a suggestion set so a button (whose data holds only key and index) can ask it later."""
+    store = bot_data.setdefault("suggestions", {})
+    store[key] = tuple(questions)
+    while len(store) > SUGGESTION_KEEP:
+        store.pop(next(iter(store)))
+
+
+def suggestion_rows(key: str, questions: tuple[str, ...]) -> list[list[InlineKeyboardButton]]:
+    """One button per suggested question; pressing it asks that question."""
+    return [[InlineKeyboardButton(q if len(q) <= 40 else q[:39] + "…", callback_data=f"sg:{key}:{i}")]
+            for i, q in enumerate(questions)]
+
+
 def keyboard(logged: Logged) -> InlineKeyboardMarkup:
-    """出处 [n] buttons and 👍/👎; callback data stays within Telegram's 64 bytes."""
+    """出处 [n] buttons and 👍/👎 (or the suggested questions); callback data within Telegram's 64 bytes."""
     aid = logged.answer_id
+    if logged.answer.refused or not logged.answer.citations:
+        return InlineKeyboardMarkup(suggestion_rows(aid, logged.answer.suggestions))
     rows, row = [], []
     for c in logged.answer.citations:
         row.append(InlineKeyboardButton(f"出处 [{c.n}]", callback_data=f"src:{aid}:{c.n}"))
@@ -114,9 +132,13 @@ def keyboard(logged: Logged) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows)
 
 
-async def send_answer(msg: Message, logged: Logged, placeholder: Message | None = None) -> None:
+async def send_answer(msg: Message, logged: Logged, placeholder: Message | None = None,
+                      bot_data: dict | None = None) -> None:
     parts = render_html(logged.answer)
-    markup = keyboard(logged) if not logged.answer.refused else None
+    ans = logged.answer
+    if (ans.refused or not ans.citations) and bot_data is not None:
+        remember_suggestions(bot_data, logged.answer_id, ans.suggestions)
+    markup = keyboard(logged) if ans.citations or (ans.suggestions and bot_data is not None) else None
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
         if i == 0 and placeholder is not None:
@@ -137,17 +159,12 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     ctx = _ctx(context)
     snap = await asyncio.to_thread(ctx.kb.snapshot)
-    firsts = {}
-    for c in snap.chunks:  # one topic per document, drawn from the knowledge base itself
-        if c.section and c.source not in firsts:
-            firsts[c.source] = c
-    from retrieval.types import Hit
-
-    topics = suggestions([Hit(c, 1.0) for c in firsts.values()] + [Hit(c, 1.0) for c in snap.chunks], limit=5)
-    lines = "\n".join(f"· {html.escape(t)}" for t in topics)
+    questions = tuple(t.question for t in examples(snap, 5))  # drawn from the knowledge base itself
+    key = uuid.uuid4().hex
+    remember_suggestions(context.application.bot_data, key, questions)
     await update.effective_message.reply_text(
-        f"<b>可以这样提问</b>\n· 企业正式党员不足三人，怎么联合组建党组织？\n· 党组织活动经费可以从哪些渠道解决？\n\n"
-        f"<b>知识库中的主题举例</b>\n{lines}", parse_mode=ParseMode.HTML)
+        "<b>可以这样提问</b>（点按下面的问题，或直接输入您的问题）", parse_mode=ParseMode.HTML,
+        reply_markup=InlineKeyboardMarkup(suggestion_rows(key, questions)))
 
 
 async def on_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -183,15 +200,15 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     kwargs = dict(channel="telegram", user_id=str(user.id if user else ""), session=f"tg:{chat.id}")
     try:
         if getattr(ctx.answer_fn, "stream", None):
-            await _answer_streaming(ctx, msg, question, kwargs)
+            await _answer_streaming(ctx, msg, question, kwargs, context.application.bot_data)
         else:
             logged = await asyncio.to_thread(ask, ctx, question, **kwargs)
-            await send_answer(msg, logged)
+            await send_answer(msg, logged, bot_data=context.application.bot_data)
     except InvalidInputError as exc:
         await msg.reply_text(exc.message, do_quote=True)
 
 
-async def _answer_streaming(ctx: Context, msg: Message, question: str, kwargs: dict) -> None:
+async def _answer_streaming(ctx: Context, msg: Message, question: str, kwargs: dict, bot_data: dict) -> None:
     """LLM mode: edit one message as guarded statements arrive, at a sensible interval."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue = asyncio.Queue()
@@ -212,7 +229,7 @@ async def _answer_streaming(ctx: Context, msg: Message, question: str, kwargs: d
             raise item
         if isinstance(item, Logged):
             await worker
-            await send_answer(msg, item, placeholder)
+            await send_answer(msg, item, placeholder, bot_data)
             return
         text += item
         now = time.monotonic()
@@ -228,6 +245,9 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await query.answer(NOT_ALLOWED, show_alert=True)
         return
     kind, answer_id, value = (query.data or "::").split(":", 2)
+    if kind == "sg":
+        await _ask_suggestion(update, context, answer_id, int(value))
+        return
     if kind == "fb":
         ok = await asyncio.to_thread(ctx.qalog.feedback, answer_id, 1 if value == "1" else -1)
         await query.answer("感谢您的反馈！" if ok else "这条回答已找不到了")
@@ -242,6 +262,25 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     head = f"<b>〔{cite['n']}〕《{html.escape(cite['title'])}》</b>\n{html.escape(meta)}\n"
     for part in pack([head, f"<blockquote>{html.escape(cite['quote'])}</blockquote>"], LIMIT):
         await query.message.reply_text(part, parse_mode=ParseMode.HTML)
+
+
+async def _ask_suggestion(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, i: int) -> None:
+    """A suggested-question button: ask that question in the chat, as if it had been typed."""
+    query, chat, user = update.callback_query, update.effective_chat, update.effective_user
+    questions = context.application.bot_data.get("suggestions", {}).get(key, ())
+    if not 0 <= i < len(questions):
+        await query.answer("这个建议已过期，请直接输入您的问题", show_alert=True)
+        return
+    if not context.application.bot_data["limiter"].allow(f"tg:{user.id if user else chat.id}"):
+        await query.answer(RATE, show_alert=True)
+        return
+    await query.answer()
+    ctx = _ctx(context)
+    question = questions[i]
+    shown = await query.message.reply_text(f"问：{question}")
+    logged = await asyncio.to_thread(ask, ctx, question, channel="telegram", user_id=str(user.id if user else ""),
+                                     session=f"tg:{chat.id}")
+    await send_answer(shown, logged, bot_data=context.application.bot_data)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -286,13 +325,40 @@ def build_application(ctx: Context, *, request=None, webhook: bool = False) -> A
     app.add_handler(CommandHandler("help", on_help))
     app.add_handler(CommandHandler("sources", on_sources))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text))
-    app.add_handler(CallbackQueryHandler(on_callback, pattern=r"^(src|fb):[0-9a-f]{32}:-?\d{1,3}$"))
+    app.add_handler(CallbackQueryHandler(on_callback, pattern=r"^(src|fb|sg):[0-9a-f]{32}:-?\d{1,3}$"))
     app.add_error_handler(on_error)
     return app
 
 
+def telegram_app(request: Request) -> Application:
+    """The running Application (started in the service lifespan)."""
+    return request.app.state.telegram
+
+
+def webhook_secret(request: Request) -> str:
+    return request.app.state.settings.telegram_webhook_secret or ""
+
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.post("/telegram/webhook")
+async def telegram_webhook(request: Request, tg: Annotated[Application, Depends(telegram_app)],
+                           secret: Annotated[str, Depends(webhook_secret)]):
+    given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+    if not hmac.compare_digest(given.encode(), secret.encode()):
+        return JSONResponse({"error": {"code": "forbidden", "message": "密钥不正确"}}, status_code=403)
+    try:
+        data = await request.json()
+        update = Update.de_json(data, tg.bot)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return JSONResponse({"error": {"code": "invalid_request", "message": "无法解析的更新"}}, status_code=400)
+    await tg.update_queue.put(update)
+    return {"ok": True}
+
+
 def install_webhook(api, request=None) -> None:
-    """Add POST /telegram/webhook to the FastAPI service; the Application starts with the service."""
+    """Add POST /telegram/webhook to the FastAPI service when configured; the Application starts with it."""
     settings = api.state.settings
     if not (settings.telegram_token and settings.telegram_webhook_secret):
         return
@@ -311,19 +377,7 @@ def install_webhook(api, request=None) -> None:
 
     api.state.on_start.append(start)
     api.state.on_stop.append(stop)
-
-    @api.post("/telegram/webhook", include_in_schema=False)
-    async def telegram_webhook(request: Request):
-        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
-        if not hmac.compare_digest(given.encode(), settings.telegram_webhook_secret.encode()):
-            return JSONResponse({"error": {"code": "forbidden", "message": "密钥不正确"}}, status_code=403)
-        try:
-            data = await request.json()
-            update = Update.de_json(data, request.app.state.telegram.bot)
-        except (ValueError, TypeError, KeyError, AttributeError):
-            return JSONResponse({"error": {"code": "invalid_request", "message": "无法解析的更新"}}, status_code=400)
-        await request.app.state.telegram.update_queue.put(update)
-        return {"ok": True}
+    api.include_router(router)
 
 
 async def set_webhook(ctx: Context, url: str) -> bool:

@@ -7,6 +7,7 @@ a chunk contains an evidence item when the sources are equal and the normalized 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 import statistics
@@ -127,7 +128,7 @@ def load_dataset(path: Path) -> list[Item]:
     suffix = path.suffix.lower()
     items: list[Item] = []
     if suffix in {".jsonl", ".json"}:
-        for n, line in enumerate(path.read_text("utf-8-sig").splitlines(), start=1):
+        for n, line in enumerate(read_text(path).splitlines(), start=1):
             if not line.strip():
                 continue
             try:
@@ -141,11 +142,10 @@ def load_dataset(path: Path) -> list[Item]:
             else:
                 items.append(_item(row, f"第 {n} 行", tabular=False))
     elif suffix == ".csv":
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.DictReader(fh)
-            _check_header(reader.fieldnames or [])
-            for n, row in enumerate(reader, start=2):
-                items.append(_item(row, f"第 {n} 行", tabular=True))
+        reader = csv.DictReader(io.StringIO(read_text(path), newline=""))
+        _check_header(reader.fieldnames or [])
+        for n, row in enumerate(reader, start=2):
+            items.append(_item(row, f"第 {n} 行", tabular=True))
     elif suffix == ".xlsx":
         from openpyxl import load_workbook
 
@@ -174,10 +174,42 @@ def load_dataset(path: Path) -> list[Item]:
     return items
 
 
+def read_text(path: Path) -> str:
+    """UTF-8 (with or without BOM), else GB18030: Excel on Chinese Windows saves CSV as GBK."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise DatasetError("无法识别问题集文件的编码：请另存为 UTF-8 或 GBK 编码的 CSV") from exc
+
+
 def _check_header(header: list[str]) -> None:
     missing = [c for c in ("id", "question", "answerable") if c not in header]
     if missing:
         raise DatasetError(f"表头缺少列：{', '.join(missing)}（需要 {', '.join(COLUMNS)}）")
+
+
+def resolve_titles(items: list[Item], documents: dict) -> list[Item]:
+    """Evidence may name its document by title (《…》 optional) instead of the file name."""
+    by_title: dict[str, str] = {}
+    for source, doc in documents.items():
+        by_title.setdefault(normalize(doc.title), source)
+    out = []
+    for item in items:
+        evidence = []
+        for ev in item.evidence:
+            if ev.source not in documents:
+                source = by_title.get(normalize(ev.source.strip().strip("《》")))
+                if source is None:
+                    raise DatasetError(f"题目 {item.id}：evidence 中的“{ev.source}”既不是知识库中的文件名，也不是文档标题")
+                ev = Evidence(source, ev.quote)
+            evidence.append(ev)
+        out.append(replace(item, evidence=tuple(evidence)))
+    return out
 
 
 # --- metrics ---------------------------------------------------------------------------------------
@@ -502,6 +534,7 @@ def run_eval(
         def answer_fn(q: str, history=None) -> Answer:
             return answer(q, kb, settings, history=history)
 
+    items = resolve_titles(items, kb.snapshot().documents)  # evidence may name a document by its title
     answer_fn(items[0].question)  # warm-up: models and indexes load outside the timings
     records = []
     history: list[Turn] = []

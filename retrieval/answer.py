@@ -18,6 +18,7 @@ from .decide import Decision, decide
 from .index import KnowledgeBase, Snapshot
 from .search import search
 from .settings import Settings
+from .topics import suggest, welcome_answer
 from .types import Answer, Hit, Turn
 from .understand import Question, SlipFixer, clean_input, understand
 
@@ -93,8 +94,10 @@ def analyze(question: str, kb: KnowledgeBase, settings: Settings, rewrite=None, 
     """Understand, retrieve, score and decide, whatever the decision (the fitting script reads the
     features of refused questions too); only an instruction attempt stops early."""
     t0 = time.perf_counter()
-    clean_question(question, settings)
+    cleaned = clean_question(question, settings)
     snap = kb.snapshot()
+    if (welcome := welcome_answer(cleaned, snap)) is not None:  # greetings, "你能做什么", "/help" typed as text
+        return welcome
     q = understand(question, max_chars=settings.max_question_chars, history=history,
                    fixer=slip_fixer(kb, snap), content_words=kb.tokenizer.words)
     if q.injection:
@@ -127,7 +130,7 @@ def _info(p: Prepared) -> dict:
 def refusal(p: Prepared, reason: str, **guard) -> Answer:
     """The fixed refusal with the nearest topics, keeping what retrieval found for trainers."""
     return Answer(question=p.question, text=REFUSAL, refused=True, outcome="refused", retrieved=tuple(p.hits),
-                  mode="refusal", suggestions=suggestions(p.hits), reason=reason, standalone_question=p.standalone,
+                  mode="refusal", suggestions=suggest(p.hits, p.snap), reason=reason, standalone_question=p.standalone,
                   guard={**_info(p), **guard}, timings=p.timings)
 
 
@@ -184,34 +187,6 @@ def extractive(p: Prepared, kb: KnowledgeBase, settings: Settings) -> Answer:
                   reason=p.verdict.reason, timings=timings, guard=_info(p))
 
 
-def suggestions(hits: list[Hit], limit: int = 3) -> tuple[str, ...]:
-    """Up to `limit` nearest topics from the knowledge base, for refusals: "topic（《short title》）"."""
-    import re
-
-    from .chunk import split_sentences
-
-    out: list[str] = []
-    for h in hits:
-        c = h.chunk
-        if c.section:
-            label = c.section.split(" > ")[-1]
-        else:
-            spans = split_sentences(c.text)
-            first = c.text[spans[0].start : spans[0].end] if spans else c.text[:30]
-            label = re.split(r"[，,；;：:]", first)[0]
-        label = re.sub(r"^[一二三四五六七八九十\d]+[、.．]|^[(（][一二三四五六七八九十]+[)）]、?|^[一二三四五六七八九十]+是", "", label)
-        label = label.strip("。，,：: ")
-        if len(label) < 4 or re.search(r"\d", label):
-            continue  # a bare number or fragment is no topic
-        title = c.title if len(c.title) <= 16 else c.title[:15] + "…"
-        topic = f"{label[:28]}（《{title}》）"
-        if all(not t.startswith(label[:28]) for t in out):
-            out.append(topic)
-        if len(out) >= limit:
-            break
-    return tuple(out)
-
-
 def render_sources(ans: Answer) -> str:
     """The plain-text sources block: [n] 《title》（publisher，date）· section · “quote”."""
     lines = []
@@ -224,7 +199,7 @@ def render_sources(ans: Answer) -> str:
 
 def render_text(ans: Answer) -> str:
     """Answer plus sources (or refusal plus suggestions) as plain text, for the CLI and plain channels."""
-    if ans.refused:
-        tail = "\n".join(f"· {s}" for s in ans.suggestions)
-        return f"{ans.text}\n{SUGGEST_LEAD}\n{tail}" if tail else ans.text
+    if ans.refused or not ans.citations:  # a refusal or a welcome: the suggested questions follow
+        lead = [SUGGEST_LEAD] if ans.refused and ans.suggestions else []
+        return "\n".join([ans.text, *lead, *(f"· {s}" for s in ans.suggestions)])
     return f"{ans.text}\n\n来源：\n{render_sources(ans)}"

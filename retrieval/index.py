@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import threading
@@ -47,6 +48,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     errors: list[IngestError] = field(default_factory=list)
+    duplicates: list[list[str]] = field(default_factory=list)  # same content under several names
     chunks: int = 0
     embedded: int = 0  # chunks embedded now (not from the cache)
     cached: int = 0
@@ -60,6 +62,7 @@ class IngestReport:
             "unchanged": self.unchanged,
             "removed": self.removed,
             "errors": [{"source": e.source, "message": e.reason} for e in self.errors],
+            "duplicates": self.duplicates,
             "chunks": self.chunks,
             "embedded": self.embedded,
             "cached": self.cached,
@@ -301,7 +304,8 @@ def _open_collection(settings: Settings, embedder_name: str):
     )
 
 
-def _load_all(kb: KnowledgeBase, paths: list[Path], report: IngestReport) -> tuple[list[Document], set[str]]:
+def _load_all(kb: KnowledgeBase, paths: list[Path], report: IngestReport,
+              on_progress: Callable[[str, int, int], None] | None = None) -> tuple[list[Document], set[str]]:
     """Load every file; failures are collected per file. Returns the documents and every source seen."""
     docs: list[Document] = []
     seen: set[str] = set()
@@ -311,7 +315,9 @@ def _load_all(kb: KnowledgeBase, paths: list[Path], report: IngestReport) -> tup
     except IngestError as exc:
         report.errors.append(exc)
         return docs, seen
-    for file, source, root in found:
+    for i, (file, source, root) in enumerate(found, start=1):
+        if on_progress:
+            on_progress("load", i, len(found))
         seen.add(source)
         try:
             if root not in manifests:
@@ -325,6 +331,14 @@ def _load_all(kb: KnowledgeBase, paths: list[Path], report: IngestReport) -> tup
         except OSError as exc:
             report.errors.append(IngestError(source, f"无法读取文件：{exc.strerror or exc}"))
     return docs, seen
+
+
+def _duplicates(docs: list[Document]) -> list[list[str]]:
+    """Groups of documents with the same cleaned text under different names."""
+    groups: dict[str, list[str]] = {}
+    for d in docs:
+        groups.setdefault(hashlib.sha1(d.text.encode("utf-8")).hexdigest(), []).append(d.source)
+    return sorted(sorted(g) for g in groups.values() if len(g) > 1)
 
 
 def ingest(
@@ -341,7 +355,7 @@ def ingest(
     report = IngestReport()
     with kb.store.ingest_lock():
         if documents is None:
-            docs, seen = _load_all(kb, paths, report)
+            docs, seen = _load_all(kb, paths, report, on_progress)
         else:
             docs, seen = documents, {d.source for d in documents}
         existing = kb.store.document_versions()  # hashes and origins only: no texts read
@@ -364,8 +378,11 @@ def ingest(
             keep = {d.source for d in changed}
             report.removed.extend(s for s in existing if s not in keep and s not in report.removed)
 
+        report.duplicates = _duplicates(docs)
         prepared = []
-        for doc in changed:
+        for i, doc in enumerate(changed, start=1):
+            if on_progress:
+                on_progress("chunk", i, len(changed))
             chunks = chunk_document(doc, kb.settings.chunk_chars, kb.settings.chunk_max_chars)
             tokens = [kb.tokenizer.tokens(embed_text(c)) for c in chunks]
             prepared.append((doc, chunks, tokens))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -16,8 +17,17 @@ from .conftest import KNOWLEDGE, ROOT
 runner = CliRunner()
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 @pytest.fixture
 def env(kb, settings, monkeypatch):
+    monkeypatch.setenv("DJBOT_PORT", str(_free_port()))  # never a service another session runs
     monkeypatch.setenv("DJBOT_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("DJBOT_KNOWLEDGE_DIR", str(KNOWLEDGE))
     monkeypatch.chdir(ROOT)
@@ -98,3 +108,102 @@ def test_eval_command_prints_metrics_json_last(env, tmp_path):
     assert summary["n"] == 5 and summary["answerable"] == 3
     assert set(summary) >= {"retrieval", "answer", "grounding", "refusal", "latency"}
     assert "djbot 评测报告" in report.read_text("utf-8")
+
+
+def test_ask_says_it_answered_directly_without_a_service(env):
+    res = runner.invoke(app, ["ask", "党组织活动场所建设的“六有”标准是什么？"])
+    assert res.exit_code == 0 and "直接加载知识库" in res.stderr
+
+
+def test_ask_uses_a_running_local_service(env, kb, settings, monkeypatch, tmp_path):
+    import threading
+    import time
+
+    import uvicorn
+
+    from bot.context import Context
+    from bot.http import create_app
+    from bot.qalog import LogQuery, QALog
+
+    port = _free_port()
+    s = settings.model_copy(update={"data_dir": tmp_path, "api_key": "cli-key"})
+    ctx = Context(settings=s, kb=kb, qalog=QALog(s))
+    server = uvicorn.Server(uvicorn.Config(create_app(s, ctx), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        for _ in range(100):
+            if server.started:
+                break
+            time.sleep(0.1)
+        monkeypatch.setenv("DJBOT_PORT", str(port))
+        monkeypatch.setenv("DJBOT_API_KEY", "cli-key")
+        res = runner.invoke(app, ["ask", "党组织活动场所建设的“六有”标准是什么？"])
+        assert res.exit_code == 0, res.output
+        assert f"经由本机运行中的服务 http://127.0.0.1:{port}" in res.stderr
+        assert "来源：" in res.stdout and "[1] 《克什克腾旗" in res.stdout
+        rows, _ = ctx.qalog.query(LogQuery(channel="cli"))
+        assert rows and rows[0]["question"].startswith("党组织活动场所")
+        res = runner.invoke(app, ["ask", "今天股市怎么样？", "--json"])
+        d = json.loads(res.stdout.strip().splitlines()[-1])
+        assert d["refused"] and d["suggestions"] and "经由本机" in res.stderr
+        res = runner.invoke(app, ["ask", "党组织活动场所建设的“六有”标准是什么？", "--direct"])
+        assert "直接加载知识库" in res.stderr
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def test_help_is_chinese_and_keeps_citation_markers():
+    res = runner.invoke(app, ["ask", "--help"])
+    assert "每句都带 [n] 出处" in res.stdout
+    assert "显示本帮助并退出" in res.stdout and "Show this message" not in res.stdout
+    res = runner.invoke(app, ["eval", "--help"])
+    assert "--template" in res.stdout and "文档可写文件名或标题" in res.stdout and "默认" in res.stdout
+
+
+def test_eval_template_written(tmp_path):
+    from evals.runner import load_dataset
+
+    for name in ("t.xlsx", "t.csv"):
+        res = runner.invoke(app, ["eval", "--template", str(tmp_path / name)])
+        assert res.exit_code == 0 and "模板已写入" in res.stderr
+        items = load_dataset(tmp_path / name)
+        assert [i.id for i in items] == ["q01", "q02", "q03"] and items[0].evidence[0].source.startswith("《")
+    assert (tmp_path / "t.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_progress_lines_count_rate_and_time_left():
+    import io
+
+    from bot.cli import ProgressLines
+
+    t = [0.0]
+    out = io.StringIO()
+    p = ProgressLines(out, every=5.0, clock=lambda: t[0])
+    p("load", 1, 2)
+    t[0] = 1.0
+    p("load", 2, 2)
+    for i in range(1, 101):
+        t[0] = 1.0 + i * 0.5
+        p("embed", i * 10, 1000)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("读取文档 1/2") and "用时" in lines[1]
+    embed = [x for x in lines if x.startswith("向量化")]
+    assert 8 <= len(embed) <= 12  # throttled to one line per 5 s, plus the last
+    assert re.search(r"2\d\.\d 段/秒", embed[1]) and "预计还需 0分40秒" in embed[1] and "1000/1000" in embed[-1]
+
+
+def test_ingest_prints_progress_lines_and_flags_duplicates(tmp_path, monkeypatch, embedder):
+    know = tmp_path / "k"
+    know.mkdir()
+    text = "一、经费保障\n党组织活动经费可以通过企业列支、上级补充、党费返还和财政补贴等渠道解决。\n"
+    (know / "a.txt").write_text(text, "utf-8")
+    (know / "b.txt").write_text(text, "utf-8")
+    monkeypatch.setenv("DJBOT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DJBOT_KNOWLEDGE_DIR", str(know))
+    res = subprocess.run([sys.executable, "-m", "bot.cli", "ingest", str(know)], capture_output=True, text=True,
+                         cwd=ROOT, env={**__import__("os").environ})
+    assert res.returncode == 0, res.stderr
+    assert "读取文档 2/2" in res.stderr and "切分段落" in res.stderr and "向量化" in res.stderr
+    assert "内容相同的文档：a.txt、b.txt" in res.stderr

@@ -137,3 +137,57 @@ def test_reports_are_written_and_escaped(tmp_path):
     write_report(result, tmp_path / "r.md")
     md = (tmp_path / "r.md").read_text("utf-8")
     assert "# djbot 评测报告" in md and "q1 怎么办？" in md
+
+
+def test_gbk_csv_and_jsonl_load(tmp_path):
+    rows = "id,question,answerable,evidence\nq1,党费怎么返还？,是,《某文》|党费返还\n"
+    path = tmp_path / "gbk.csv"
+    path.write_bytes(rows.encode("gbk"))
+    assert load_dataset(path)[0].question == "党费怎么返还？"
+    jl = tmp_path / "gbk.jsonl"
+    jl.write_bytes('{"id": "a", "question": "党费怎么返还？", "answerable": false}\n'.encode("gbk"))
+    assert load_dataset(jl)[0].question == "党费怎么返还？"
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"id,question,answerable\n\xff\xfe\xfd\xfc,\x81,\n")
+    with pytest.raises(DatasetError) as info:
+        load_dataset(bad)
+    assert "编码" in info.value.message
+
+
+def test_evidence_may_name_the_document_by_title(kb, settings):
+    from evals.runner import resolve_titles, run_eval
+
+    docs = kb.snapshot().documents
+    item = Item("t1", "党组织活动场所建设的“六有”标准是什么？", "c", True,
+                (Evidence("《克什克腾旗“舞活”党建龙头 为非公经济和社会组织发展助航》", "有场所、有设施"),))
+    resolved = resolve_titles([item], docs)[0]
+    assert resolved.evidence[0].source == "002_89d235879069d946.txt"
+    result = run_eval([item], kb, settings)
+    assert result.records[0].hit1 == 1.0
+    with pytest.raises(DatasetError) as info:
+        resolve_titles([Item("t2", "q", "c", True, (Evidence("没有这篇", "x"),))], docs)
+    assert "既不是" in info.value.message
+
+
+def test_trainer_report_leads_with_a_plain_headline_and_errors_first():
+    from evals.report import headline, verdict
+    from evals.runner import EvalResult
+
+    good = Item("g", "怎么组建？", "组织建设", True, (Evidence("s.txt", "采取联合组建"),), ("联合组建",))
+    unans = Item("u", "明天下雨吗？", "不可答", False)
+    recs = [
+        score_record(good, Answer("怎么组建？", "采取联合组建、挂靠组建的方式建立联合党组织[1]。",
+                                  citations=(_cite(1, PASSAGE),)), 1.0),
+        score_record(good, Answer("怎么组建？", "抱歉", refused=True), 1.0),
+        score_record(unans, Answer("明天下雨吗？", "抱歉", refused=True), 1.0),
+        score_record(ITEM, Answer("怎么办？", "凭空编造的一句话[1]。", citations=(_cite(1, PASSAGE),)), 1.0),
+    ]
+    html_text = render_html(EvalResult(summarize(recs), recs))
+    assert "4题中2题答对，1题误拒，1题引用不相关" in html_text
+    assert html_text.index("引用不支撑回答") < html_text.index("误拒（能回答却拒答）") < html_text.index("【答对】")
+    assert "回答中的句子能被它所引用的原文支撑的比例" in html_text and "按分类" in html_text
+    assert "语句相关：—" in html_text  # shown beside citation support, even before the metric exists
+    # With the answer path's relevance fields, a well-cited but off-topic answer is not "fine".
+    d = {**recs[0].to_dict(), "statement_relevance": 0.2, "first_statement_relevant": False}
+    assert verdict(d) == "irrelevant" and headline([d]) == "1题中0题答对，1题答非所问"
+    assert verdict({**recs[0].to_dict(), "outcome": "partial"}) == "partial"

@@ -115,3 +115,17 @@ def test_feedback_history_and_filters(tmp_path, log_url):
     rows, total = log.query(LogQuery(refused=True))
     assert total == 1 and rows[0]["question"] == "问二" and rows[0]["refused"] is True
     assert log.query(LogQuery(rating=-1))[1] == 1
+
+
+def test_library_debug_lines_never_reach_the_log_handlers():
+    import logging
+
+    from bot.context import QuietLibraries
+
+    quiet = QuietLibraries()
+
+    def rec(name, level):
+        return logging.LogRecord(name, level, __file__, 1, "x", None, None)
+
+    assert not quiet.filter(rec("bm25s", logging.DEBUG)) and not quiet.filter(rec("chromadb.api", logging.INFO))
+    assert quiet.filter(rec("bm25s", logging.WARNING)) and quiet.filter(rec("djbot.http", logging.DEBUG))

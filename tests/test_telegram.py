@@ -258,7 +258,9 @@ async def test_commands(tg):
     for cmd in ("/start", "/help", "/sources"):
         await feed(app, message(cmd, entities=[{"type": "bot_command", "offset": 0, "length": len(cmd)}]))
     start, help_, sources = (m["text"] for m in rec.sent()[-3:])
-    assert "党建工作助手" in start and "可以这样提问" in help_ and "（《" in help_
+    assert "党建工作助手" in start and "可以这样提问" in help_
+    buttons = [b for row in rec.sent()[-2]["reply_markup"]["inline_keyboard"] for b in row]
+    assert len(buttons) == 5 and all(b["text"].endswith("？") and b["callback_data"].startswith("sg:") for b in buttons)
     assert sources.count("·") == 5 and "克什克腾旗" in sources
 
 
@@ -318,3 +320,29 @@ def test_token_never_reaches_the_logs(settings, caplog):
     assert "SECRET" not in record.getMessage() and "user-key-123" not in record.getMessage()
     assert "bot***/sendMessage" in record.getMessage()
     handler.close()
+
+
+async def test_suggestion_buttons_ask_the_question(tg):
+    app, rec, ctx = await tg()
+    await feed(app, message("今天股市怎么样？"))
+    refusal = rec.sent()[-1]
+    assert "没有找到" in refusal["text"] and "您可以试着问问" not in refusal["text"]
+    buttons = [b for row in refusal["reply_markup"]["inline_keyboard"] for b in row]
+    assert buttons and all(b["callback_data"].startswith("sg:") and len(b["callback_data"].encode()) <= 64
+                           for b in buttons)
+    bot_msg = {"message_id": 99, "date": int(time.time()), "from": BOT, "chat": {"id": 4242, "type": "private"}, "text": "x"}
+    await feed(app, {"update_id": next(_ids), "callback_query": {"id": "cb9", "from": USER, "chat_instance": "1",
+                                                                 "message": bot_msg, "data": buttons[0]["callback_data"]}})
+    asked, answered = rec.sent()[-2:]
+    assert asked["text"] == "问：" + buttons[0]["text"]
+    assert "<b>来源</b>" in answered["text"]  # the suggested question is answered, with sources
+    rows, _ = ctx.qalog.query(LogQuery(channel="telegram"))
+    assert rows[0]["question"] == buttons[0]["text"] and not rows[0]["refused"]
+
+
+async def test_greeting_typed_as_text_gets_the_welcome_with_buttons(tg):
+    app, rec, _ = await tg()
+    await feed(app, message("你好"))
+    m = rec.sent()[-1]
+    assert "党建工作助手" in m["text"] and "来源" not in m["text"]
+    assert len(m["reply_markup"]["inline_keyboard"]) == 3

@@ -135,7 +135,8 @@ def test_official_message_vector_is_acknowledged_then_answered_via_api(make):
         wait_for(lambda: platform.sent())
     sent = platform.sent()[0]
     assert sent["touser"] == "mycreate" and sent["agentid"] == 218 and sent["msgtype"] == "text"
-    assert "抱歉" in sent["text"]["content"]  # "hello" is not a party-building question
+    assert "党建工作助手" in sent["text"]["content"]  # "hello" is a greeting: the welcome and examples
+    assert sent["text"]["content"].count("· ") == 3
     assert [p for p, _, _ in platform.calls][:1] == ["/cgi-bin/gettoken"]
 
 
