@@ -20,6 +20,9 @@ app = typer.Typer(
 )
 
 
+EXIT_NOTHING_READ = 3  # `djbot ingest`: not one file could be read (documented in the command's help)
+
+
 def _settings(ctx: typer.Context) -> Settings:
     return ctx.obj
 
@@ -47,7 +50,11 @@ def ingest(
     no_sync: Annotated[bool, typer.Option("--no-sync", help="不删除目录中已不存在的文档")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
-    """建立或增量更新索引（未变化的文档不会重新向量化）。"""
+    """建立或增量更新索引（未变化的文档不会重新向量化）。
+
+    逐个文件报告错误，其余文件照常入库。退出码：0 成功（至少一个文件可读，出错的文件列在 stderr）；
+    3 没有任何文件可以读取；1 配置或其他错误；2 输入错误。
+    """
     s = _settings(ctx)
     kb = _kb(s)
     report = kb.ingest(paths or [s.knowledge_dir], sync=not no_sync, progress=sys.stderr.isatty() and not as_json)
@@ -61,7 +68,7 @@ def ingest(
         for err in report.errors:
             typer.echo(f"  ✗ {err.message}", err=True)
     if report.errors and not (report.added or report.updated or report.unchanged):
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_NOTHING_READ)
 
 
 @app.command()

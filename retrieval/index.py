@@ -279,6 +279,9 @@ def _load_all(kb: KnowledgeBase, paths: list[Path], report: IngestReport) -> tup
             report.errors.append(exc)
         except OSError as exc:
             report.errors.append(IngestError(source, f"无法读取文件：{exc.strerror or exc}"))
+        except Exception as exc:  # whatever breaks on one file is that file's error; the batch goes on
+            log.warning("could not load %s", source, exc_info=True)
+            report.errors.append(IngestError(source, f"无法处理文件（{type(exc).__name__}）"))
     return docs, seen
 
 
@@ -321,8 +324,14 @@ def ingest(
 
         prepared = []
         for doc in changed:
-            chunks = chunk_document(doc, kb.settings.chunk_chars, kb.settings.chunk_max_chars)
-            tokens = [kb.tokenizer.tokens(embed_text(c)) for c in chunks]
+            try:
+                chunks = chunk_document(doc, kb.settings.chunk_chars, kb.settings.chunk_max_chars)
+                tokens = [kb.tokenizer.tokens(embed_text(c)) for c in chunks]
+            except Exception as exc:  # a chunking bug on one document must not block the others
+                log.warning("could not chunk %s", doc.source, exc_info=True)
+                report.errors.append(IngestError(doc.source, f"无法切分文档（{type(exc).__name__}）"))
+                (report.updated if doc.source in report.updated else report.added).remove(doc.source)
+                continue
             prepared.append((doc, chunks, tokens))
         new_chunks = [c for _, chunks, _ in prepared for c in chunks]
         report.chunks = len(new_chunks)
