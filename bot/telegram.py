@@ -7,8 +7,9 @@ import hmac
 import html
 import logging
 import time
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from telegram import (
     InlineKeyboardButton,
@@ -291,8 +292,35 @@ def build_application(ctx: Context, *, request=None, webhook: bool = False) -> A
     return app
 
 
+def telegram_app(request: Request) -> Application:
+    """The running Application (started in the service lifespan)."""
+    return request.app.state.telegram
+
+
+def webhook_secret(request: Request) -> str:
+    return request.app.state.settings.telegram_webhook_secret or ""
+
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.post("/telegram/webhook")
+async def telegram_webhook(request: Request, tg: Annotated[Application, Depends(telegram_app)],
+                           secret: Annotated[str, Depends(webhook_secret)]):
+    given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+    if not hmac.compare_digest(given.encode(), secret.encode()):
+        return JSONResponse({"error": {"code": "forbidden", "message": "密钥不正确"}}, status_code=403)
+    try:
+        data = await request.json()
+        update = Update.de_json(data, tg.bot)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return JSONResponse({"error": {"code": "invalid_request", "message": "无法解析的更新"}}, status_code=400)
+    await tg.update_queue.put(update)
+    return {"ok": True}
+
+
 def install_webhook(api, request=None) -> None:
-    """Add POST /telegram/webhook to the FastAPI service; the Application starts with the service."""
+    """Add POST /telegram/webhook to the FastAPI service when configured; the Application starts with it."""
     settings = api.state.settings
     if not (settings.telegram_token and settings.telegram_webhook_secret):
         return
@@ -311,19 +339,7 @@ def install_webhook(api, request=None) -> None:
 
     api.state.on_start.append(start)
     api.state.on_stop.append(stop)
-
-    @api.post("/telegram/webhook", include_in_schema=False)
-    async def telegram_webhook(request: Request):
-        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
-        if not hmac.compare_digest(given.encode(), settings.telegram_webhook_secret.encode()):
-            return JSONResponse({"error": {"code": "forbidden", "message": "密钥不正确"}}, status_code=403)
-        try:
-            data = await request.json()
-            update = Update.de_json(data, request.app.state.telegram.bot)
-        except (ValueError, TypeError, KeyError, AttributeError):
-            return JSONResponse({"error": {"code": "invalid_request", "message": "无法解析的更新"}}, status_code=400)
-        await request.app.state.telegram.update_queue.put(update)
-        return {"ok": True}
+    api.include_router(router)
 
 
 async def set_webhook(ctx: Context, url: str) -> bool:

@@ -16,11 +16,12 @@ import re
 import secrets
 import threading
 import time
+from typing import Annotated
 from xml.sax.saxutils import escape as xml_escape
 
 import httpx
 from defusedxml import ElementTree
-from fastapi import Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from retrieval.errors import DjbotError, InvalidInputError
@@ -253,16 +254,185 @@ class GroupRobot:
 
 
 # --- the routes ------------------------------------------------------------------------------------------
+class WeComState:
+    """What the WeCom/WeChat routes share: dedup, limits, background tasks, crypto, the clock."""
+
+    def __init__(self, settings: Settings, clock=time.time) -> None:
+        s = self.settings = settings
+        self.seen = SeenIds(s.wecom_dedup_ttl_s)
+        self.limiter = Limiter(s.wecom_rate_limit, s.wecom_group_rate_limit)
+        self.tasks: set[asyncio.Task] = set()
+        self.pending: dict[str, asyncio.Task] = {}
+        self.clock = clock
+        self.app_crypt = (MsgCrypt(s.wecom_token, s.wecom_aes_key, s.wecom_corp_id)
+                          if s.wecom_token and s.wecom_aes_key and s.wecom_corp_id else None)
+        self.bot_crypt = (MsgCrypt(s.wecom_bot_token, s.wecom_bot_aes_key, s.wecom_bot_receive_id)
+                          if s.wecom_bot_token and s.wecom_bot_aes_key else None)
+        self.oa_crypt = (MsgCrypt(s.wechat_token, s.wechat_aes_key, s.wechat_app_id)
+                         if s.wechat_token and s.wechat_aes_key else None)
+
+    def fresh(self, timestamp: str) -> None:
+        """Reject callbacks whose timestamp is outside the replay window (when one is set)."""
+        window = self.settings.wecom_replay_window_s
+        if window and (not timestamp.isdigit() or abs(self.clock() - int(timestamp)) > window):
+            raise CryptoError("请求时间戳超出允许范围（可能是重放）")
+
+    def spawn(self, coro) -> asyncio.Task:
+        """Run in the background, keeping a reference so the task is neither collected nor forgotten."""
+        task = asyncio.create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
+
+
+def wecom_state(request: Request) -> WeComState:
+    return request.app.state.wecom
+
+
+Channel = Annotated[WeComState, Depends(wecom_state)]
+
+
+def _reject(exc: DjbotError) -> Response:
+    return PlainTextResponse(exc.message, status_code=exc.status)
+
+
+def _url_check(st: WeComState, crypt: MsgCrypt, msg_signature: str, timestamp: str, nonce: str,
+               echostr: str) -> Response:
+    """GET verification used by WeCom when the callback URL is saved: decrypt and echo echostr."""
+    try:
+        st.fresh(timestamp)
+        return PlainTextResponse(crypt.verify(msg_signature, timestamp, nonce, echostr))
+    except DjbotError as exc:
+        return _reject(exc)
+
+
+app_router = APIRouter(include_in_schema=False)  # self-built application
+bot_router = APIRouter(include_in_schema=False)  # smart bot (group @mentions)
+wechat_router = APIRouter(include_in_schema=False)  # official account
+
+
+@app_router.get("/wecom/callback")
+async def wecom_verify(st: Channel, msg_signature: str = "", timestamp: str = "", nonce: str = "",
+                       echostr: str = ""):
+    return _url_check(st, st.app_crypt, msg_signature, timestamp, nonce, echostr)
+
+
+@app_router.post("/wecom/callback")
+async def wecom_message(request: Request, st: Channel, msg_signature: str = "", timestamp: str = "",
+                        nonce: str = ""):
+    s = st.settings
+    try:
+        st.fresh(timestamp)
+        outer = parse_xml(await request.body())
+        inner = parse_xml(st.app_crypt.verify(msg_signature, timestamp, nonce, outer.get("Encrypt", "")).encode())
+    except DjbotError as exc:
+        return _reject(exc)
+    if s.wecom_agent_id and inner.get("AgentID", "") != str(s.wecom_agent_id):
+        log.warning("ignored a WeCom message for an unknown agent")
+        return PlainTextResponse("")
+    user = inner.get("FromUserName", "")
+    msg_id = inner.get("MsgId") or f"{user}:{inner.get('CreateTime')}"
+    if inner.get("MsgType") == "event" or not user or not st.seen.first_time("wecom:" + msg_id):
+        return PlainTextResponse("")  # an event, or a retry of a message already being answered
+    if inner.get("MsgType") != "text":
+        st.spawn(_deliver_wecom(request.app, user, None, ONLY_TEXT))
+    else:
+        st.spawn(_answer_wecom(request.app, user, inner.get("Content", "")))
+    return PlainTextResponse("")  # acknowledged at once: WeCom retries after 5 s
+
+
+@bot_router.get("/wecom/bot")
+async def wecom_bot_verify(st: Channel, msg_signature: str = "", timestamp: str = "", nonce: str = "",
+                           echostr: str = ""):
+    return _url_check(st, st.bot_crypt, msg_signature, timestamp, nonce, echostr)
+
+
+@bot_router.post("/wecom/bot")
+async def wecom_bot(request: Request, st: Channel, msg_signature: str = "", timestamp: str = "", nonce: str = ""):
+    s = st.settings
+    try:
+        st.fresh(timestamp)
+        body = json.loads(await request.body() or b"{}")
+        data = json.loads(st.bot_crypt.verify(msg_signature, timestamp, nonce, str(body.get("encrypt", ""))))
+    except (ValueError, AttributeError):
+        return PlainTextResponse("无法解析的请求", status_code=400)
+    except DjbotError as exc:
+        return _reject(exc)
+    if s.wecom_bot_id and data.get("aibotid") != s.wecom_bot_id:
+        return PlainTextResponse("")
+    user = (data.get("from") or {}).get("userid", "")
+    group = data.get("chatid", "") if data.get("chattype") == "group" else ""
+    if data.get("msgtype") != "text" or not st.seen.first_time("bot:" + str(data.get("msgid"))):
+        return PlainTextResponse("")
+    text = re.sub(r"^(\s*@\S+\s*)+", "", (data.get("text") or {}).get("content", "")).strip()
+    if not st.limiter.allow(user, group):
+        return _sealed(st.bot_crypt, {"msgtype": "text", "text": {"content": RATE}})
+    task = st.spawn(_answer_bot(request.app, user, group, text))
+    try:
+        parts = await asyncio.wait_for(asyncio.shield(task), s.wecom_reply_budget_s)
+    except TimeoutError:
+        st.spawn(_push_later(request.app, task, data.get("response_url", "")))
+        return PlainTextResponse("")
+    reply = _sealed(st.bot_crypt, {"msgtype": "markdown", "markdown": {"content": parts[0]}})
+    if len(parts) > 1 and data.get("response_url"):
+        st.spawn(_post_response_url(request.app, data["response_url"], parts[1:]))
+    return reply
+
+
+@wechat_router.get("/wechat/callback")
+async def wechat_verify(st: Channel, signature: str = "", timestamp: str = "", nonce: str = "", echostr: str = ""):
+    try:
+        st.fresh(timestamp)
+        check_signature(signature, st.settings.wechat_token, timestamp, nonce)
+    except DjbotError as exc:
+        return _reject(exc)
+    return PlainTextResponse(echostr)
+
+
+@wechat_router.post("/wechat/callback")
+async def wechat_message(request: Request, st: Channel, signature: str = "", timestamp: str = "", nonce: str = "",
+                         encrypt_type: str = "", msg_signature: str = ""):
+    s, oa_crypt = st.settings, st.oa_crypt
+    try:
+        st.fresh(timestamp)
+        check_signature(signature, s.wechat_token, timestamp, nonce)
+        outer = parse_xml(await request.body())
+        safe = encrypt_type == "aes"
+        if safe:
+            if oa_crypt is None:
+                raise CryptoError("未配置 DJBOT_WECHAT_AES_KEY，无法处理安全模式消息")
+            msg = parse_xml(oa_crypt.verify(msg_signature, timestamp, nonce, outer.get("Encrypt", "")).encode())
+        else:
+            msg = outer
+    except DjbotError as exc:
+        return _reject(exc)
+    openid, me = msg.get("FromUserName", ""), msg.get("ToUserName", "")
+    if msg.get("MsgType") != "text":
+        return _oa_reply(oa_crypt if safe else None, openid, me, ONLY_TEXT, nonce) \
+            if msg.get("MsgType") != "event" else PlainTextResponse("success")
+    key = "wechat:" + (msg.get("MsgId") or f"{openid}:{msg.get('CreateTime')}")
+    task = st.pending.get(key)
+    if task is None:
+        if not st.seen.first_time(key):
+            return PlainTextResponse("success")  # already answered (passively or by the API)
+        task = st.spawn(_answer_wechat(request.app, openid, msg.get("Content", "")))
+        st.pending[key] = task
+        # If no passive reply takes it, the customer-service API delivers it once it is ready.
+        st.spawn(_wechat_late(request.app, task, openid, key))
+    try:
+        parts, answer_id = await asyncio.wait_for(asyncio.shield(task), s.wecom_reply_budget_s)
+    except TimeoutError:
+        return PlainTextResponse("success")  # WeChat retries; a retry may still reply passively
+    if st.pending.pop(key, None) is None:
+        return PlainTextResponse("success")  # the customer-service API already took it
+    if len(parts) > 1:
+        st.spawn(_send_rest_wechat(request.app, openid, parts[1:], answer_id))
+    return _oa_reply(oa_crypt if safe else None, openid, me, parts[0], nonce)
+
+
 def install_wecom(api) -> None:
     """Add the WeCom and WeChat callbacks to the FastAPI service (only those that are configured)."""
-    s: Settings = api.state.settings
-    state = api.state
-    state.wecom_seen = SeenIds(s.wecom_dedup_ttl_s)
-    state.wecom_limiter = Limiter(s.wecom_rate_limit, s.wecom_group_rate_limit)
-    state.wecom_tasks = set()
-    state.wechat_pending = {}
-    if not hasattr(state, "clock"):
-        state.clock = time.time
+    st = api.state.wecom = WeComState(api.state.settings, getattr(api.state, "clock", None) or time.time)
 
     async def start(app) -> None:
         if getattr(app.state, "http", None) is None:
@@ -270,148 +440,19 @@ def install_wecom(api) -> None:
             app.state.own_http = True
 
     async def stop(app) -> None:
-        for task in list(app.state.wecom_tasks):
+        for task in list(st.tasks):
             task.cancel()
         if getattr(app.state, "own_http", False):
             await app.state.http.aclose()
 
-    state.on_start.append(start)
-    state.on_stop.append(stop)
-
-    def fresh(timestamp: str) -> None:
-        window = s.wecom_replay_window_s
-        if window and (not timestamp.isdigit() or abs(state.clock() - int(timestamp)) > window):
-            raise CryptoError("请求时间戳超出允许范围（可能是重放）")
-
-    def spawn(coro) -> asyncio.Task:
-        task = asyncio.create_task(coro)
-        state.wecom_tasks.add(task)
-        task.add_done_callback(state.wecom_tasks.discard)
-        return task
-
-    def reject(exc: DjbotError) -> Response:
-        return PlainTextResponse(exc.message, status_code=exc.status)
-
-    def url_check(path: str, crypt: MsgCrypt) -> None:
-        """GET verification used by WeCom when the callback URL is saved: decrypt and echo echostr."""
-
-        @api.get(path, include_in_schema=False)
-        async def verify(msg_signature: str = "", timestamp: str = "", nonce: str = "", echostr: str = ""):
-            try:
-                fresh(timestamp)
-                return PlainTextResponse(crypt.verify(msg_signature, timestamp, nonce, echostr))
-            except DjbotError as exc:
-                return reject(exc)
-
-    if s.wecom_token and s.wecom_aes_key and s.wecom_corp_id:
-        crypt = MsgCrypt(s.wecom_token, s.wecom_aes_key, s.wecom_corp_id)
-        url_check("/wecom/callback", crypt)
-
-        @api.post("/wecom/callback", include_in_schema=False)
-        async def wecom_message(request: Request, msg_signature: str = "", timestamp: str = "", nonce: str = ""):
-            try:
-                fresh(timestamp)
-                outer = parse_xml(await request.body())
-                inner = parse_xml(crypt.verify(msg_signature, timestamp, nonce, outer.get("Encrypt", "")).encode())
-            except DjbotError as exc:
-                return reject(exc)
-            if s.wecom_agent_id and inner.get("AgentID", "") != str(s.wecom_agent_id):
-                log.warning("ignored a WeCom message for an unknown agent")
-                return PlainTextResponse("")
-            user = inner.get("FromUserName", "")
-            msg_id = inner.get("MsgId") or f"{user}:{inner.get('CreateTime')}"
-            if inner.get("MsgType") == "event" or not user or not state.wecom_seen.first_time("wecom:" + msg_id):
-                return PlainTextResponse("")  # an event, or a retry of a message already being answered
-            if inner.get("MsgType") != "text":
-                spawn(_deliver_wecom(request.app, user, None, ONLY_TEXT))
-            else:
-                spawn(_answer_wecom(request.app, user, inner.get("Content", "")))
-            return PlainTextResponse("")  # acknowledged at once: WeCom retries after 5 s
-
-    if s.wecom_bot_token and s.wecom_bot_aes_key:
-        bot_crypt = MsgCrypt(s.wecom_bot_token, s.wecom_bot_aes_key, s.wecom_bot_receive_id)
-        url_check("/wecom/bot", bot_crypt)
-
-        @api.post("/wecom/bot", include_in_schema=False)
-        async def wecom_bot(request: Request, msg_signature: str = "", timestamp: str = "", nonce: str = ""):
-            try:
-                fresh(timestamp)
-                body = json.loads(await request.body() or b"{}")
-                data = json.loads(bot_crypt.verify(msg_signature, timestamp, nonce, str(body.get("encrypt", ""))))
-            except (ValueError, AttributeError):
-                return PlainTextResponse("无法解析的请求", status_code=400)
-            except DjbotError as exc:
-                return reject(exc)
-            if s.wecom_bot_id and data.get("aibotid") != s.wecom_bot_id:
-                return PlainTextResponse("")
-            user = (data.get("from") or {}).get("userid", "")
-            group = data.get("chatid", "") if data.get("chattype") == "group" else ""
-            if data.get("msgtype") != "text" or not state.wecom_seen.first_time("bot:" + str(data.get("msgid"))):
-                return PlainTextResponse("")
-            text = re.sub(r"^(\s*@\S+\s*)+", "", (data.get("text") or {}).get("content", "")).strip()
-            if not state.wecom_limiter.allow(user, group):
-                return _sealed(bot_crypt, {"msgtype": "text", "text": {"content": RATE}})
-            task = spawn(_answer_bot(request.app, user, group, text))
-            try:
-                parts = await asyncio.wait_for(asyncio.shield(task), s.wecom_reply_budget_s)
-            except TimeoutError:
-                spawn(_push_later(request.app, task, data.get("response_url", "")))
-                return PlainTextResponse("")
-            reply = _sealed(bot_crypt, {"msgtype": "markdown", "markdown": {"content": parts[0]}})
-            if len(parts) > 1 and data.get("response_url"):
-                spawn(_post_response_url(request.app, data["response_url"], parts[1:]))
-            return reply
-
-    if s.wechat_token:
-        oa_crypt = MsgCrypt(s.wechat_token, s.wechat_aes_key, s.wechat_app_id) if s.wechat_aes_key else None
-
-        @api.get("/wechat/callback", include_in_schema=False)
-        async def wechat_verify(signature: str = "", timestamp: str = "", nonce: str = "", echostr: str = ""):
-            try:
-                fresh(timestamp)
-                check_signature(signature, s.wechat_token, timestamp, nonce)
-            except DjbotError as exc:
-                return reject(exc)
-            return PlainTextResponse(echostr)
-
-        @api.post("/wechat/callback", include_in_schema=False)
-        async def wechat_message(request: Request, signature: str = "", timestamp: str = "", nonce: str = "",
-                                 encrypt_type: str = "", msg_signature: str = ""):
-            try:
-                fresh(timestamp)
-                check_signature(signature, s.wechat_token, timestamp, nonce)
-                outer = parse_xml(await request.body())
-                safe = encrypt_type == "aes"
-                if safe:
-                    if oa_crypt is None:
-                        raise CryptoError("未配置 DJBOT_WECHAT_AES_KEY，无法处理安全模式消息")
-                    msg = parse_xml(oa_crypt.verify(msg_signature, timestamp, nonce, outer.get("Encrypt", "")).encode())
-                else:
-                    msg = outer
-            except DjbotError as exc:
-                return reject(exc)
-            openid, me = msg.get("FromUserName", ""), msg.get("ToUserName", "")
-            if msg.get("MsgType") != "text":
-                return _oa_reply(oa_crypt if safe else None, openid, me, ONLY_TEXT, nonce) \
-                    if msg.get("MsgType") != "event" else PlainTextResponse("success")
-            key = "wechat:" + (msg.get("MsgId") or f"{openid}:{msg.get('CreateTime')}")
-            task = state.wechat_pending.get(key)
-            if task is None:
-                if not state.wecom_seen.first_time(key):
-                    return PlainTextResponse("success")  # already answered (passively or by the API)
-                task = spawn(_answer_wechat(request.app, openid, msg.get("Content", "")))
-                state.wechat_pending[key] = task
-                # If no passive reply takes it, the customer-service API delivers it once it is ready.
-                spawn(_wechat_late(request.app, task, openid, key))
-            try:
-                parts, answer_id = await asyncio.wait_for(asyncio.shield(task), s.wecom_reply_budget_s)
-            except TimeoutError:
-                return PlainTextResponse("success")  # WeChat retries; a retry may still reply passively
-            if state.wechat_pending.pop(key, None) is None:
-                return PlainTextResponse("success")  # the customer-service API already took it
-            if len(parts) > 1:
-                spawn(_send_rest_wechat(request.app, openid, parts[1:], answer_id))
-            return _oa_reply(oa_crypt if safe else None, openid, me, parts[0], nonce)
+    api.state.on_start.append(start)
+    api.state.on_stop.append(stop)
+    if st.app_crypt is not None:
+        api.include_router(app_router)
+    if st.bot_crypt is not None:
+        api.include_router(bot_router)
+    if st.settings.wechat_token:
+        api.include_router(wechat_router)
 
 
 def _sealed(crypt: MsgCrypt, payload: dict) -> JSONResponse:
@@ -455,7 +496,7 @@ async def _reply_parts(app, channel: str, user: str, session: str, text: str, re
 
 async def _answer_wecom(app, user: str, text: str) -> None:
     state = app.state
-    if not state.wecom_limiter.allow("wecom:" + user):
+    if not state.wecom.limiter.allow("wecom:" + user):
         await _deliver_wecom(app, user, None, RATE)
         return
     try:
@@ -506,7 +547,7 @@ async def _post_response_url(app, url: str, parts: list[str]) -> None:
 
 
 async def _answer_wechat(app, openid: str, text: str) -> tuple[list[str], str | None]:
-    if not app.state.wecom_limiter.allow("wechat:" + openid):
+    if not app.state.wecom.limiter.allow("wechat:" + openid):
         return [RATE], None
     try:
         return await _reply_parts(app, "wechat", openid, "wechat:" + openid, text,
@@ -525,7 +566,7 @@ async def _wechat_late(app, task: asyncio.Task, openid: str, key: str) -> None:
         await asyncio.sleep(budget)  # fast answer: the waiting request replies passively
     else:
         await asyncio.sleep(app.state.settings.wechat_retry_grace_s)  # a WeChat retry may still take it
-    if app.state.wechat_pending.pop(key, None) is None:
+    if app.state.wecom.pending.pop(key, None) is None:
         return
     await _send_rest_wechat(app, openid, parts, answer_id)
 

@@ -1,0 +1,148 @@
+"""Asking: the JSON API, passage search, feedback and the OpenAI-compatible chat endpoint."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from retrieval.answer import render_text
+
+from ..context import Logged, ask, ask_stream
+from ..deps import ApiError, Ctx, User
+
+router = APIRouter(tags=["问答"])
+
+
+class AskBody(BaseModel):
+    question: str = Field(..., max_length=2000, description="问题")
+    session_id: str | None = Field(None, max_length=128, description="会话标识：用于理解追问")
+
+
+class FeedbackBody(BaseModel):
+    answer_id: str = Field(..., max_length=64)
+    rating: Literal[1, -1] = Field(..., description="1 = 👍，-1 = 👎")
+    comment: str | None = Field(None, max_length=2000)
+
+
+class ChatMessage(BaseModel):
+    role: Literal["system", "user", "assistant", "tool", "developer"]
+    content: str | list | None = None
+
+
+class ChatBody(BaseModel):
+    model: str = "djbot"
+    messages: list[ChatMessage] = Field(..., min_length=1, max_length=100)
+    stream: bool = False
+    user: str | None = Field(None, max_length=128)
+
+
+@router.post("/v1/ask", summary="提问，返回带出处的回答")
+def ask_route(body: AskBody, request: Request, c: Ctx, who: User):
+    channel = "web" if request.headers.get("x-djbot-client") == "web" else "http"
+    logged = ask(c, body.question, channel=channel, user_id=who, session=body.session_id or "")
+    out = {**logged.answer.to_dict(), "answer_id": logged.answer_id}
+    docs = c.kb.snapshot().documents if logged.answer.citations else {}
+    for cite in out["citations"]:
+        cite["context"] = quote_context(docs.get(cite["source"]), cite["start"], cite["end"])
+    return out
+
+
+@router.get("/v1/search", summary="检索相关段落")
+def search_route(c: Ctx, who: User, q: Annotated[str, Query(min_length=1, max_length=500)],
+                 k: Annotated[int, Query(ge=1, le=50)] = 10):
+    from retrieval.answer import clean_question
+    from retrieval.search import search
+
+    hits = search(c.kb, clean_question(q, c.settings), c.settings, k=k)
+    return {"query": q, "results": [
+        {"rank": i, "source": h.chunk.source, "chunk_id": h.chunk.id, "title": h.chunk.title,
+         "section": h.chunk.section, "score": round(h.score, 6), "text": h.chunk.text}
+        for i, h in enumerate(hits, start=1)]}
+
+
+@router.post("/v1/chat/completions", summary="OpenAI 兼容接口（可流式）")
+def chat(body: ChatBody, c: Ctx, who: User):
+    users = [_text(m.content) for m in body.messages if m.role == "user"]
+    users = [u for u in users if u.strip()]
+    if not users:
+        raise ApiError(422, "invalid_request", "messages 中至少需要一条 user 消息")
+    created = int(time.time())
+    history = users[:-1][-3:]
+    if not body.stream:
+        logged = ask(c, users[-1], channel="openai", user_id=body.user or who, history=history)
+        ans = logged.answer
+        return {"id": "chatcmpl-" + logged.answer_id, "object": "chat.completion", "created": created,
+                "model": body.model,
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": render_text(ans)},
+                             "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+                "citations": ans.to_dict()["citations"], "djbot": _extra(logged)}
+    # Validate before streaming starts, so bad input still gets a proper JSON error.
+    from retrieval.answer import clean_question
+
+    clean_question(users[-1], c.settings)
+    cid = "chatcmpl-" + uuid.uuid4().hex
+
+    def chunk(delta: dict, finish=None, more: dict | None = None) -> str:
+        obj = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": body.model,
+               "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **(more or {})}
+        return f"data: {json.dumps(obj, ensure_ascii=False)}\n\n"
+
+    def events():
+        yield chunk({"role": "assistant", "content": ""})
+        logged = None
+        for item in ask_stream(c, users[-1], channel="openai", user_id=body.user or who, history=history):
+            if isinstance(item, Logged):
+                logged = item
+            else:
+                yield chunk({"content": item})
+        ans = logged.answer
+        tail = render_text(ans)[len(ans.text):]  # the sources block (or refusal topics)
+        if tail:
+            yield chunk({"content": tail})
+        yield chunk({}, "stop", {"citations": ans.to_dict()["citations"], "djbot": _extra(logged)})
+        yield "data: [DONE]\n\n"
+
+    return StreamingResponse(events(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+@router.post("/v1/feedback", summary="对回答点赞或点踩")
+def feedback(body: FeedbackBody, c: Ctx, who: User):
+    if not c.qalog.feedback(body.answer_id, body.rating, body.comment):
+        raise ApiError(404, "not_found", "找不到这条回答")
+    return {"ok": True}
+
+
+def _extra(logged: Logged) -> dict:
+    ans = logged.answer
+    return {"answer_id": logged.answer_id, "refused": ans.refused, "mode": ans.mode,
+            "citations": ans.to_dict()["citations"], "suggestions": list(ans.suggestions), "guard": ans.guard}
+
+
+def quote_context(doc, start: int, end: int, width: int = 160) -> dict:
+    """The quote inside its paragraph: text before, the quote, text after (for highlighting)."""
+    if doc is None:
+        return {"before": "", "quote": "", "after": ""}
+    text = doc.text
+    p0 = text.rfind("\n", 0, start) + 1
+    p1 = text.find("\n", end)
+    p1 = len(text) if p1 < 0 else p1
+    before = text[max(p0, start - width) : start]
+    after = text[end : min(p1, end + width)]
+    return {"before": ("…" if start - width > p0 else "") + before, "quote": text[start:end],
+            "after": after + ("…" if end + width < p1 else "")}
+
+
+def _text(content) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):  # OpenAI content parts
+        return "".join(p.get("text", "") for p in content if isinstance(p, dict))
+    return ""

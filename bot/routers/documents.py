@@ -1,0 +1,110 @@
+"""The knowledge base: list, upload (incremental ingest), delete, reindex, job progress."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, File, Request, UploadFile
+from fastapi.responses import JSONResponse
+
+from ..deps import Admin, ApiError, Ctx
+
+router = APIRouter(tags=["知识库"])
+ALLOWED = {".txt", ".md", ".html", ".htm", ".docx", ".pdf"}
+
+
+def safe_filename(name: str) -> str:
+    """Keep the base name, letters (CJK included), digits and ._-; never a path."""
+    base = Path(name.replace("\\", "/")).name
+    base = re.sub(r"[^\w.\-\u3400-\u9fff（）()]", "_", base).lstrip(".")
+    return base[:120]
+
+
+def sniff(data: bytes, suffix: str) -> str | None:
+    """Check the content matches the extension; returns an error message or None."""
+    if suffix == ".pdf":
+        return None if data.lstrip()[:5] == b"%PDF-" else "内容不是PDF"
+    if suffix == ".docx":
+        import io
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                return None if "word/document.xml" in z.namelist() else "内容不是Word文档"
+        except zipfile.BadZipFile:
+            return "内容不是Word文档"
+    head = data[:4096]
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "内容是二进制数据，不是文本"
+    if head.startswith((b"%PDF", b"PK\x03\x04", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"MZ", b"\x7fELF")):
+        return "内容是二进制文件，不是文本"
+    return None
+
+
+@router.get("/v1/documents", summary="文档列表")
+def documents(c: Ctx, who: Admin):
+    return {"documents": c.kb.store.document_rows()}
+
+
+@router.post("/v1/documents", summary="上传文档（增量入库）", status_code=202)
+async def upload(request: Request, c: Ctx, who: Admin,
+                 files: Annotated[list[UploadFile], File(description="txt/md/html/docx/pdf")]):
+    accepted, rejected, saved = [], [], []
+    c.settings.knowledge_dir.mkdir(parents=True, exist_ok=True)
+    for f in files[:50]:
+        name = safe_filename(f.filename or "")
+        suffix = Path(name).suffix.lower()
+        if not name or suffix not in ALLOWED:
+            rejected.append({"file": f.filename, "message": "不支持的文件类型：仅支持 txt、md、html、docx、pdf"})
+            continue
+        data = await f.read(c.settings.max_file_bytes + 1)
+        if len(data) > c.settings.max_file_bytes:
+            rejected.append({"file": name, "message": f"文件过大，上限为 {c.settings.max_file_bytes // 1024 // 1024} MB"})
+            continue
+        if not data.strip():
+            rejected.append({"file": name, "message": "文件为空"})
+            continue
+        problem = sniff(data, suffix)
+        if problem:
+            rejected.append({"file": name, "message": f"文件内容与扩展名不符：{problem}"})
+            continue
+        path = c.settings.knowledge_dir / name
+        tmp = path.with_name(f".{name}.uploading")
+        tmp.write_bytes(data)
+        tmp.replace(path)  # atomic: a half-written upload is never ingested
+        saved.append(path)
+        accepted.append(name)
+    job = None
+    if saved:
+        job = request.app.state.jobs.start(
+            "ingest", lambda progress: c.kb.ingest(saved, sync=False, on_progress=progress).to_dict())
+    status = 202 if saved else 422
+    return JSONResponse({"accepted": accepted, "rejected": rejected, "job": job and job["id"]},
+                        status_code=status)
+
+
+@router.delete("/v1/documents/{source:path}", summary="删除文档（两个索引都删除）")
+def delete_document(source: str, c: Ctx, who: Admin):
+    if not c.kb.remove([source]):
+        raise ApiError(404, "not_found", f"知识库中没有文档“{source}”")
+    path = (c.settings.knowledge_dir / source).resolve()
+    if path.is_file() and c.settings.knowledge_dir.resolve() in path.parents:
+        path.unlink()  # otherwise the next full reindex would bring it back
+    return {"deleted": source}
+
+
+@router.post("/v1/reindex", summary="按 knowledge/ 目录重新同步索引", status_code=202)
+def reindex(request: Request, c: Ctx, who: Admin):
+    job = request.app.state.jobs.start(
+        "reindex", lambda progress: c.kb.ingest([c.settings.knowledge_dir], on_progress=progress).to_dict())
+    return {"job": job["id"]}
+
+
+@router.get("/v1/jobs/{job_id}", summary="入库任务进度")
+def job_status(job_id: str, request: Request, who: Admin):
+    job = request.app.state.jobs.get(job_id)
+    if not job:
+        raise ApiError(404, "not_found", "找不到该任务")
+    return job

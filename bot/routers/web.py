@@ -1,0 +1,16 @@
+"""The single-page web client (static files served by the service itself)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse
+
+WEB = Path(__file__).resolve().parent.parent / "web"
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+def index():
+    return FileResponse(WEB / "index.html", media_type="text/html; charset=utf-8")
