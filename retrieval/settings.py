@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     telegram_allowed_users: list[int] = []
     telegram_rate_limit: str = "10/minute"
     telegram_stream_interval_s: float = 1.5
+    telegram_dedup_ttl_s: float = 7 * 86400.0  # webhook update_ids remembered (persisted) this long
+    telegram_retry_max_s: float = 300.0  # start-up retries back off up to this interval
 
     # WeCom (企业微信) self-built app, smart bot, group robot; WeChat official account (公众号).
     wecom_token: str | None = None
@@ -87,7 +89,7 @@ class Settings(BaseSettings):
     wecom_corp_id: str | None = None
     wecom_secret: str | None = None
     wecom_agent_id: str | None = None
-    wecom_replay_window_s: int = 0  # 0 = off; else reject callbacks whose timestamp is further off
+    wecom_replay_window_s: int = 300  # reject WeCom/WeChat callbacks whose timestamp is further off; 0 = off
     wecom_bot_token: str | None = None
     wecom_bot_aes_key: str | None = None
     wecom_bot_receive_id: str = ""  # the smart bot encrypts with an empty receive id
