@@ -226,14 +226,18 @@ def telegram_polling(ctx: typer.Context) -> None:
     """以长轮询方式运行 Telegram 机器人（开发和小规模部署）。"""
     if ctx.invoked_subcommand:
         return
+    import asyncio
+
     from .context import configure_logging, load_context
-    from .telegram import build_application
+    from .telegram import run_polling
 
     s = _settings(ctx)
     configure_logging(s)
-    application = build_application(load_context(s))
-    typer.echo("Telegram 机器人已启动（长轮询），按 Ctrl+C 停止", err=True)
-    application.run_polling(allowed_updates=["message", "callback_query"])
+    typer.echo("Telegram 机器人启动中（长轮询）：连接不上时会自动重试，按 Ctrl+C 停止", err=True)
+    try:
+        asyncio.run(run_polling(load_context(s)))
+    except KeyboardInterrupt:
+        typer.echo("已停止", err=True)
 
 
 @tg_app.command("set-webhook")

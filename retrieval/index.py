@@ -108,17 +108,23 @@ class KnowledgeBase:
         self._collection = None
         self._snapshot: Snapshot | None = None
         self._lock = threading.Lock()
+        self._open_lock = threading.Lock()
+        self._embedder_lock = threading.Lock()
 
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = make_embedder(self.settings.embedder)
+            with self._embedder_lock:  # one model per process, however many first requests race
+                if self._embedder is None:
+                    self._embedder = make_embedder(self.settings.embedder)
         return self._embedder
 
     @property
     def collection(self):
         if self._collection is None:
-            self._collection = _open_collection(self.settings, self.embedder.name)
+            with self._open_lock:  # concurrent first requests must not each set up a Chroma client
+                if self._collection is None:
+                    self._collection = _open_collection(self.settings, self.embedder.name)
         return self._collection
 
     # --- reading -------------------------------------------------------------------------------

@@ -69,7 +69,10 @@ class Settings(BaseSettings):
     log_url: str | None = None  # SQLAlchemy URL; default sqlite:///<data_dir>/qalog.sqlite3
     log_salt: str | None = None  # salt for hashing user ids; default: a random one kept in data_dir
     rate_limit: str = "30/minute"  # per API key or client IP
-    max_request_bytes: int = 25 * 1024 * 1024
+    max_request_bytes: int = 25 * 1024 * 1024  # uploads (documents, eval sets)
+    max_body_bytes: int = 1024 * 1024  # every other request body (JSON API, chat webhooks)
+    max_message_chars: int = 4000  # one chat message (OpenAI-compatible endpoint)
+    max_chat_chars: int = 16000  # all messages of one chat request together
     cors_origins: list[str] = []
     history_minutes: int = 30  # how long a chat's previous question counts for follow-ups
 
