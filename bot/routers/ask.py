@@ -42,7 +42,7 @@ class ContentPart(BaseModel):
 
 class ChatMessage(BaseModel):
     role: Literal["system", "user", "assistant", "tool", "developer"]
-    content: Text | list[ContentPart] | None = Field(None, max_length=100)
+    content: Text | list[ContentPart] | None = None
 
 
 class ChatBody(BaseModel):
