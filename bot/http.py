@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from retrieval.errors import DjbotError
 from retrieval.settings import Settings
 
+from . import uploads
 from .bodylimit import BodyLimit
 from .context import Context, load_context
 from .deps import ApiError, RateLimiter, error_response
@@ -43,6 +44,7 @@ def create_app(settings: Settings, ctx: Context | None = None, *, telegram_reque
             await run_in_threadpool(app.state.ctx.kb.tokenizer.tokens, "预热")  # jieba loads its dictionary
         except DjbotError as exc:
             log.warning("index not ready: %s", exc.message)
+        uploads.resume(app)  # upload jobs journaled before a crash or restart
         for starter in app.state.on_start:
             await starter(app)
         try:
@@ -75,7 +77,7 @@ def create_app(settings: Settings, ctx: Context | None = None, *, telegram_reque
                        default_limit=min(settings.max_body_bytes, settings.max_request_bytes))
 
     install_error_handlers(app)
-    for module in (ops, ask, documents, evals, log_router):
+    for module in (ops, ask, documents, evals, log_router, uploads):
         app.include_router(module.router)
 
     # Chat channels: each adds its own routes (only when configured) and start/stop hooks.
