@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test index bench lint eval clean browser
+.PHONY: run test install install-test index bench lint eval clean browser chaos
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -45,6 +45,11 @@ eval: index
 
 bench: install
 	$(BIN)/python -m evals.bench
+
+# Attack a running `djbot serve` on loopback (hostile bodies, forged callbacks, bad files, Telegram
+# unreachable) and print attack / cases / failures; non-zero exit on any failure.
+chaos: install-test
+	$(BIN)/python -m evals.chaos
 
 lint: install-test
 	$(BIN)/ruff check retrieval bot evals tests
