@@ -9,7 +9,7 @@ WHEELHOUSE := wheelhouse
 # With a wheelhouse/ folder (make wheelhouse, carried over to a machine without internet), install only from it.
 OFFLINE := $(if $(wildcard $(WHEELHOUSE)/*.whl),--no-index --find-links $(WHEELHOUSE),)
 
-.PHONY: run test install install-test index bench bench-scale lint eval clean browser postgres wheelhouse pycheck
+.PHONY: run test install install-test index bench bench-scale lint eval clean browser postgres wheelhouse pycheck chaos
 
 pycheck:
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null || { \
@@ -79,6 +79,11 @@ bench-scale: install-test
 	$(BIN)/python -m evals.bench_scale --docs 10 $(if $(SERVERS),--servers)
 	$(BIN)/python -m evals.bench_scale --docs 100 $(if $(SERVERS),--servers)
 	$(if $(FULL),$(BIN)/python -m evals.bench_scale --docs 1000 $(if $(SERVERS),--servers))
+
+# Attack a running `djbot serve` on loopback (hostile bodies, forged callbacks, bad files, Telegram
+# unreachable) and print attack / cases / failures; non-zero exit on any failure.
+chaos: install-test
+	$(BIN)/python -m evals.chaos
 
 lint: install-test
 	$(BIN)/ruff check retrieval bot evals tests

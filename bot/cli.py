@@ -53,6 +53,9 @@ app = typer.Typer(
 )
 
 
+EXIT_NOTHING_READ = 3  # `djbot ingest`: not one file could be read (documented in the command's help)
+
+
 def _settings(ctx: typer.Context) -> Settings:
     return ctx.obj
 
@@ -80,7 +83,11 @@ def ingest(
     no_sync: Annotated[bool, typer.Option("--no-sync", help="不删除目录中已不存在的文档")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
-    """建立或增量更新索引（未变化的文档不会重新向量化）。"""
+    """建立或增量更新索引（未变化的文档不会重新向量化）。
+
+    逐个文件报告错误，其余文件照常入库。退出码：0 成功（至少一个文件可读，出错的文件列在 stderr）；
+    3 没有任何文件可以读取；1 配置或其他错误；2 输入错误。
+    """
     s = _settings(ctx)
     kb = _kb(s)
     tty = sys.stderr.isatty()
@@ -99,7 +106,7 @@ def ingest(
     for group in report.duplicates:
         typer.echo(f"  ⚠ 内容相同的文档：{'、'.join(group)}（建议只保留一份，以免重复引用）", err=True)
     if report.errors and not (report.added or report.updated or report.unchanged):
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_NOTHING_READ)
 
 
 STAGES = {"load": ("读取文档", "个"), "chunk": ("切分段落", "个文档"), "embed": ("向量化", "段")}
@@ -357,14 +364,18 @@ def telegram_polling(ctx: typer.Context) -> None:
     """以长轮询方式运行 Telegram 机器人（开发和小规模部署）。"""
     if ctx.invoked_subcommand:
         return
+    import asyncio
+
     from .context import configure_logging, load_context
-    from .telegram import build_application
+    from .telegram import run_polling
 
     s = _settings(ctx)
     configure_logging(s)
-    application = build_application(load_context(s))
-    typer.echo("Telegram 机器人已启动（长轮询），按 Ctrl+C 停止", err=True)
-    application.run_polling(allowed_updates=["message", "callback_query"])
+    typer.echo("Telegram 机器人启动中（长轮询）：连接不上时会自动重试，按 Ctrl+C 停止", err=True)
+    try:
+        asyncio.run(run_polling(load_context(s)))
+    except KeyboardInterrupt:
+        typer.echo("已停止", err=True)
 
 
 @tg_app.command("set-webhook")

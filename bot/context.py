@@ -112,14 +112,15 @@ def ask(ctx: Context, question: str, *, channel: str, user_id: str = "", session
 
 
 def ask_stream(ctx: Context, question: str, *, channel: str, user_id: str = "", session: str = "",
-               history: list | None = None):
+               history: list | None = None, delivered: bool = True):
     """Like `ask`, yielding guarded text pieces as they are ready and finally the Logged answer.
     Without a streaming answerer the whole answer comes as one piece."""
     t0 = time.perf_counter()
     history = _history(ctx, channel, session, history)
     stream = getattr(ctx.answer_fn, "stream", None)
     if stream is None:
-        logged = ask(ctx, question, channel=channel, user_id=user_id, session=session, history=history)
+        logged = ask(ctx, question, channel=channel, user_id=user_id, session=session, history=history,
+                     delivered=delivered)
         yield logged.answer.text
         yield logged
         return
@@ -130,5 +131,6 @@ def ask_stream(ctx: Context, question: str, *, channel: str, user_id: str = "", 
         else:
             yield item
     latency = (time.perf_counter() - t0) * 1000
-    answer_id = ctx.qalog.record(final, channel=channel, user_id=user_id, session=session, latency_ms=latency)
+    answer_id = ctx.qalog.record(final, channel=channel, user_id=user_id, session=session, latency_ms=latency,
+                                 delivered=delivered)
     yield Logged(final, answer_id)

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
+from pydantic import AfterValidator
 
 from retrieval.settings import Settings
 
@@ -94,3 +95,15 @@ def limited(request: Request, who: Annotated[str, Depends(require_user)]) -> str
 Ctx = Annotated[Context, Depends(get_ctx)]
 User = Annotated[str, Depends(limited)]
 Admin = Annotated[str, Depends(require_admin)]
+
+
+def valid_text(value: str) -> str:
+    """Reject lone surrogates ("\\ud800" is valid JSON but not text: it cannot be stored or encoded)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("包含无效的 Unicode 字符（孤立的代理项）") from exc
+    return value
+
+
+Text = Annotated[str, AfterValidator(valid_text)]

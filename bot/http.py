@@ -7,7 +7,7 @@ import logging
 import time
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
@@ -16,6 +16,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from retrieval.errors import DjbotError
 from retrieval.settings import Settings
 
+from . import uploads
+from .bodylimit import BodyLimit
 from .context import Context, load_context
 from .deps import ApiError, RateLimiter, error_response
 from .jobs import Jobs
@@ -35,11 +37,15 @@ def create_app(settings: Settings, ctx: Context | None = None, *, telegram_reque
         app.state.ctx = ctx or await run_in_threadpool(load_context, settings)
         try:
             await run_in_threadpool(app.state.ctx.kb.snapshot)
+            # Open the vector collection once, here: opened lazily by the first concurrent requests,
+            # Chroma's client set-up raced ("Could not connect to tenant default_tenant").
+            await run_in_threadpool(lambda: app.state.ctx.kb.collection.count())
             await run_in_threadpool(app.state.ctx.kb.embedder.embed_query, "预热")
             await run_in_threadpool(app.state.ctx.kb.tokenizer.tokens, "预热")  # jieba loads its dictionary
         except DjbotError as exc:
             log.warning("index not ready: %s", exc.message)
         app.state.ctx.kb.start_watching()  # swap in generations committed by other replicas
+        uploads.resume(app)  # upload jobs journaled before a crash or restart
         for starter in app.state.on_start:
             await starter(app)
         try:
@@ -62,22 +68,18 @@ def create_app(settings: Settings, ctx: Context | None = None, *, telegram_reque
     app.state.jobs = Jobs()
     app.state.on_start = []
     app.state.on_stop = []
+    app.state.channels = {}  # chat channel -> ChannelStatus (bot/channels.py), shown by /readyz
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
                            allow_headers=["*"])
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next):
-        size = request.headers.get("content-length")
-        if size and size.isdigit() and int(size) > settings.max_request_bytes:
-            mb = settings.max_request_bytes // 1024 // 1024
-            return error_response(413, "too_large", f"请求体过大，上限为 {mb} MB")
-        return await call_next(request)
+    app.add_middleware(BodyLimit, upload_limit=settings.max_request_bytes,
+                       default_limit=min(settings.max_body_bytes, settings.max_request_bytes))
 
     install_error_handlers(app)
-    for module in (ops, ask, documents, evals, log_router):
+    for module in (ops, ask, documents, evals, log_router, uploads):
         app.include_router(module.router)
 
     # Chat channels: each adds its own routes (only when configured) and start/stop hooks.

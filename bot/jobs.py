@@ -19,8 +19,8 @@ class Jobs:
         self._jobs: dict[str, dict] = {}
         self._lock = threading.Lock()
 
-    def start(self, kind: str, work) -> dict:
-        job = {"id": uuid.uuid4().hex, "kind": kind, "status": "running", "stage": "", "done": 0, "total": 0,
+    def start(self, kind: str, work, job_id: str | None = None) -> dict:
+        job = {"id": job_id or uuid.uuid4().hex, "kind": kind, "status": "running", "stage": "", "done": 0, "total": 0,
                "result": None, "error": None, "started_at": time.time()}
         with self._lock:
             self._jobs[job["id"]] = job

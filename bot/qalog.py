@@ -60,6 +60,15 @@ answers = Table(
     Column("feedback_at", Float, nullable=True),
 )
 
+# Message ids already taken (WeCom/WeChat MsgId, Telegram update_id): kept in the log's database so
+# a replay after a restart is still recognised.
+seen_messages = Table(
+    "seen_messages",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("seen_at", Float, nullable=False, index=True),
+)
+
 EXPORT_COLUMNS = [
     "id", "created_at", "channel", "user_hash", "session", "question", "answer", "refused", "mode",
     "citations", "latency_ms", "delivered", "rating", "comment",
@@ -112,6 +121,26 @@ class QALog:
                 guard=json.dumps(ans.guard, ensure_ascii=False), latency_ms=latency_ms, delivered=delivered,
             ))
         return answer_id
+
+    def first_time(self, key: str, ttl: float) -> bool:
+        """True the first time `key` is seen within `ttl` seconds (atomic across processes and restarts)."""
+        from sqlalchemy.exc import IntegrityError
+
+        now = time.time()
+        key = key[:200]
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(seen_messages.insert().values(key=key, seen_at=now))
+        except IntegrityError:
+            with self.engine.begin() as conn:  # seen before: only an expired entry may be taken again
+                res = conn.execute(update(seen_messages).where(seen_messages.c.key == key,
+                                                               seen_messages.c.seen_at < now - ttl)
+                                   .values(seen_at=now))
+            return res.rowcount == 1
+        if secrets.randbelow(200) == 0:  # now and then, forget entries far older than any retry window
+            with self.engine.begin() as conn:
+                conn.execute(seen_messages.delete().where(seen_messages.c.seen_at < now - max(ttl, 86400)))
+        return True
 
     def mark_delivered(self, answer_id: str, delivered: bool) -> None:
         with self.engine.begin() as conn:
@@ -188,8 +217,19 @@ class QALog:
             r = dict(r)
             r["created_at"] = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r["created_at"]))
             r["citations"] = json.dumps(r["citations"], ensure_ascii=False)
-            w.writerow(r)
+            w.writerow({k: csv_safe(v) for k, v in r.items()})
         return len(rows)
+
+
+# OWASP "CSV injection": a cell starting with one of these is a formula to Excel and LibreOffice.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
+def csv_safe(value):
+    """Neutralise a cell for spreadsheets: prefix formula-like text with a single quote (OWASP)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def _row(row) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import html
 import logging
@@ -20,6 +21,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -34,7 +36,9 @@ from retrieval.errors import ConfigError, InvalidInputError
 from retrieval.topics import examples
 from retrieval.types import Answer
 
+from .channels import ChannelStatus, PermanentFailure, connect_with_backoff
 from .context import Context, Logged, ask, ask_stream
+from .deps import ApiError
 from .render import pack, source_line
 
 log = logging.getLogger("djbot.telegram")
@@ -196,16 +200,32 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not context.application.bot_data["limiter"].allow(f"tg:{user.id if user else chat.id}"):
         await msg.reply_text(RATE, do_quote=True)
         return
-    await context.bot.send_chat_action(chat.id, ChatAction.TYPING, message_thread_id=msg.message_thread_id)
-    kwargs = dict(channel="telegram", user_id=str(user.id if user else ""), session=f"tg:{chat.id}")
+    try:
+        await context.bot.send_chat_action(chat.id, ChatAction.TYPING, message_thread_id=msg.message_thread_id)
+    except TelegramError as exc:  # "typing…" is a courtesy: its failure must not drop the question
+        log.warning("telegram chat action failed: %s", exc)
+    # Logged as undelivered until Telegram has accepted every part of the reply.
+    kwargs = dict(channel="telegram", user_id=str(user.id if user else ""), session=f"tg:{chat.id}",
+                  delivered=False)
     try:
         if getattr(ctx.answer_fn, "stream", None):
             await _answer_streaming(ctx, msg, question, kwargs, context.application.bot_data)
         else:
             logged = await asyncio.to_thread(ask, ctx, question, **kwargs)
-            await send_answer(msg, logged, bot_data=context.application.bot_data)
+            await _send_logged(ctx, msg, logged, bot_data=context.application.bot_data)
     except InvalidInputError as exc:
         await msg.reply_text(exc.message, do_quote=True)
+
+
+async def _send_logged(ctx: Context, msg: Message, logged: Logged, placeholder: Message | None = None,
+                       bot_data: dict | None = None) -> None:
+    """Send an answer and record in the log whether Telegram took it."""
+    try:
+        await send_answer(msg, logged, placeholder, bot_data)
+    except TelegramError:
+        log.error("telegram delivery failed for answer %s", logged.answer_id)
+        raise  # the error handler logs the traceback and tries a short apology
+    await asyncio.to_thread(ctx.qalog.mark_delivered, logged.answer_id, True)
 
 
 async def _answer_streaming(ctx: Context, msg: Message, question: str, kwargs: dict, bot_data: dict) -> None:
@@ -229,7 +249,7 @@ async def _answer_streaming(ctx: Context, msg: Message, question: str, kwargs: d
             raise item
         if isinstance(item, Logged):
             await worker
-            await send_answer(msg, item, placeholder, bot_data)
+            await _send_logged(ctx, msg, item, placeholder, bot_data)
             return
         text += item
         now = time.monotonic()
@@ -331,8 +351,13 @@ def build_application(ctx: Context, *, request=None, webhook: bool = False) -> A
 
 
 def telegram_app(request: Request) -> Application:
-    """The running Application (started in the service lifespan)."""
-    return request.app.state.telegram
+    """The Application, once connected; until then Telegram is told to retry later."""
+    status = request.app.state.channels.get("telegram")
+    tg = getattr(request.app.state, "telegram", None)
+    if tg is None or status is None or status.state != "ok":
+        reason = status.to_dict()["status"] if status else "未启动"
+        raise ApiError(503, "channel_unavailable", f"Telegram 通道尚未就绪（{reason}）", {"Retry-After": "30"})
+    return tg
 
 
 def webhook_secret(request: Request) -> str:
@@ -343,41 +368,96 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.post("/telegram/webhook")
-async def telegram_webhook(request: Request, tg: Annotated[Application, Depends(telegram_app)],
-                           secret: Annotated[str, Depends(webhook_secret)]):
+async def telegram_webhook(request: Request, secret: Annotated[str, Depends(webhook_secret)]):
     given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
     if not hmac.compare_digest(given.encode(), secret.encode()):
         return JSONResponse({"error": {"code": "forbidden", "message": "密钥不正确"}}, status_code=403)
+    tg = telegram_app(request)
     try:
         data = await request.json()
         update = Update.de_json(data, tg.bot)
     except (ValueError, TypeError, KeyError, AttributeError):
         return JSONResponse({"error": {"code": "invalid_request", "message": "无法解析的更新"}}, status_code=400)
+    if update is None or not isinstance(update.update_id, int):
+        return JSONResponse({"error": {"code": "invalid_request", "message": "无法解析的更新"}}, status_code=400)
+    ctx: Context = request.app.state.ctx
+    key = f"tg:{tg.bot.id}:{update.update_id}"
+    if not await asyncio.to_thread(ctx.qalog.first_time, key, ctx.settings.telegram_dedup_ttl_s):
+        return {"ok": True}  # a replay (or Telegram's own retry) of an update already taken
     await tg.update_queue.put(update)
     return {"ok": True}
 
 
+def describe_failure(exc: BaseException) -> str:
+    """Why Telegram could not be reached, in words an operator can act on."""
+    if isinstance(exc, InvalidToken | PermanentFailure):
+        return "Telegram 拒绝了机器人令牌（401）：令牌无效或已被撤销，请在 @BotFather 重新获取后设置 DJBOT_TELEGRAM_TOKEN"
+    if isinstance(exc, TelegramError):
+        return f"无法连接 Telegram（{type(exc).__name__}: {exc}），将自动重试；内网部署请检查代理或出口网络"
+    return f"Telegram 初始化失败（{type(exc).__name__}），将自动重试"
+
+
+async def connect_telegram(tg: Application, status: ChannelStatus, settings, *, polling: bool = False,
+                           sleep=asyncio.sleep) -> None:
+    """Initialize (getMe) and start the Application, retrying with backoff; a revoked token (401) is
+    reported and retried at the slowest pace. Nothing here can stop the rest of the service."""
+
+    async def connect() -> None:
+        try:
+            await tg.initialize()
+        except InvalidToken as exc:
+            raise PermanentFailure(str(exc)) from exc
+        if polling:
+            await tg.updater.start_polling(allowed_updates=["message", "callback_query"])
+        await tg.start()
+
+    await connect_with_backoff(status, connect, describe_failure, first_delay=min(1.0, settings.telegram_retry_max_s),
+                               max_delay=settings.telegram_retry_max_s, sleep=sleep)
+
+
 def install_webhook(api, request=None) -> None:
-    """Add POST /telegram/webhook to the FastAPI service when configured; the Application starts with it."""
+    """Add POST /telegram/webhook to the FastAPI service when configured. The Application connects in
+    the background after start-up; /readyz reports its state."""
     settings = api.state.settings
     if not (settings.telegram_token and settings.telegram_webhook_secret):
         return
+    status = api.state.channels["telegram"] = ChannelStatus("telegram")
 
     async def start(app) -> None:
         tg = build_application(app.state.ctx, request=request, webhook=True)
-        await tg.initialize()
-        await tg.start()
         app.state.telegram = tg
+        app.state.telegram_task = asyncio.create_task(connect_telegram(tg, status, settings))
 
     async def stop(app) -> None:
+        task = getattr(app.state, "telegram_task", None)
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         tg = getattr(app.state, "telegram", None)
-        if tg is not None:
+        if tg is not None and status.state == "ok":
             await tg.stop()
             await tg.shutdown()
 
     api.state.on_start.append(start)
     api.state.on_stop.append(stop)
     api.include_router(router)
+
+
+async def run_polling(ctx: Context, *, request=None, stop_event: asyncio.Event | None = None) -> None:
+    """Long polling for `djbot telegram`: connects with backoff (an unreachable Telegram is retried,
+    never a crash), then serves until `stop_event` is set or the process is interrupted."""
+    tg = build_application(ctx, request=request)
+    status = ChannelStatus("telegram")
+    await connect_telegram(tg, status, ctx.settings, polling=True)
+    log.info("Telegram 机器人已连接（长轮询）")
+    try:
+        await (stop_event or asyncio.Event()).wait()
+    finally:
+        if tg.updater and tg.updater.running:
+            await tg.updater.stop()
+        await tg.stop()
+        await tg.shutdown()
 
 
 async def set_webhook(ctx: Context, url: str) -> bool:

@@ -50,14 +50,18 @@ class DeliveryError(DjbotError):
 
 # --- small shared parts ------------------------------------------------------------------------------
 class SeenIds:
-    """Message ids seen recently (TTL longer than the platforms' retry windows)."""
+    """Message ids seen recently (TTL longer than the platforms' retry windows). With a `store` (the Q&A
+    log's database) the ids outlive a restart, so a captured callback cannot be replayed after one."""
 
-    def __init__(self, ttl: float = 600.0) -> None:
+    def __init__(self, ttl: float = 600.0, store=None) -> None:
         self.ttl = ttl
+        self.store = store
         self._seen: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def first_time(self, key: str) -> bool:
+        if self.store is not None:
+            return self.store.first_time(key, self.ttl)
         now = time.monotonic()
         with self._lock:
             if len(self._seen) > 10000:
@@ -286,10 +290,27 @@ class WeComState:
 
 
 def wecom_state(request: Request) -> WeComState:
-    return request.app.state.wecom
+    st = request.app.state.wecom
+    if st.seen.store is None and getattr(request.app.state, "ctx", None) is not None:
+        st.seen.store = request.app.state.ctx.qalog  # persisted de-duplication, shared by every worker
+    return st
 
 
 Channel = Annotated[WeComState, Depends(wecom_state)]
+
+
+def _object(value, strict: bool = True) -> dict:
+    """A JSON object, or {} (or ValueError when `strict`) for any other shape a sender may post."""
+    if isinstance(value, dict):
+        return value
+    if strict:
+        raise ValueError("not a JSON object")
+    return {}
+
+
+def _field(obj: dict, name: str) -> str:
+    value = obj.get(name, "")
+    return value if isinstance(value, str) else ""
 
 
 def _reject(exc: DjbotError) -> Response:
@@ -352,19 +373,19 @@ async def wecom_bot(request: Request, st: Channel, msg_signature: str = "", time
     s = st.settings
     try:
         st.fresh(timestamp)
-        body = json.loads(await request.body() or b"{}")
-        data = json.loads(st.bot_crypt.verify(msg_signature, timestamp, nonce, str(body.get("encrypt", ""))))
-    except (ValueError, AttributeError):
+        body = _object(json.loads(await request.body() or b"{}"))
+        data = _object(json.loads(st.bot_crypt.verify(msg_signature, timestamp, nonce, str(body.get("encrypt", "")))))
+    except (ValueError, AttributeError, TypeError, RecursionError):
         return PlainTextResponse("无法解析的请求", status_code=400)
     except DjbotError as exc:
         return _reject(exc)
     if s.wecom_bot_id and data.get("aibotid") != s.wecom_bot_id:
         return PlainTextResponse("")
-    user = (data.get("from") or {}).get("userid", "")
-    group = data.get("chatid", "") if data.get("chattype") == "group" else ""
-    if data.get("msgtype") != "text" or not st.seen.first_time("bot:" + str(data.get("msgid"))):
+    user = _field(_object(data.get("from"), strict=False), "userid")
+    group = _field(data, "chatid") if data.get("chattype") == "group" else ""
+    if data.get("msgtype") != "text" or not user or not st.seen.first_time("bot:" + str(data.get("msgid"))[:100]):
         return PlainTextResponse("")
-    text = re.sub(r"^(\s*@\S+\s*)+", "", (data.get("text") or {}).get("content", "")).strip()
+    text = re.sub(r"^(\s*@\S+\s*)+", "", _field(_object(data.get("text"), strict=False), "content")).strip()
     if not st.limiter.allow(user, group):
         return _sealed(st.bot_crypt, {"msgtype": "text", "text": {"content": RATE}})
     task = st.spawn(_answer_bot(request.app, user, group, text))
@@ -398,6 +419,9 @@ async def wechat_message(request: Request, st: Channel, signature: str = "", tim
         check_signature(signature, s.wechat_token, timestamp, nonce)
         outer = parse_xml(await request.body())
         safe = encrypt_type == "aes"
+        if oa_crypt is not None and not safe:
+            # The URL signature does not cover the body: with a key set, only signed ciphertext counts.
+            raise CryptoError("已启用安全模式（配置了 DJBOT_WECHAT_AES_KEY），只接受加密消息")
         if safe:
             if oa_crypt is None:
                 raise CryptoError("未配置 DJBOT_WECHAT_AES_KEY，无法处理安全模式消息")

@@ -20,6 +20,11 @@ FULL_SENTENCE_END = re.compile(
 )
 ENUMERATOR = re.compile(r"^(?:[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[，,、]|首先|其次|再次|最后)")
 LONG_HEADING = 60  # a "heading" longer than this is a numbered paragraph, labelled by its first sentence
+LABEL_CHARS = 40  # a numbered sentence is labelled by its number and first clause, at most this long
+HEADING_NUMBER = re.compile(
+    r"^(?:#+\s*)?(?:[一二三四五六七八九十百]+\s*[、.．]|[(（]\s*[一二三四五六七八九十]+\s*[)）][、.．]?"
+    r"|\d{1,2}\s*[、．.]|第.{1,4}[章节编条部分])\s*"
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,16 @@ def split_sentences(text: str, offset: int = 0, max_inside: int = 300, ends: re.
         if seg.strip():
             out.append(Span(s.start + lead, s.end - trail))
     return out
+
+
+def is_sentence(label: str) -> bool:
+    """A numbered line that says something ("一、指导员每月走访不少于一次。") rather than naming a part:
+    it ends a sentence, or holds more than one, or is long."""
+    rest = HEADING_NUMBER.sub("", label, count=1).strip()
+    if len(rest) > LONG_HEADING:
+        return True
+    spans = split_sentences(rest)
+    return len(spans) > 1 or bool(rest and SENTENCE_END.search(rest[-2:]))
 
 
 def heading_level(line: str) -> int:
@@ -136,9 +151,9 @@ def chunk_document(doc: Document, target: int = 260, max_chars: int = 400) -> li
             article = re.match(r"^第[一二三四五六七八九十百零\d]+\s*条", label)
             if article:  # an article's line is its rule text: label it by its number, keep it as content
                 label, content = article.group(0), True
-            elif len(label) > LONG_HEADING:
+            elif is_sentence(label):  # content that starts like a heading: keep it, label it short
                 first = split_sentences(label)[0]
-                label = label[first.start : first.end]
+                label = re.split(r"[，,：:；;]", label[first.start : first.end])[0][:LABEL_CHARS]
                 content = True
             flush()
             while stack and stack[-1][0] >= level:

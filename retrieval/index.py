@@ -114,17 +114,23 @@ class KnowledgeBase:
         self._next_check = 0.0
         self._watcher: threading.Thread | None = None
         self._stop_watching = threading.Event()
+        self._open_lock = threading.Lock()
+        self._embedder_lock = threading.Lock()
 
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = make_embedder(self.settings.embedder)
+            with self._embedder_lock:  # one model per process, however many first requests race
+                if self._embedder is None:
+                    self._embedder = make_embedder(self.settings.embedder)
         return self._embedder
 
     @property
     def collection(self):
         if self._collection is None:
-            self._collection = _open_collection(self.settings, self.embedder.name)
+            with self._open_lock:  # concurrent first requests must not each set up a Chroma client
+                if self._collection is None:
+                    self._collection = _open_collection(self.settings, self.embedder.name)
         return self._collection
 
     # --- reading -------------------------------------------------------------------------------
@@ -330,6 +336,9 @@ def _load_all(kb: KnowledgeBase, paths: list[Path], report: IngestReport,
             report.errors.append(exc)
         except OSError as exc:
             report.errors.append(IngestError(source, f"无法读取文件：{exc.strerror or exc}"))
+        except Exception as exc:  # whatever breaks on one file is that file's error; the batch goes on
+            log.warning("could not load %s", source, exc_info=True)
+            report.errors.append(IngestError(source, f"无法处理文件（{type(exc).__name__}）"))
     return docs, seen
 
 
@@ -383,8 +392,14 @@ def ingest(
         for i, doc in enumerate(changed, start=1):
             if on_progress:
                 on_progress("chunk", i, len(changed))
-            chunks = chunk_document(doc, kb.settings.chunk_chars, kb.settings.chunk_max_chars)
-            tokens = [kb.tokenizer.tokens(embed_text(c)) for c in chunks]
+            try:
+                chunks = chunk_document(doc, kb.settings.chunk_chars, kb.settings.chunk_max_chars)
+                tokens = [kb.tokenizer.tokens(embed_text(c)) for c in chunks]
+            except Exception as exc:  # a chunking bug on one document must not block the others
+                log.warning("could not chunk %s", doc.source, exc_info=True)
+                report.errors.append(IngestError(doc.source, f"无法切分文档（{type(exc).__name__}）"))
+                (report.updated if doc.source in report.updated else report.added).remove(doc.source)
+                continue
             prepared.append((doc, chunks, tokens))
         new_chunks = [c for _, chunks, _ in prepared for c in chunks]
         report.chunks = len(new_chunks)

@@ -75,7 +75,10 @@ class Settings(BaseSettings):
     log_url: str | None = None  # SQLAlchemy URL; default sqlite:///<data_dir>/qalog.sqlite3
     log_salt: str | None = None  # salt for hashing user ids; default: a random one kept in data_dir
     rate_limit: str = "30/minute"  # per API key or client IP
-    max_request_bytes: int = 25 * 1024 * 1024
+    max_request_bytes: int = 25 * 1024 * 1024  # uploads (documents, eval sets)
+    max_body_bytes: int = 1024 * 1024  # every other request body (JSON API, chat webhooks)
+    max_message_chars: int = 4000  # one chat message (OpenAI-compatible endpoint)
+    max_chat_chars: int = 16000  # all messages of one chat request together
     cors_origins: list[str] = []
     history_minutes: int = 30  # how long a chat's previous question counts for follow-ups
 
@@ -86,6 +89,8 @@ class Settings(BaseSettings):
     telegram_allowed_users: list[int] = []
     telegram_rate_limit: str = "10/minute"
     telegram_stream_interval_s: float = 1.5
+    telegram_dedup_ttl_s: float = 7 * 86400.0  # webhook update_ids remembered (persisted) this long
+    telegram_retry_max_s: float = 300.0  # start-up retries back off up to this interval
 
     # WeCom (企业微信) self-built app, smart bot, group robot; WeChat official account (公众号).
     wecom_token: str | None = None
@@ -93,7 +98,7 @@ class Settings(BaseSettings):
     wecom_corp_id: str | None = None
     wecom_secret: str | None = None
     wecom_agent_id: str | None = None
-    wecom_replay_window_s: int = 0  # 0 = off; else reject callbacks whose timestamp is further off
+    wecom_replay_window_s: int = 300  # reject WeCom/WeChat callbacks whose timestamp is further off; 0 = off
     wecom_bot_token: str | None = None
     wecom_bot_aes_key: str | None = None
     wecom_bot_receive_id: str = ""  # the smart bot encrypts with an empty receive id

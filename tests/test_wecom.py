@@ -91,7 +91,9 @@ def make(kb, settings, tmp_path):
             "wecom_corp_id": A["receive_id"], "wecom_secret": "corp-secret", "wecom_agent_id": "218",
             "wecom_bot_token": B["token"], "wecom_bot_aes_key": B["encoding_aes_key"],
             "wechat_token": OA["token"], "wechat_aes_key": A["encoding_aes_key"], "wechat_app_id": "wxOfficialApp",
-            "wechat_secret": "oa-secret", "wecom_retry_backoff_s": 0.01, "wechat_retry_grace_s": 0.2, **overrides})
+            "wechat_secret": "oa-secret", "wecom_retry_backoff_s": 0.01, "wechat_retry_grace_s": 0.2,
+            # The official vectors carry 2014 timestamps; the default 300 s window is tested in test_replay.py.
+            "wecom_replay_window_s": 0, **overrides})
         ctx = Context(settings=s, kb=kb, qalog=QALog(s))
         if answer_fn:
             ctx.answer_fn = answer_fn
@@ -417,7 +419,7 @@ def _content(xml_text: str) -> str:
 
 
 def test_official_account_plain_mode_passive_reply(make):
-    c, platform, _ = make()
+    c, platform, _ = make(wechat_aes_key=None)  # plain mode: no AES key configured
     with c:
         r = c.post(oa_qs(), content=oa_xml(Q).encode())
     assert r.headers["content-type"].startswith("application/xml")
@@ -447,7 +449,7 @@ def test_official_account_safe_mode(make):
 
 
 def test_official_account_slow_answer_uses_customer_service_api_once(make, kb):
-    c, platform, ctx = make(answer_fn=delayed(0.6), wecom_reply_budget_s=0.1)
+    c, platform, ctx = make(answer_fn=delayed(0.6), wecom_reply_budget_s=0.1, wechat_aes_key=None)
     with c:
         for _ in range(3):  # the first request and WeChat's two retries all time out
             r = c.post(oa_qs(), content=oa_xml(Q, msg_id="7001").encode())
@@ -460,7 +462,8 @@ def test_official_account_slow_answer_uses_customer_service_api_once(make, kb):
 
 
 def test_official_account_retry_takes_a_late_answer_passively(make, kb):
-    c, platform, _ = make(answer_fn=delayed(0.3), wecom_reply_budget_s=0.2, wechat_retry_grace_s=2.0)
+    c, platform, _ = make(answer_fn=delayed(0.3), wecom_reply_budget_s=0.2, wechat_retry_grace_s=2.0,
+                          wechat_aes_key=None)
     with c:
         first = c.post(oa_qs(), content=oa_xml(Q, msg_id="8001").encode())
         assert first.text == "success"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from typing import Annotated, Literal
@@ -12,36 +13,46 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from retrieval.answer import render_text
+from retrieval.errors import DjbotError
 from retrieval.types import Turn
 
 from ..context import Logged, ask, ask_stream
-from ..deps import ApiError, Ctx, User
+from ..deps import ApiError, Ctx, Text, User, valid_text
 
 router = APIRouter(tags=["问答"])
 MODEL_ID = "djbot"
 
+log = logging.getLogger("djbot.http")
+
 
 class AskBody(BaseModel):
-    question: str = Field(..., max_length=2000, description="问题")
-    session_id: str | None = Field(None, max_length=128, description="会话标识：用于理解追问")
+    question: Text = Field(..., max_length=2000, description="问题")
+    session_id: Text | None = Field(None, max_length=128, description="会话标识：用于理解追问")
 
 
 class FeedbackBody(BaseModel):
-    answer_id: str = Field(..., max_length=64)
+    answer_id: Text = Field(..., max_length=64)
     rating: Literal[1, -1] = Field(..., description="1 = 👍，-1 = 👎")
-    comment: str | None = Field(None, max_length=2000)
+    comment: Text | None = Field(None, max_length=2000)
+
+
+class ContentPart(BaseModel):
+    """An OpenAI content part; only text parts are read, and their text must be a string."""
+
+    type: str = Field("text", max_length=32)
+    text: Text | None = None
 
 
 class ChatMessage(BaseModel):
     role: Literal["system", "user", "assistant", "tool", "developer"]
-    content: str | list | None = None
+    content: Text | list[ContentPart] | None = None
 
 
 class ChatBody(BaseModel):
-    model: str = "djbot"
+    model: Text = Field("djbot", max_length=128)
     messages: list[ChatMessage] = Field(..., min_length=1, max_length=100)
     stream: bool = False
-    user: str | None = Field(None, max_length=128)
+    user: Text | None = Field(None, max_length=128)
 
 
 @router.post("/v1/ask", summary="提问，返回带出处的回答")
@@ -63,6 +74,10 @@ def search_route(c: Ctx, who: User, q: Annotated[str, Query(min_length=1, max_le
     from retrieval.answer import clean_question
     from retrieval.search import search
 
+    try:
+        valid_text(q)
+    except ValueError as exc:
+        raise ApiError(422, "invalid_request", str(exc)) from exc
     hits = search(c.kb, clean_question(q, c.settings), c.settings, k=k)
     return {"query": q, "results": [
         {"rank": i, "source": h.chunk.source, "chunk_id": h.chunk.id, "title": h.chunk.title,
@@ -86,12 +101,22 @@ def model(model_id: str, who: User):
 
 @router.post("/v1/chat/completions", summary="OpenAI 兼容接口（可流式）")
 def chat(body: ChatBody, c: Ctx, who: User):
-    users = [_text(m.content) for m in body.messages if m.role == "user"]
-    users = [u for u in users if u.strip()]
+    s = c.settings
+    texts = [_text(m.content) for m in body.messages]
+    # Every input is bounded before any work: one message, all of them together, each question.
+    for i, t in enumerate(texts, start=1):
+        if len(t) > s.max_message_chars:
+            raise ApiError(422, "invalid_request", f"第 {i} 条消息太长（{len(t)} 字，上限 {s.max_message_chars} 字）")
+    if sum(map(len, texts)) > s.max_chat_chars:
+        raise ApiError(413, "too_large", f"对话内容太长（上限共 {s.max_chat_chars} 字），请只保留最近几轮")
+    users = [t for m, t in zip(body.messages, texts, strict=True) if m.role == "user" and t.strip()]
     if not users:
         raise ApiError(422, "invalid_request", "messages 中至少需要一条 user 消息")
     created = int(time.time())
     history = _chat_history(body.messages)
+    for h in history:
+        if len(h.question.strip()) > s.max_question_chars:
+            raise ApiError(422, "invalid_request", f"历史问题太长（上限 {s.max_question_chars} 字），请精简后重试")
     if not body.stream:
         logged = ask(c, users[-1], channel="openai", user_id=body.user or who, history=history)
         ans = logged.answer
@@ -114,17 +139,24 @@ def chat(body: ChatBody, c: Ctx, who: User):
 
     def events():
         yield chunk({"role": "assistant", "content": ""})
-        logged = None
-        for item in ask_stream(c, users[-1], channel="openai", user_id=body.user or who, history=history):
-            if isinstance(item, Logged):
-                logged = item
-            else:
-                yield chunk({"content": item})
-        ans = logged.answer
-        tail = render_text(ans)[len(ans.text):]  # the sources block (or refusal topics)
-        if tail:
-            yield chunk({"content": tail})
-        yield chunk({}, "stop", {"citations": ans.to_dict()["citations"], "djbot": _extra(logged)})
+        try:
+            logged = None
+            for item in ask_stream(c, users[-1], channel="openai", user_id=body.user or who, history=history):
+                if isinstance(item, Logged):
+                    logged = item
+                else:
+                    yield chunk({"content": item})
+            ans = logged.answer
+            tail = render_text(ans)[len(ans.text):]  # the sources block (or refusal topics)
+            if tail:
+                yield chunk({"content": tail})
+            yield chunk({}, "stop", {"citations": ans.to_dict()["citations"], "djbot": _extra(logged)})
+        except Exception as exc:  # headers are sent: report the failure in the stream and end it properly
+            known = isinstance(exc, DjbotError)
+            if not known:
+                log.exception("chat stream failed")
+            message = exc.message if known else "服务器内部错误，请稍后再试"
+            yield chunk({}, "error", {"error": {"code": exc.code if known else "internal", "message": message}})
         yield "data: [DONE]\n\n"
 
     return StreamingResponse(events(), media_type="text/event-stream",
@@ -173,6 +205,6 @@ def _chat_history(messages) -> list[Turn]:
 def _text(content) -> str:
     if isinstance(content, str):
         return content
-    if isinstance(content, list):  # OpenAI content parts
-        return "".join(p.get("text", "") for p in content if isinstance(p, dict))
+    if isinstance(content, list):  # OpenAI content parts: text parts only
+        return "".join(p.text or "" for p in content if isinstance(p, ContentPart) and p.type == "text")
     return ""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated
 
@@ -10,17 +9,12 @@ from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from .. import uploads
 from ..deps import Admin, ApiError, Ctx
+from ..uploads import safe_filename
 
 router = APIRouter(tags=["知识库"])
 ALLOWED = {".txt", ".md", ".html", ".htm", ".docx", ".pdf"}
-
-
-def safe_filename(name: str) -> str:
-    """Keep the base name, letters (CJK included), digits and ._-; never a path."""
-    base = Path(name.replace("\\", "/")).name
-    base = re.sub(r"[^\w.\-\u3400-\u9fff（）()]", "_", base).lstrip(".")
-    return base[:120]
 
 
 def sniff(data: bytes, suffix: str) -> str | None:
@@ -52,11 +46,14 @@ def documents(c: Ctx, who: Admin):
 @router.post("/v1/documents", summary="上传文档（增量入库）", status_code=202)
 async def upload(request: Request, c: Ctx, who: Admin,
                  files: Annotated[list[UploadFile], File(description="txt/md/html/docx/pdf")]):
-    accepted, rejected, saved = [], [], []
-    c.settings.knowledge_dir.mkdir(parents=True, exist_ok=True)
+    accepted, rejected = [], []
+    staging = uploads.Staging(c.settings)
     for f in files[:50]:
         name = safe_filename(f.filename or "")
         suffix = Path(name).suffix.lower()
+        if uploads.reserved(name):
+            rejected.append({"file": name, "message": f"“{name}”是知识库的保留文件名（词典、清单），请改名后上传"})
+            continue
         if not name or suffix not in ALLOWED:
             rejected.append({"file": f.filename, "message": "不支持的文件类型：仅支持 txt、md、html、docx、pdf"})
             continue
@@ -71,27 +68,28 @@ async def upload(request: Request, c: Ctx, who: Admin,
         if problem:
             rejected.append({"file": name, "message": f"文件内容与扩展名不符：{problem}"})
             continue
-        path = c.settings.knowledge_dir / name
-        tmp = path.with_name(f".{name}.uploading")
-        tmp.write_bytes(data)
-        tmp.replace(path)  # atomic: a half-written upload is never ingested
-        saved.append(path)
-        accepted.append(name)
+        staging.add(name, data)
+        accepted = [n for n in accepted if n != name] + [name]
     job = None
-    if saved:
+    # Staged and journaled first: the loader decides what enters knowledge/ (the rest is quarantined),
+    # and a restart resumes the job instead of losing it.
+    entry = staging.commit()
+    if entry:
         job = request.app.state.jobs.start(
-            "ingest", lambda progress: c.kb.ingest(saved, sync=False, on_progress=progress).to_dict())
-    status = 202 if saved else 422
+            "ingest", lambda progress: uploads.run_job(c, entry, progress), job_id=entry["id"])
+    status = 202 if entry else 422
     return JSONResponse({"accepted": accepted, "rejected": rejected, "job": job and job["id"]},
                         status_code=status)
 
 
 @router.delete("/v1/documents/{source:path}", summary="删除文档（两个索引都删除）")
 def delete_document(source: str, c: Ctx, who: Admin):
-    if not c.kb.remove([source]):
-        raise ApiError(404, "not_found", f"知识库中没有文档“{source}”")
     path = (c.settings.knowledge_dir / source).resolve()
-    if path.is_file() and c.settings.knowledge_dir.resolve() in path.parents:
+    on_disk = path.is_file() and c.settings.knowledge_dir.resolve() in path.parents
+    # A file that never made it into the index (it failed to load) can still be deleted.
+    if not c.kb.remove([source]) and not (on_disk and not uploads.reserved(path.name)):
+        raise ApiError(404, "not_found", f"知识库中没有文档“{source}”")
+    if on_disk:
         path.unlink()  # otherwise the next full reindex would bring it back
     return {"deleted": source}
 
