@@ -149,6 +149,13 @@ def load_dataset(path: Path) -> list[Item]:
     elif suffix == ".xlsx":
         from openpyxl import load_workbook
 
+        from retrieval.errors import IngestError
+        from retrieval.loaders import check_archive
+
+        try:
+            check_archive(path.read_bytes(), path.name, "Excel 文件（文件损坏或不是 .xlsx 格式）")
+        except IngestError as exc:  # a zip bomb is refused before openpyxl inflates it
+            raise DatasetError(exc.reason) from exc
         try:
             wb = load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many types for a broken file

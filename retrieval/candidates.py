@@ -4,7 +4,7 @@ question; the decision and the composition both read these scores."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -103,6 +103,14 @@ def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: Knowled
         if q.seen and any(_same(c.text, s) for s in q.seen):
             rel -= 0.5  # a follow-up wants what the previous answer did not say
         out.append(Candidate(c.chunk, c.rank, c.start, c.end, c.text, lex, ctx, sim, rel))
+    if q.seen and q.own == 0:
+        # "那具体怎么做？" continues where the previous answer stopped: what follows a sentence it gave.
+        said = [c for c in out if any(_same(c.text, s) for s in q.seen)]
+        last = {}
+        for d in said:  # the last sentence the previous answer quoted from each document
+            last[d.chunk.source] = max(last.get(d.chunk.source, 0), d.end)
+        out = [replace(c, relevance=c.relevance + 0.3)
+               if c.chunk.source in last and 0 <= c.start - last[c.chunk.source] <= 200 else c for c in out]
     return out
 
 

@@ -69,6 +69,34 @@ def defining_case(c: Candidate, snap: Snapshot) -> Candidate | None:
     return None
 
 
+FIRST_CASE = re.compile(r"^(?:对于|对)?(?:前一种|前者|第一种)")
+
+
+def _bigram_lcs(a: str, b: str) -> int:
+    """Longest common subsequence of the two texts' CJK bigrams: shared words in the same order."""
+    x = [a[i : i + 2] for i in range(len(a) - 1)]
+    y = [b[i : i + 2] for i in range(len(b) - 1)]
+    prev = [0] * (len(y) + 1)
+    for gx in x:
+        cur = [0]
+        for j, gy in enumerate(y):
+            cur.append(prev[j] + 1 if gx == gy else max(prev[j + 1], cur[j]))
+        prev = cur
+    return prev[-1]
+
+
+def pick_case(question: str, defining: str, cases: list[Candidate]) -> Candidate:
+    """Which of "前一种/后一种情况" the question is about: the case clause of the defining sentence
+    ("有些企业建立党组织未建工会、有些企业建立工会组织未建党组织") that shares most of its words in order."""
+    clauses = [c for c in re.split(r"[、；;]", defining) if re.search(r"有些|有的|一些|一种|一类", c)]
+    first = next((c for c in cases if FIRST_CASE.match(c.text)), None)
+    second = next((c for c in cases if not FIRST_CASE.match(c.text)), None)
+    if len(clauses) == 2 and first and second:
+        core = re.sub(r"\W", "", question)
+        return first if _bigram_lcs(core, clauses[0]) >= _bigram_lcs(core, clauses[1]) else second
+    return max(cases, key=lambda c: (c.lex, c.relevance))
+
+
 def next_paragraph_item(c: Candidate, snap: Snapshot) -> Candidate | None:
     """The first sentence of the next paragraph when it is a numbered item ("2、…", "（二）…")."""
     doc = snap.documents.get(c.chunk.source)
@@ -184,8 +212,8 @@ def compose(q: Question, cands: list[Candidate], snap: Snapshot, focus: list[str
         doc = snap.documents.get(top.chunk.source)
         cases = [c for c in ranked if c.chunk.source == top.chunk.source and c.start >= top.end and doc
                  and "\n" not in doc.text[top.end : c.start] and CASE_REFERENCE.match(c.text)]
-        if cases:
-            chosen.append(cases[0])
+        if cases:  # the case the question describes ("有工会但还没有党组织" -> 后一种)
+            chosen.append(pick_case(q.standalone, top.text, cases))
     items = list_items(top, snap)
     if items:
         is_item = bool(ENUMERATOR.match(top.text) or PARAGRAPH_ITEM.match(top.text))

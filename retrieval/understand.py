@@ -48,7 +48,8 @@ MEASURABLE_KINDS = ("date", "year", "duration", "share", "number")
 SATISFIES: dict[str, re.Pattern] = {
     "date": re.compile(r"\d{1,2}\s*[日号]|\d{1,2}月\d{1,2}"),
     "year": re.compile(r"(?:19|20)[\dxX*]{2}\s*年|\d{1,2}月"),
-    "duration": re.compile(r"[\d一二三四五六七八九十两]+\s*(?:个)?(?:天|日|周|月|年|小时)"),
+    # How long, or how often ("多久召开一次" is answered by "每年召开一次").
+    "duration": re.compile(r"[\d一二三四五六七八九十两]+\s*(?:个)?(?:天|日|周|月|年|小时)|每(?:个)?(?:年|月|季度|周|天|日|半年)"),
     "share": re.compile(r"\d+(?:\.\d+)?\s*[%％]|百分之|占.{0,12}\d|\d+(?:\.\d+)?成|100%"),
     "number": re.compile(r"\d|[一二三四五六七八九十两百千万]+\s*(?:个|名|家|人|次|户|项|条|万|千|元|支|所|批|期)"),
 }
@@ -62,10 +63,6 @@ EVENT_WORDS = re.compile(
 # Follow-ups: they lean on the previous turn.
 FOLLOW_UP_START = re.compile(r"^(?:那|那么|那该|那要|那如果|那具体|还有|然后|另外|此外|除此之外|再说说|再讲讲|接着|如果是|要是)")
 PRONOUN = re.compile(r"他们|她们|它们|他|她|它|这个|那个|这些|那些|这种|那种|该(?=[\u4e00-\u9fff])|其(?=[\u4e00-\u9fff])|这样|上述|以上|此(?=[\u4e00-\u9fff])")
-QUESTION_WORDS = re.compile(
-    r"请问|什么是|是什么|指什么|指的是|有哪些|哪些|哪几|怎么办|怎么样|怎么|怎样|如何|为什么|多少|几个|吗|呢|吧|么"
-    r"|具体|是|的|有|[？?！!。，,、；;：:\s]"
-)
 YEAR = re.compile(r"(?:19|20)\d{2}\s*年")
 PROVINCES = ("北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽", "福建",
              "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西", "甘肃", "青海",
@@ -96,6 +93,7 @@ class Question:
     corrections: tuple[tuple[str, str], ...] = ()
     expansions: tuple[str, ...] = ()
     seen: tuple[str, ...] = field(default=())  # sentences the previous answer already gave
+    own: int = -1  # content words of its own, for a follow-up ("那具体怎么做？" has none)
 
     @property
     def search_text(self) -> str:
@@ -126,9 +124,15 @@ def clean_input(question: str, max_chars: int) -> str:
     return q
 
 
+FULL_WIDTH = re.compile(r"[\uff01-\uff5e]")
+CJK_PUNCTUATION = set("，。？！：；（）、")
+
+
 def to_simplified(text: str) -> str:
-    """Traditional -> Simplified characters (OpenCC), full-width -> half-width letters and digits."""
-    text = unicodedata.normalize("NFKC", text)
+    """Traditional -> Simplified characters (OpenCC); full-width letters, digits and symbols to half-width
+    (１+Ｎ -> 1+N), while Chinese punctuation stays as written."""
+    text = FULL_WIDTH.sub(lambda m: m.group() if m.group() in CJK_PUNCTUATION else unicodedata.normalize("NFKC", m.group()),
+                          unicodedata.normalize("NFC", text))
     return _t2s().convert(text)
 
 
@@ -435,7 +439,7 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
             if fixed != place:
                 text = text.replace(place, fixed)
                 corrections += ((place, fixed),)
-    standalone, follow_up, seen = text, False, ()
+    standalone, follow_up, seen, own = text, False, (), -1
     turns = [t if isinstance(t, Turn) else Turn(str(t)) for t in (history or []) if t]
     if turns and not injection:
         own = own_content(text, content_words)
@@ -458,4 +462,5 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
         corrections=corrections,
         expansions=synonyms(standalone),
         seen=seen,
+        own=own,
     )

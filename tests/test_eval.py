@@ -61,7 +61,8 @@ def test_refusal_rates_and_key_points_exclude_citations():
         score_record(ITEM, Answer("q", "联合[1]组建与挂靠组建[1]。", citations=(_cite(1, PASSAGE),)), 1.0),
     ]
     s = summarize(recs)
-    assert s["refusal"] == {"unanswerable_refusal_rate": 1.0, "false_refusal_rate": 0.5}
+    assert s["refusal"] == {"unanswerable_refusal_rate": 1.0, "unanswerable_refused_only": 1.0,
+                            "false_refusal_rate": 0.5, "partial_rate": 0.0, "injection_refusal_rate": None}
     assert recs[2].key_points_found == ("联合组建", "挂靠组建")
 
 

@@ -141,6 +141,16 @@ def test_zip_bomb_docx_is_rejected_without_inflating():
     assert grown_mb < 50, f"peak RSS grew {grown_mb:.0f} MB"
 
 
+def test_zip_bomb_xlsx_question_set_is_rejected_before_openpyxl(tmp_path):
+    from evals.runner import load_dataset
+    from retrieval.errors import DatasetError
+
+    path = tmp_path / "questions.xlsx"
+    path.write_bytes(_bomb(150))  # a zip whose member inflates to 150 MB
+    with pytest.raises(DatasetError, match="压缩炸弹"):
+        load_dataset(path)
+
+
 def test_high_ratio_member_is_rejected():
     with pytest.raises(IngestError, match="压缩比"):
         loaders.check_archive(_bomb(20), "ratio.docx")

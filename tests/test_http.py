@@ -95,7 +95,10 @@ def test_follow_up_in_a_session(client):
     first = client.post("/v1/ask", json={"question": "企业已经有工会但还没有党组织，怎样创造条件建立党组织？", "session_id": sid}).json()
     assert not first["refused"]
     d = client.post("/v1/ask", json={"question": "那具体怎么做？", "session_id": sid}).json()
-    assert not d["refused"] and "工会先行" in d["answer"]
+    # The follow-up is read with the previous turn and goes on from it instead of repeating it.
+    assert not d["refused"] and d["standalone_question"].startswith("企业已经有工会但还没有党组织")
+    assert {c["source"] for c in d["citations"]} == {"003_b8a1e7e7c90da73e.txt"}
+    assert not {c["quote"] for c in d["citations"]} & {c["quote"] for c in first["citations"]}
     other = client.post("/v1/ask", json={"question": "那具体怎么做？", "session_id": "someone-else"}).json()
     assert other["refused"]
 

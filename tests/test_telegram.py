@@ -144,8 +144,11 @@ async def test_reply_to_the_bot_in_a_group_is_answered(tg):
 async def test_follow_up_in_the_same_chat(tg):
     app, rec, _ = await tg()
     await feed(app, message("企业已经有工会但还没有党组织，怎样创造条件建立党组织？"))
+    first = rec.sent()[-1]["text"]
     await feed(app, message("那具体怎么做？"))
-    assert "工会先行" in rec.sent()[-1]["text"]
+    follow = rec.sent()[-1]["text"]
+    assert "苏州市" in follow and "抱歉" not in follow  # read with the previous turn, same document
+    assert follow.split("<b>来源</b>")[0] != first.split("<b>来源</b>")[0]  # it goes on, not repeats
 
 
 def _balanced(fragment: str) -> bool:

@@ -22,8 +22,8 @@ from .conftest import DEV
 
 
 def test_traditional_and_full_width_become_simplified_half_width():
-    assert to_simplified("「1+N」黨建工作模式中的「1」和「N」分別指什麼？") == "「1+N」党建工作模式中的「1」和「N」分别指什么?"
-    assert to_simplified("ＡＢＣ１２３") == "ABC123"
+    assert to_simplified("「1+N」黨建工作模式中的「1」和「N」分別指什麼？") == "「1+N」党建工作模式中的「1」和「N」分别指什么？"
+    assert to_simplified("ＡＢＣ１２３＋Ｎ") == "ABC123+N"
 
 
 def test_spoken_and_dialect_words_get_their_written_form():

@@ -290,7 +290,9 @@ def test_quote_request_and_follow_up(make):
         wait_for(lambda: len(platform.sent()) == 4)
     quote = platform.sent()[1]["text"]["content"]
     assert quote.startswith("〔1〕《克什克腾旗") and "有场所、有设施" in quote
-    assert "工会先行" in platform.sent()[3]["text"]["content"]
+    first, follow = platform.sent()[2]["text"]["content"], platform.sent()[3]["text"]["content"]
+    assert "苏州市" in follow and "抱歉" not in follow  # the follow-up is read with the previous turn
+    assert follow.split("来源")[0] != first.split("来源")[0]
 
 
 def test_per_user_rate_limit(make):
