@@ -29,6 +29,9 @@ QUESTIONS = [
     "克什克腾旗一共评定了多少家五星级党组织？",
     "企业已经有工会但还没有党组织，怎样创造条件建立党组织？",
     "非公企业党组织的活动经费可以从哪些渠道解决？",
+    "钟攸平对个私协会推进非公党建提出了哪几方面要求？",
+    "涪陵区民营经济协会党委在非公党建工作上有哪五大做法？",
+    "克什克腾旗实施的“三培两带一提升”工程具体指什么？",
 ]
 CONTENT_KINDS = {"unsupported", "invented_number", "invented_title", "wrong_name", "negation", "misattributed"}
 
