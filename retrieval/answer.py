@@ -7,6 +7,7 @@ in decision.toml) -> compose and cite (compose.py). The LLM path (llm.py) reuses
 from __future__ import annotations
 
 import time
+import weakref
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -32,12 +33,12 @@ def clean_question(question: str, settings: Settings) -> str:
     return clean_input(question, settings.max_question_chars)
 
 
-_FIXERS: dict[int, tuple[int, SlipFixer]] = {}
+_FIXERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # KnowledgeBase -> (generation, fixer)
 
 
 def slip_fixer(kb: KnowledgeBase, snap: Snapshot) -> SlipFixer:
     """The typing-slip fixer for this snapshot's vocabulary (built once per generation)."""
-    cached = _FIXERS.get(id(kb))
+    cached = _FIXERS.get(kb)
     if cached and cached[0] == snap.generation:
         return cached[1]
     vocab = []
@@ -48,7 +49,7 @@ def slip_fixer(kb: KnowledgeBase, snap: Snapshot) -> SlipFixer:
     in_vocab = {g for w in vocab for g in (w[i : i + 2] for i in range(len(w) - 1))}
     fixer = SlipFixer([d.text for d in snap.documents.values()] + [d.title for d in snap.documents.values()], vocab,
                       word_freq=lambda g: max(words.get(g, 0), 10_000 if g in in_vocab else 0))
-    _FIXERS[id(kb)] = (snap.generation, fixer)
+    _FIXERS[kb] = (snap.generation, fixer)
     return fixer
 
 
