@@ -154,19 +154,6 @@ def compose_prepared(p: Prepared, kb: KnowledgeBase, settings: Settings) -> tupl
     return render(p.q, chosen, lead, p.snap, gap)
 
 
-def compose(question: str, hits: list[Hit], kb: KnowledgeBase, snap: Snapshot, settings: Settings,
-            question_vec=None) -> tuple[str, tuple]:
-    """Compose an answer from given hits (the LLM path's fallback); `question` is already standalone."""
-    q = understand(question, max_chars=max(settings.max_question_chars, len(question)),
-                   fixer=slip_fixer(kb, snap), content_words=kb.tokenizer.words)
-    qvec = question_vec if question_vec is not None else kb.embedder.embed_query(q.standalone)
-    grams = question_grams(q.standalone, kb.tokenizer)
-    cands = score_candidates(q, grams, hits, kb, snap, qvec, settings.answer_passages, settings.semantic_weight)
-    verdict = Decision("answered", 1.0, {})
-    p = Prepared(question, q.standalone, q, snap, hits, qvec, grams, cands, verdict, {})
-    return compose_prepared(p, kb, settings)
-
-
 def answer(question: str, kb: KnowledgeBase, settings: Settings, *, history: list | None = None) -> Answer:
     """Answer from the knowledge base only: answered, partly answered with the gap said plainly, or
     refused with the nearest topics."""

@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-from .answer import compose, extractive, prepare, refusal, standalone_question
+from .answer import compose_prepared, extractive, prepare, refusal, standalone_question
 from .chunk import split_sentences
 from .errors import LLMError
 from .grounding import CITE, Statement, check_support, split_statements
@@ -412,7 +412,7 @@ class LLMAnswerer:
         hits, standalone, timings = p.hits, p.standalone, dict(p.timings)
         base = dict(question=p.question, retrieved=tuple(hits), standalone_question=standalone)
         passages = hits[: settings.answer_passages]
-        extractive_text, extractive_cites = compose(standalone, hits, kb, p.snap, settings, question_vec=p.qvec)
+        extractive_text, extractive_cites = compose_prepared(p, kb, settings)
         fallback = Answer(text=extractive_text, citations=extractive_cites, mode="llm-fallback", **base)
         t1 = time.perf_counter()
         try:
@@ -450,7 +450,7 @@ class LLMAnswerer:
             yield p.text
             yield p
             return
-        hits, standalone, snap = p.hits, p.standalone, p.snap
+        hits, standalone = p.hits, p.standalone
         base = dict(question=p.question, retrieved=tuple(hits), standalone_question=standalone)
         passages = hits[: settings.answer_passages]
         chain = self._chain(PROMPT)
@@ -503,7 +503,7 @@ class LLMAnswerer:
             yield Answer(text="".join(shown).rstrip("\n"), citations=g.citations(), mode="llm", guard=info, **base)
             return
         # Too little survived: the extractive answer follows (its citations renumbered after the LLM's).
-        text, cites = compose(standalone, hits, kb, snap, settings, question_vec=p.qvec)
+        text, cites = compose_prepared(p, kb, settings)
         offset = len(g.renumber)
         text = CITE.sub(lambda m: f"[{int(m.group(1)) + offset}]", text)
         cites = tuple(replace(c, n=c.n + offset) for c in cites)

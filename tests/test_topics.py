@@ -31,11 +31,10 @@ def test_topics_are_cached_per_snapshot(kb):
     assert topics(snap) == extract_topics(snap)
 
 
-@pytest.mark.parametrize("question", ["今天股市怎么样？", "三会一课制度是什么？", "党支部怎么开展“三亮活动”以外的评比"])
+@pytest.mark.parametrize("question", ["今天股市怎么样？", "三会一课制度是什么？", "预备党员的预备期是多长时间？"])
 def test_refusal_suggests_questions_that_are_then_answered(kb, settings, question):
     ans = answer(question, kb, settings)
-    if not ans.refused:
-        pytest.skip("answered on this knowledge base")
+    assert ans.refused, ans.text  # none of these is in the knowledge base
     assert 1 <= len(ans.suggestions) <= 3
     for s in ans.suggestions:
         assert s.endswith("？") and "（《" not in s and "…" not in s

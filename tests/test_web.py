@@ -30,7 +30,6 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
 
 @pytest.fixture(scope="module")
 def live_url(tmp_path_factory, settings, kb, embedder):
-    import uvicorn
 
     root = tmp_path_factory.mktemp("web")
     know = root / "knowledge"
@@ -43,20 +42,7 @@ def live_url(tmp_path_factory, settings, kb, embedder):
     s = make_settings(data).model_copy(update={"knowledge_dir": know})
     web_kb = KnowledgeBase(s, embedder=embedder)
     web_kb.ingest([know])
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(s, Context(settings=s, kb=web_kb, qalog=QALog(s))),
-                                           host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    yield from _serve(s, web_kb)
 
 
 @pytest.fixture(scope="module")
@@ -224,12 +210,10 @@ def test_admin_tabs_only_with_an_admin_key(page, keyed_url):
         pg.close()
 
 
-@pytest.fixture(scope="module")
-def keyed_url(settings, kb, tmp_path_factory):
+def _serve(s, kb):
+    """Run the app for `kb` on a free loopback port in a thread; yields its base URL, then stops it."""
     import uvicorn
 
-    s = settings.model_copy(update={"data_dir": tmp_path_factory.mktemp("keyed"), "api_key": "user-key",
-                                    "admin_key": "admin-key"})
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -244,3 +228,11 @@ def keyed_url(settings, kb, tmp_path_factory):
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def keyed_url(settings, kb, tmp_path_factory):
+
+    s = settings.model_copy(update={"data_dir": tmp_path_factory.mktemp("keyed"), "api_key": "user-key",
+                                    "admin_key": "admin-key"})
+    yield from _serve(s, kb)
