@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import time
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
@@ -35,8 +36,13 @@ def create_app(settings: Settings, ctx: Context | None = None, *, telegram_reque
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.ctx = ctx or await run_in_threadpool(load_context, settings)
+        kb = app.state.ctx.kb
+        if not kb.warmers:
+            from retrieval.answer import warm
+
+            kb.warmers.append(partial(warm, kb))
         try:
-            await run_in_threadpool(app.state.ctx.kb.snapshot)
+            await run_in_threadpool(kb.refresh)  # built (and warmed) now, not by the first question
             # Open the vector collection once, here: opened lazily by the first concurrent requests,
             # Chroma's client set-up raced ("Could not connect to tenant default_tenant").
             await run_in_threadpool(lambda: app.state.ctx.kb.collection.count())

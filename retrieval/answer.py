@@ -19,7 +19,7 @@ from .decide import Decision, decide
 from .index import KnowledgeBase, Snapshot
 from .search import search
 from .settings import Settings
-from .topics import suggest, welcome_answer
+from .topics import suggest, topics, welcome_answer
 from .types import Answer, Hit, Turn
 from .understand import Question, SlipFixer, clean_input, understand
 
@@ -51,6 +51,12 @@ def slip_fixer(kb: KnowledgeBase, snap: Snapshot) -> SlipFixer:
                       word_freq=lambda g: max(words.get(g, 0), 10_000 if g in in_vocab else 0))
     _FIXERS[kb] = (snap.generation, fixer)
     return fixer
+
+
+def warm(kb: KnowledgeBase, snap: Snapshot) -> None:
+    """What answering derives from a snapshot's whole text, built before the snapshot serves."""
+    slip_fixer(kb, snap)
+    topics(snap)
 
 
 def standalone_question(question: str, history: list | None, words=None) -> str:
@@ -132,7 +138,7 @@ def refusal(p: Prepared, reason: str, **guard) -> Answer:
     """The fixed refusal with the nearest topics, keeping what retrieval found for trainers."""
     return Answer(question=p.question, text=REFUSAL, refused=True, outcome="refused", retrieved=tuple(p.hits),
                   mode="refusal", suggestions=suggest(p.hits, p.snap), reason=reason, standalone_question=p.standalone,
-                  guard={**_info(p), **guard}, timings=p.timings)
+                  guard={**_info(p), **guard}, timings=p.timings, generation=p.snap.generation)
 
 
 def focus_words(p: Prepared, kb: KnowledgeBase, limit: int = 3) -> list[str]:
@@ -172,7 +178,7 @@ def extractive(p: Prepared, kb: KnowledgeBase, settings: Settings) -> Answer:
         return replace(refusal(p, "no answering sentence"), timings=timings)
     return Answer(question=p.question, text=text, citations=citations, retrieved=tuple(p.hits),
                   outcome=p.verdict.outcome, mode="extractive", standalone_question=p.standalone,
-                  reason=p.verdict.reason, timings=timings, guard=_info(p))
+                  reason=p.verdict.reason, timings=timings, guard=_info(p), generation=p.snap.generation)
 
 
 def render_sources(ans: Answer) -> str:

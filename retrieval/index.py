@@ -110,6 +110,10 @@ class KnowledgeBase:
         self.store = Store(settings.store_url_or_default(), lock_path=settings.data_dir / ".ingest.lock")
         self._collection = None
         self._snapshot: Snapshot | None = None
+        self._previous: Snapshot | None = None  # answers begun on it may still be rendering
+        # Built for each new snapshot before it goes live (vocabularies, topics), so no request pays for
+        # them after a swap; a warmer that fails is logged and the snapshot still goes live.
+        self.warmers: list[Callable[[Snapshot], object]] = []
         self._lock = threading.Lock()  # one snapshot build at a time
         self._next_check = 0.0
         self._watcher: threading.Thread | None = None
@@ -166,7 +170,12 @@ class KnowledgeBase:
             embedder_name=embedder_name,
             by_source=_group_by_source(chunks),
         )
-        self._snapshot = snap  # one reference assignment: readers see the old or the new snapshot, whole
+        for warm in self.warmers:
+            try:
+                warm(snap)
+            except Exception:
+                log.warning("could not prepare the new snapshot", exc_info=True)
+        self._previous, self._snapshot = self._snapshot, snap  # readers see the old or the new one, whole
         return snap
 
     def refresh(self) -> Snapshot:
@@ -200,6 +209,14 @@ class KnowledgeBase:
                 f"索引是用向量模型 {stored} 建立的，当前配置为 {self.embedder.name}：请重新运行 djbot ingest"
             )
         return snap
+
+    def at(self, generation: int) -> Snapshot | None:
+        """The snapshot of `generation` if still held (current or the one before): what an answer's
+        citations must be rendered against, never a newer generation's texts."""
+        for snap in (self._snapshot, self._previous):
+            if snap is not None and snap.generation == generation:
+                return snap
+        return None
 
     def start_watching(self) -> None:
         """Poll the store's generation in a background thread, so requests never pay for a reload."""

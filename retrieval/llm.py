@@ -410,7 +410,8 @@ class LLMAnswerer:
         if isinstance(p, Answer):
             return p
         hits, standalone, timings = p.hits, p.standalone, dict(p.timings)
-        base = dict(question=p.question, retrieved=tuple(hits), standalone_question=standalone)
+        base = dict(question=p.question, retrieved=tuple(hits), standalone_question=standalone,
+                    generation=p.snap.generation)
         passages = hits[: settings.answer_passages]
         extractive_text, extractive_cites = compose_prepared(p, kb, settings)
         fallback = Answer(text=extractive_text, citations=extractive_cites, mode="llm-fallback", **base)
@@ -451,7 +452,8 @@ class LLMAnswerer:
             yield p
             return
         hits, standalone = p.hits, p.standalone
-        base = dict(question=p.question, retrieved=tuple(hits), standalone_question=standalone)
+        base = dict(question=p.question, retrieved=tuple(hits), standalone_question=standalone,
+                    generation=p.snap.generation)
         passages = hits[: settings.answer_passages]
         chain = self._chain(PROMPT)
         g: Guard | None = None

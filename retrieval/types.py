@@ -88,6 +88,7 @@ class Answer:
     standalone_question: str = ""
     guard: dict = field(default_factory=dict)
     timings: dict = field(default_factory=dict)
+    generation: int = 0  # the index generation it was answered from (0: none read)
 
     def __post_init__(self) -> None:
         if not self.outcome:
@@ -122,4 +123,5 @@ class Answer:
             "guard": self.guard,
             "timings_ms": {k: round(v, 1) for k, v in self.timings.items()},
             "latency_ms": latency,
+            "generation": self.generation,
         }

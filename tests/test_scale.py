@@ -62,3 +62,56 @@ def test_asks_during_ingest_see_old_or_new_never_partial(tmp_path, embedder):
     assert seen and all(s in (frozenset(old), frozenset(new)) for s in seen)
     assert any(s == frozenset(new) for s in seen)
     assert "13家" in answer("克什克腾旗一共评定了多少家五星级党组织？", kb, settings).text
+
+
+def test_citation_context_comes_from_the_generation_that_answered(tmp_path, embedder):
+    """A replica may swap in a new generation between answering and rendering: the quote's context must
+    still come from the document text the quote was taken from."""
+    from fastapi.testclient import TestClient
+
+    from bot.context import Context
+    from bot.http import create_app
+    from bot.qalog import QALog
+
+    docs = tmp_path / "docs"
+    shutil.copytree(KNOWLEDGE, docs)
+    settings = make_settings(tmp_path / "data")
+    kb = KnowledgeBase(settings, embedder=embedder)
+    kb.ingest([docs])
+    src = docs / "002_89d235879069d946.txt"
+
+    def answer_then_reindex(question, kb_, settings_, history=None):
+        ans = answer(question, kb_, settings_, history=history)
+        # Another replica commits a version whose text moved: every offset after the insertion shifts.
+        text = src.read_text("utf-8")
+        src.write_text(text.replace("\n", "\n插入一段新的文字，让后面所有内容的位置都发生变化。\n", 3), "utf-8")
+        kb_.ingest([docs])
+        return ans
+
+    ctx = Context(settings=settings, kb=kb, qalog=QALog(settings), answer_fn=answer_then_reindex)
+    with TestClient(create_app(settings, ctx)) as client:
+        d = client.post("/v1/ask", json={"question": "克什克腾旗一共评定了多少家五星级党组织？"}).json()
+    assert kb.snapshot().generation == d["generation"] + 1
+    cite = d["citations"][0]
+    assert "12家" in cite["quote"] and cite["context"]["quote"] == cite["quote"]
+    assert kb.at(d["generation"] - 1) is None and kb.at(d["generation"]) is not None
+
+
+def test_new_generations_are_warmed_before_they_serve(tmp_path, embedder):
+    """The slip fixer and topics of a new generation are built before it goes live, so the first question
+    after a swap does not pay for them (at N=1000 the fixer reads 5 million characters)."""
+    from functools import partial
+
+    from retrieval import answer as answer_module
+
+    docs = tmp_path / "docs"
+    shutil.copytree(KNOWLEDGE, docs)
+    kb = KnowledgeBase(make_settings(tmp_path / "data"), embedder=embedder)
+    seen = []
+    kb.warmers.append(partial(answer_module.warm, kb))
+    kb.warmers.append(lambda snap: seen.append((snap.generation, kb._snapshot is snap)))
+    kb.warmers.append(lambda snap: 1 / 0)  # a failing warmer is logged; the snapshot still goes live
+    kb.ingest([docs])
+    generation = kb.snapshot().generation
+    assert seen == [(generation, False)]
+    assert answer_module._FIXERS[kb][0] == generation

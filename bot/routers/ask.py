@@ -60,7 +60,9 @@ def ask_route(body: AskBody, request: Request, c: Ctx, who: User):
     channel = {"web": "web", "cli": "cli"}.get(request.headers.get("x-djbot-client", ""), "http")
     logged = ask(c, body.question, channel=channel, user_id=who, session=body.session_id or "")
     out = {**logged.answer.to_dict(), "answer_id": logged.answer_id}
-    docs = c.kb.snapshot().documents if logged.answer.citations else {}
+    # Quote context from the generation that answered, never a newer one that a replica swapped in since.
+    snap = c.kb.at(logged.answer.generation) if logged.answer.citations else None
+    docs = snap.documents if snap is not None else {}
     for cite in out["citations"]:
         doc = docs.get(cite["source"])
         cite["context"] = quote_context(doc, cite["start"], cite["end"])
