@@ -6,6 +6,7 @@ in decision.toml) -> compose and cite (compose.py). The LLM path (llm.py) reuses
 
 from __future__ import annotations
 
+import re
 import time
 import weakref
 from dataclasses import dataclass, replace
@@ -21,7 +22,7 @@ from .search import search
 from .settings import Settings
 from .topics import suggest, topics, welcome_answer
 from .types import Answer, Hit, Turn
-from .understand import Question, SlipFixer, clean_input, understand
+from .understand import INJECTION, Question, SlipFixer, clean_input, question_parts, to_simplified, understand
 
 REFUSAL = "抱歉，知识库中没有找到能回答这个问题的依据。为保证准确，我只根据已收录的党建资料作答，不凭空回答。"
 REFUSAL_INJECTION = "抱歉，我只回答非公企业党建工作方面的问题，不能执行这类指令，也不会透露系统设置、密钥或账号。"
@@ -162,7 +163,62 @@ def compose_prepared(p: Prepared, kb: KnowledgeBase, settings: Settings) -> tupl
 
 def answer(question: str, kb: KnowledgeBase, settings: Settings, *, history: list | None = None) -> Answer:
     """Answer from the knowledge base only: answered, partly answered with the gap said plainly, or
-    refused with the nearest topics."""
+    refused with the nearest topics. A message asking several things is answered part by part."""
+    return in_parts(answer_one, question, kb, settings, history=history)
+
+
+def in_parts(answer_fn, question: str, kb: KnowledgeBase, settings: Settings, *, history: list | None = None) -> Answer:
+    """`answer_fn` on each question a message asks (see understand.question_parts), the answers joined;
+    a message that asks one thing, or whose parts all fail, is answered whole."""
+    cleaned = clean_question(question, settings)
+    text = to_simplified(cleaned)
+    parts = [] if INJECTION.search(text) else question_parts(text, kb.tokenizer.words)
+    if len(parts) > 1:
+        answers = [answer_fn(part, kb, settings, history=history) for part in parts]
+        if any(a.outcome != "refused" for a in answers):
+            return join_answers(cleaned, parts, answers)
+    return answer_fn(question, kb, settings, history=history)
+
+
+def join_answers(question: str, parts: list[str], answers: list[Answer]) -> Answer:
+    """One answer from the answers to each part: citations renumbered (a quote cited twice keeps one
+    number), a part the materials cannot answer said plainly; partial unless every part is answered."""
+    lines: list[str] = []
+    citations: list = []
+    numbers: dict[tuple[str, int, int], int] = {}
+    for part, a in zip(parts, answers, strict=True):
+        if a.outcome == "refused":
+            lines.append(f"资料中没有关于“{part.rstrip('？?。')}”的内容。")
+            continue
+        mapping = {}
+        for c in a.citations:
+            key = (c.chunk_id, c.start, c.end)
+            if key not in numbers:
+                numbers[key] = len(citations) + 1
+                citations.append(replace(c, n=numbers[key]))
+            mapping[c.n] = numbers[key]
+        lines.append(re.sub(r"\[(\d+)\]", lambda m, mp=mapping: f"[{mp.get(int(m[1]), m[1])}]", a.text))
+    hits: dict = {}  # each part's best passages first, in turn
+    for rank in range(max(len(a.retrieved) for a in answers)):
+        for a in answers:
+            if rank < len(a.retrieved):
+                hits.setdefault(a.retrieved[rank].chunk.id, a.retrieved[rank])
+    timings: dict[str, float] = {}
+    for a in answers:
+        for k, v in a.timings.items():
+            timings[k] = timings.get(k, 0.0) + v
+    answered = all(a.outcome == "answered" for a in answers)
+    first = next(a for a in answers if a.outcome != "refused")
+    return Answer(question=question, text="\n".join(lines), citations=tuple(citations), retrieved=tuple(hits.values()),
+                  outcome="answered" if answered else "partial", mode=first.mode,
+                  standalone_question="；".join(a.standalone_question or p for p, a in zip(parts, answers, strict=True)),
+                  reason="；".join(a.reason for a in answers if a.reason),
+                  guard={"parts": [{"question": p, **a.guard} for p, a in zip(parts, answers, strict=True)]},
+                  timings=timings, generation=first.generation)
+
+
+def answer_one(question: str, kb: KnowledgeBase, settings: Settings, *, history: list | None = None) -> Answer:
+    """One question, whole."""
     p = prepare(question, kb, settings, history=history)
     if isinstance(p, Answer):
         return p

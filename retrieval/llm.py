@@ -15,13 +15,14 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-from .answer import compose_prepared, extractive, prepare, refusal, standalone_question
+from .answer import compose_prepared, extractive, in_parts, prepare, refusal, standalone_question
 from .chunk import split_sentences
 from .errors import LLMError
 from .grounding import CITE, Statement, check_support, split_statements
 from .index import KnowledgeBase
 from .settings import Settings
 from .types import Answer, Citation, Hit
+from .understand import question_parts, to_simplified
 
 log = logging.getLogger(__name__)
 
@@ -406,6 +407,11 @@ class LLMAnswerer:
 
     def __call__(self, question: str, kb: KnowledgeBase, settings: Settings, *,
                  history: list[str] | None = None) -> Answer:
+        """A message asking several things is answered part by part, as in the extractive path."""
+        return in_parts(self._one, question, kb, settings, history=history)
+
+    def _one(self, question: str, kb: KnowledgeBase, settings: Settings, *,
+             history: list[str] | None = None) -> Answer:
         p = self._prepare(question, kb, settings, history)
         if isinstance(p, Answer):
             return p
@@ -441,7 +447,7 @@ class LLMAnswerer:
                history: list[str] | None = None) -> Iterator[str | Answer]:
         """Yield guarded text as each statement completes, then the final Answer. A statement is shown
         only after it passed the guard; if too little passes, the extractive answer follows."""
-        if not self.breaker.allow():
+        if not self.breaker.allow() or len(question_parts(to_simplified(question), kb.tokenizer.words)) > 1:
             ans = self(question, kb, settings, history=history)
             yield from _pieces(ans.text)
             yield ans

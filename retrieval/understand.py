@@ -464,3 +464,56 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
         seen=seen,
         own=own,
     )
+
+
+# --- several questions in one message -----------------------------------------------------------------
+
+PART_END = re.compile(r"(?<=[？?])|(?<=[；;])(?=[^；;]*[？?吗呢])")
+CONJUNCTION = "和与及、跟同"
+EACH = re.compile(r"分别|各自")
+MAX_PARTS = 3
+
+
+def _place_spans(text: str) -> list[tuple[int, int]]:
+    """Where the question's places are mentioned: the stem plus its suffix (新郑市, 克什克腾旗)."""
+    spans = []
+    for stem in places_in(text):
+        for m in re.finditer(re.escape(stem), text):
+            end = m.end() + (1 if text[m.end() : m.end() + 1] in PLACE_SUFFIX else 0)
+            spans.append((m.start(), end))
+    return sorted(spans)
+
+
+def _by_place(text: str) -> list[str]:
+    """"…在新郑市和克什克腾旗是怎么用的" -> one question per place. Two places joined by a conjunction,
+    the first possibly with a few words of its own (新郑市工商联和克什克腾旗), become two subjects."""
+    spans = _place_spans(text)
+    for (s1, e1), (s2, e2) in zip(spans, spans[1:], strict=False):
+        between = text[e1:s2]
+        if not between or between[-1] not in CONJUNCTION or not re.fullmatch(r"[\u4e00-\u9fff]{0,5}", between[:-1]):
+            continue
+        tail = re.match(r"[\u4e00-\u9fff]{0,5}?(?=[分各是在的有对怎如为都，,])", text[e2:])
+        e2 += len(tail.group(0)) if tail and not EACH.match(text[e2:]) else 0
+        left, right = text[s1 : s2 - 1], text[s2:e2]
+        rest = EACH.sub("", text[e2:], count=1)
+        return [text[:s1] + left + rest, text[:s1] + right + rest]
+    return [text]
+
+
+def question_parts(text: str, content_words=None) -> list[str]:
+    """A message that asks several things, as separate questions to answer one by one: its question
+    sentences ("…什么计划？…多少名党员？"), or one question about two places (在新郑市和克什克腾旗…).
+    A piece that leans on the one before (too few words of its own, "怎么做？", "一年拿多少？", or a
+    follow-up's pronoun) stays with it."""
+    parts: list[str] = []
+    for piece in (p.strip(" ，,") for p in PART_END.split(text)):
+        if not piece:
+            continue
+        own = own_content(piece, content_words)
+        if parts and (own < 3 or is_follow_up(piece, own)):
+            parts[-1] += piece
+        else:
+            parts.append(piece)
+    if len(parts) == 1:
+        parts = _by_place(parts[0])
+    return parts if 1 < len(parts) <= MAX_PARTS else [text]

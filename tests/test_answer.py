@@ -196,3 +196,21 @@ def test_answer_json_shape(kb, settings):
     assert set(cite) >= {"n", "source", "title", "section", "quote", "start", "end", "chunk_id"}
     assert len(d["retrieved"]) >= 10
     assert set(d["retrieved"][0]) >= {"source", "chunk_id", "text", "score"}
+
+
+def test_a_two_part_question_is_answered_part_by_part(kb, settings):
+    ans = answer("发展党员方面，新郑市工商联订了什么计划？克什克腾旗近年新发展了多少名党员？", kb, settings)
+    assert ans.outcome == "answered"
+    assert "党员发展计划" in ans.text and "261名" in ans.text
+    sources = {c.source for c in ans.citations}
+    assert len(sources) == 2, "each part cites its own document"
+    assert [c.n for c in ans.citations] == list(range(1, len(ans.citations) + 1))
+    assert {int(n) for n in re.findall(r"\[(\d+)\]", ans.text)} == {c.n for c in ans.citations}
+    assert [p["question"] for p in ans.guard["parts"]] == ["发展党员方面，新郑市工商联订了什么计划？",
+                                                           "克什克腾旗近年新发展了多少名党员？"]
+
+
+def test_a_part_the_materials_cannot_answer_is_said_plainly(kb, settings):
+    ans = answer("克什克腾旗近年新发展了多少名党员？明天北京的天气怎么样？", kb, settings)
+    assert ans.outcome == "partial" and "261名" in ans.text
+    assert "资料中没有关于“明天北京的天气怎么样”的内容" in ans.text

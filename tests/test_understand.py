@@ -13,6 +13,7 @@ from retrieval.understand import (
     counted_unit,
     expected_kinds,
     places_in,
+    question_parts,
     satisfies,
     to_simplified,
     understand,
@@ -114,3 +115,20 @@ def test_follow_ups_are_made_standalone(kb):
     for alone in ["五星级党组织创建活动主要考评哪些方面？", "另外，永康市有多少家金华市级示范单位？"]:
         q = understand(alone, max_chars=500, history=[Turn(cases[0][0], "")], content_words=words)
         assert not q.follow_up and q.standalone == to_simplified(alone)
+
+
+@pytest.mark.parametrize(("message", "parts"), [
+    ("发展党员方面，新郑市工商联订了什么计划？克什克腾旗近年新发展了多少名党员？",
+     ["发展党员方面，新郑市工商联订了什么计划？", "克什克腾旗近年新发展了多少名党员？"]),
+    ("党建指导员这项制度在新郑市和克什克腾旗是怎么用的？",
+     ["党建指导员这项制度在新郑市是怎么用的？", "党建指导员这项制度在克什克腾旗是怎么用的？"]),
+    ("新郑市工商联和克什克腾旗分别是怎样培训企业主的？",
+     ["新郑市工商联是怎样培训企业主的？", "克什克腾旗是怎样培训企业主的？"]),
+    ("苏州市与永康市分别怎样保障党建经费？", ["苏州市怎样保障党建经费？", "永康市怎样保障党建经费？"]),
+    # One question, however many commas or places; a piece with no content of its own stays attached.
+    ("企业正式党员不足三人，怎么联合组建党组织？", ["企业正式党员不足三人，怎么联合组建党组织？"]),
+    ("什么是四同？怎么做？", ["什么是四同？怎么做？"]),
+    ("克什克腾旗在新郑市学习了什么经验？", ["克什克腾旗在新郑市学习了什么经验？"]),
+])
+def test_a_message_asking_several_things_is_split_into_questions(kb, message, parts):
+    assert question_parts(message, kb.tokenizer.words) == parts
