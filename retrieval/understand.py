@@ -387,6 +387,38 @@ def own_content(text: str, content_words=None) -> int:
     return sum(1 for w in words if not GENERIC_ASK.fullmatch(w))
 
 
+ORDINAL = re.compile(r"(?:其中|这里面|里面|上面)?(?:的)?(?:第([一二三四五六七八九十]|\d{1,2})|(最后))(?:一)?(?:项|个|条|点|种|类|步|方面|种方式|种做法)")
+CN_DIGITS = "一二三四五六七八九十"
+INLINE_ITEMS = re.compile(r"[\u4e00-\u9fff“”]{2,14}(?:、[\u4e00-\u9fff“”]{2,14})+")
+
+
+def items_in(answer: str) -> list[str]:
+    """The items an answer listed, for "第二项…": its numbered lines, its 一是…二是… parts, or the
+    longest 、-separated series of short phrases (单独组建、联合组建、挂靠组建)."""
+    text = re.sub(r"\[\d+\]", "", answer)
+    lines = [m.strip(" 。；;，,") for m in re.findall(r"^\d+\.\s*(.+)$", text, re.M)]
+    if len(lines) >= 2:
+        return lines
+    parts = re.split(r"[一二三四五六七八九十]是", text)
+    if len(parts) >= 3:
+        return [re.split(r"[；;。]", p)[0].strip(" ，,") for p in parts[1:]]
+    series = max(INLINE_ITEMS.findall(text), key=len, default="")
+    items = [re.split("等", x)[0] for x in series.split("、")] if series else []
+    if len(items) >= 2:
+        width = max(len(x) for x in items[1:])
+        items[0] = items[0][-width:]  # "采取单独组建" -> "单独组建": as long as its siblings
+    return items if len(items) >= 2 else []
+
+
+def _ordinal_item(text: str, previous_answer: str) -> tuple[re.Match, str] | None:
+    m = ORDINAL.search(text)
+    items = items_in(previous_answer) if m else []
+    if not m or not items:
+        return None
+    n = len(items) if m.group(2) else (int(m.group(1)) if m.group(1).isdigit() else CN_DIGITS.index(m.group(1)) + 1)
+    return (m, items[n - 1]) if 1 <= n <= len(items) else None
+
+
 def is_follow_up(text: str, own_content: int) -> bool:
     """A question that leans on the previous turn: it points back with a pronoun, starts like a
     follow-up with little content of its own, is an elliptical "…呢", or has no content of its own.
@@ -398,6 +430,8 @@ def is_follow_up(text: str, own_content: int) -> bool:
         return False
     if len(core) <= 10 and core.endswith("呢"):
         return True
+    if ORDINAL.search(text):
+        return True
     if PRONOUN.search(text):
         return True
     return bool(FOLLOW_UP_START.match(text)) and own_content <= 3
@@ -407,6 +441,13 @@ def resolve_follow_up(text: str, previous: Turn, own_content: int = 1) -> str:
     """Make a follow-up standalone: "那具体怎么做？" carries the whole previous question, a pronoun is
     replaced by the previous subject, "那划分了多少个网格？" gets the previous subject in front."""
     body = FOLLOW_UP_START.sub("", text).strip(" ，,")
+    if (found := _ordinal_item(body, previous.answer)) is not None:
+        # "其中第二项具体怎么做？" -> "联合组建具体怎么做？": the item the previous answer listed.
+        m, item = found
+        rest = body[m.end() :]
+        if re.sub(r"\W", "", rest) in ("", "呢"):  # "那第一种呢？": the item in the old question's frame
+            return f"“{item}”：{previous.question}"
+        return f"{body[: m.start()]}“{item}”{rest}"
     subject = subject_of(previous.question)
     if own_content == 0 or not subject:
         return f"{previous.question.rstrip('？?。')}，{body}"

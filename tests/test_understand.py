@@ -12,8 +12,10 @@ from retrieval.understand import (
     counted_thing,
     counted_unit,
     expected_kinds,
+    items_in,
     places_in,
     question_parts,
+    resolve_follow_up,
     satisfies,
     to_simplified,
     understand,
@@ -132,3 +134,21 @@ def test_follow_ups_are_made_standalone(kb):
 ])
 def test_a_message_asking_several_things_is_split_into_questions(kb, message, parts):
     assert question_parts(message, kb.tokenizer.words) == parts
+
+
+@pytest.mark.parametrize(("answer_text", "items"), [
+    ("企业正式党员不足3人的，可以采取联合组建、挂靠组建等方式建立党组织[1]。", ["联合组建", "挂靠组建"]),
+    ("1. 有场所[1]。\n2. 有设施[1]。\n3. 有标志[2]。", ["有场所", "有设施", "有标志"]),
+    ("要求做到一是加强领导，明确责任；二是完善制度；三是强化保障[1]。", ["加强领导，明确责任", "完善制度", "强化保障"]),
+    ("党组织要发挥政治核心作用[1]。", []),
+])
+def test_items_an_answer_listed(answer_text, items):
+    assert items_in(answer_text) == items
+
+
+def test_a_follow_up_pointing_at_an_item_asks_about_that_item():
+    previous = Turn("企业党员不足三人怎么建党组织？", "可以采取联合组建、挂靠组建等方式建立党组织[1]。")
+    assert resolve_follow_up("其中第二个具体怎么做？", previous) == "“挂靠组建”具体怎么做？"
+    assert resolve_follow_up("最后一种是什么意思？", previous) == "“挂靠组建”是什么意思？"
+    q = understand("那第一种呢？", max_chars=500, history=[previous])
+    assert q.follow_up and "联合组建" in q.standalone
