@@ -94,7 +94,7 @@ def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: Knowled
         scaled = (sim - lo) / span
         phrase = sum(t in c.text for t in tri) / len(tri) if tri else 0.0
         rel = (1 - semantic_weight) * (lex + 0.5 * ctx) + semantic_weight * scaled + 0.2 * phrase - 0.03 * c.rank
-        if kinds and all(satisfies(k, c.text, q.counts, q.unit, q.per) for k in kinds):
+        if kinds and all(satisfies(k, c.text, q.counts, q.unit, q.per, q.limit) for k in kinds):
             rel += 0.25
         if "list" in q.expects:
             rel += 0.15 if OPENS_LIST.search(c.text) else 0.08 if LIST_SHAPE.search(c.text) else 0.0

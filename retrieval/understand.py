@@ -86,6 +86,7 @@ class Question:
     counts: str = ""  # what a 多少/几 question counts
     unit: str = ""  # ... and in which measure word
     per: bool = False  # "每个…几个": a rate, which "一名" answers
+    limit: bool = False  # asks about a threshold ("党员满几人"), which "3名以上" answers
     injection: bool = False
     follow_up: bool = False
     years: tuple[str, ...] = ()
@@ -197,7 +198,15 @@ def counted_thing(text: str) -> str:
 GENERIC_BIGRAMS = {"党建", "工作", "组织", "企业", "非公", "经济", "社会", "建立", "成立", "一共", "总共"}
 
 
-def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bool = False) -> bool:
+NEAR = 14  # characters between a count and the head noun of what it counts
+
+THRESHOLD_AFTER = re.compile(r"\s*(?:余|多)?[\u4e00-\u9fff]?(?:以上|以下|以内|及以上|及以下)")
+THRESHOLD_BEFORE = re.compile(r"(?:不足|不到|不满|满|超过|少于|低于|至少)$")
+LIMIT_ASK = re.compile(r"标准|条件|门槛|以上|以下|不足|不到|不满|满|超过|至少|起码|最少|够")
+
+
+def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bool = False,
+              limit: bool = False) -> bool:
     """Does `sentence` hold the kind of fact the question asks for (about `thing`, in `unit`, when given)?"""
     rx = SATISFIES.get(kind)
     if rx is None:
@@ -208,17 +217,26 @@ def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bo
         return True
     same = next((u for u in UNITS if unit in u), {unit}) if unit else set()
     units = "|".join(sorted(same, key=len, reverse=True))
-    count = COUNT.pattern + "|一" if per else COUNT.pattern  # "每个网格配几个" is answered by "每个网格配备一名"
+    # "每个网格配几个" is answered by "每个网格配备一名" (a lone 一 with its measure word, not "一部分").
+    count = COUNT.pattern + "|一(?=[个名家人位次项条支所户元张份期批])" if per else COUNT.pattern
     pattern = rf"(?:{count})\s*(?:余|多)?(?:{units})(?![\d%％])" if units else count
-    counts = [m.start() for m in re.finditer(pattern, sentence)]
+    # "党员3名以上的企业" states a threshold, not how many there are: it answers only a question about one.
+    counts = [m.start() for m in re.finditer(pattern, sentence)
+              if limit or not (THRESHOLD_AFTER.match(sentence, m.end()) or THRESHOLD_BEFORE.search(sentence[: m.start()]))]
     if not counts:
         return False
     head = head_gram(thing)
     if not head:
         return True
-    # The number must be about the thing counted: the thing's head noun stands within a few characters.
+    # The number must be about the thing counted: the thing's head noun stands within a few characters,
+    # and a thing qualified in the question ("补贴经费") is the same thing qualified in the sentence, not
+    # another one with the same head ("党建活动经费").
+    modifier = thing[: thing.rfind(head)]
+    grams = {modifier[i : i + 2] for i in range(len(modifier) - 1)} - GENERIC_BIGRAMS
+    if grams and not any(g in sentence for g in grams):
+        return False
     at = [m.start() for m in re.finditer(re.escape(head), sentence)]
-    return any(abs(a - c) <= 14 for a in at for c in counts)
+    return any(abs(a - c) <= NEAR for a in at for c in counts)
 
 
 def head_gram(thing: str) -> str:
@@ -496,6 +514,7 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
         counts=counted_thing(standalone),
         unit=counted_unit(standalone),
         per="每" in standalone,
+        limit=bool(LIMIT_ASK.search(standalone)),
         injection=injection,
         follow_up=follow_up,
         years=years_in(standalone),

@@ -77,6 +77,18 @@ def test_a_number_must_count_the_thing_asked_about():
     # "每个网格配备一名…" is a rule, not a count; 张 is the unit asked for.
     assert not satisfies("number", "每个非公经济和社会组织发放一张服务联系卡", "服务联系卡", "张")
     assert satisfies("number", "发放宣传册32000余份、服务联系卡13000余张", "服务联系卡", "张")
+    # A threshold is no count, unless the question asks about one ("满几人").
+    sentence = "实现了规模以上企业和党员3名以上企业全部建立党组织"
+    assert not satisfies("number", sentence, "党员", "名")
+    assert satisfies("number", sentence, "党员", "名", limit=True)
+    assert understand("党员满几人可以单独建支部？", max_chars=500).limit
+    assert satisfies("number", "截止2014年底,我市非公企业及个体工商户总数达到13000余户", "个体工商户", "户")
+    # The thing asked about, qualified: "补贴经费" is not the "党建活动经费" a company pays.
+    assert not satisfies("number", "克什克腾红山水泥有限公司每年拿出10万元作为党建活动经费", "补贴经费", "", per=True)
+    assert satisfies("number", "克什克腾红山水泥有限公司每年拿出10万元作为党建活动经费", "活动经费", "", per=True)
+    # A rate may be answered by a lone 一 with its measure word, never by "一部分".
+    assert satisfies("number", "每个网格配备一名党建工作指导员", "指导员", "", per=True)
+    assert not satisfies("number", "企业党组织列支一部分、财政补贴一部分党建工作经费", "经费", "", per=True)
 
 
 def test_place_names_the_question_is_about():
