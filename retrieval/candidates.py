@@ -11,7 +11,7 @@ import numpy as np
 from .chunk import FULL_SENTENCE_END, split_sentences
 from .index import KnowledgeBase, Snapshot, unit_vectors
 from .types import Chunk, Hit
-from .understand import MEASURABLE_KINDS, Question, satisfies
+from .understand import MEASURABLE_KINDS, Question, item_marker, satisfies
 
 OPENS_LIST = re.compile(r"[:：]\s*(?:一是|1[、.]|首先)|[:：]$|如下|以下|(?:[一二三四五六七八九十两]|几)(?:个方面|方面|项|点|大做法|条)[^，。]{0,12}[:：]")
 LIST_SHAPE = re.compile(r"(?:[^、]{1,40}、){2,}|一是.{2,}二是|[:：]\s*(?:一是|1[、.]|首先)|“[^”]{2,12}”、“")
@@ -82,6 +82,7 @@ def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: Knowled
     abbreviations = [(NUMERALS[n], ch) for n, ch in ABBREVIATION.findall(q.standalone)]
     # Phrases the question shares word for word, stopwords included ("没有党员", "不足三人").
     tri = {t for run in re.findall(r"[\u4e00-\u9fff]{3,}", q.standalone) for t in (run[i : i + 3] for i in range(len(run) - 2))}
+    marker = item_marker(q.item) if q.item else None
     out = []
     for c, sim in zip(raw, sims, strict=True):
         doc_head = f"{c.chunk.title}{c.chunk.region}"
@@ -94,8 +95,10 @@ def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: Knowled
         scaled = (sim - lo) / span
         phrase = sum(t in c.text for t in tri) / len(tri) if tri else 0.0
         rel = (1 - semantic_weight) * (lex + 0.5 * ctx) + semantic_weight * scaled + 0.2 * phrase - 0.03 * c.rank
-        if kinds and all(satisfies(k, c.text, q.counts, q.unit, q.per, q.limit) for k in kinds):
+        if kinds and all(satisfies(k, c.text, q.counts, q.unit, q.per, q.limit, q.when) for k in kinds):
             rel += 0.25
+        if q.item and marker.search(c.text):
+            rel += 0.3  # "第四个方面要求" is the sentence that says "四是…"
         if "list" in q.expects:
             rel += 0.15 if OPENS_LIST.search(c.text) else 0.08 if LIST_SHAPE.search(c.text) else 0.0
         if len(c.text) < SHORT_UNIT:

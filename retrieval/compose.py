@@ -214,7 +214,7 @@ def compose(q: Question, cands: list[Candidate], snap: Snapshot, focus: list[str
                  and "\n" not in doc.text[top.end : c.start] and CASE_REFERENCE.match(c.text)]
         if cases:  # the case the question describes ("有工会但还没有党组织" -> 后一种)
             chosen.append(pick_case(q.standalone, top.text, cases))
-    items = list_items(top, snap)
+    items = [] if q.item else list_items(top, snap)  # "第二项是什么" asks for one item, not the list
     if items:
         is_item = bool(ENUMERATOR.match(top.text) or PARAGRAPH_ITEM.match(top.text))
         parts = split_inline_list(top)

@@ -54,10 +54,10 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
     bar = 0.6 * ranked[0].relevance if ranked else 0.0
     relevant = [c for c in ranked if c.lex > 0 and c.relevance >= bar][:8] or ranked[:2]
     focus = [*q.years, *q.places]
-    typed = [c for c in relevant if all(satisfies(k, c.text, q.counts, q.unit, q.per, q.limit) for k in kinds)]
+    typed = [c for c in relevant if all(satisfies(k, c.text, q.counts, q.unit, q.per, q.limit, q.when) for k in kinds)]
     focused = [c for c in relevant if all(f in _head(c) for f in focus)]
     joint = [c for c in typed if c in focused]
-    unmet = next((k for k in kinds if not any(satisfies(k, c.text, q.counts, q.unit, q.per, q.limit) for c in (focused or relevant))), "")
+    unmet = next((k for k in kinds if not any(satisfies(k, c.text, q.counts, q.unit, q.per, q.limit, q.when) for c in (focused or relevant))), "")
     absent = [f for f in focus if not any(f in _head(c) for c in cands if c.lex > 0)]
     if focus and not absent and not joint and kinds:
         unmet = unmet or kinds[0]

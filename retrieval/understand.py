@@ -87,6 +87,8 @@ class Question:
     unit: str = ""  # ... and in which measure word
     per: bool = False  # "每个…几个": a rate, which "一名" answers
     limit: bool = False  # asks about a threshold ("党员满几人"), which "3名以上" answers
+    when: str = ""  # what a when-question asks the time of ("成立", "组织党员代表去焦裕禄陵园")
+    item: int = 0  # asks for the n-th item of a list ("第四个方面要求是啥"): n
     injection: bool = False
     follow_up: bool = False
     years: tuple[str, ...] = ()
@@ -205,14 +207,42 @@ THRESHOLD_BEFORE = re.compile(r"(?:不足|不到|不满|满|超过|少于|低于
 LIMIT_ASK = re.compile(r"标准|条件|门槛|以上|以下|不足|不到|不满|满|超过|至少|起码|最少|够")
 
 
+def when_event(text: str) -> str:
+    """What a when-question asks the time of: the clause after 哪一年/什么时候 ("成立的"), or before it."""
+    m = re.search(r"哪一年|哪年|何年|什么时候|何时|什么时间|啥时候|哪一天|哪天|几号|几月几[日号]?", text)
+    if not m:
+        return ""
+    after = re.split(r"[，,。？?！!；;]", text[m.end() :])[0]
+    after = re.sub(r"几[月日号天]|到|至|^(?:的|是|在|才|就)|(?:的|了)+$", "", after)
+    if len(after) >= 2:
+        return after
+    before = re.sub(r"具体|是|从|在|那次|这次", "", text[: m.start()])
+    last = re.split(r"[，,。？?！!；;]", before)[-1]
+    return last if len(last) >= 2 else before
+
+
+def _near_event(sentence: str, rx: re.Pattern, event: str, width: int = 40) -> bool:
+    """A date or year stands near one of the event's own words: "20**年" in a sentence about a report
+    does not say when the society was founded."""
+    grams = {event[i : i + 2] for i in range(len(event) - 1)} - GENERIC_BIGRAMS
+    grams = {g for g in grams if re.fullmatch(r"[\u4e00-\u9fff]{2}", g)}
+    if not grams:
+        return True
+    at = [m.start() for g in grams for m in re.finditer(re.escape(g), sentence)]
+    return any(abs(a - m.start()) <= width for m in rx.finditer(sentence) for a in at)
+
+
 def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bool = False,
-              limit: bool = False) -> bool:
-    """Does `sentence` hold the kind of fact the question asks for (about `thing`, in `unit`, when given)?"""
+              limit: bool = False, event: str = "") -> bool:
+    """Does `sentence` hold the kind of fact the question asks for (about `thing`, in `unit`, when given;
+    a year or date near the `event` asked about)?"""
     rx = SATISFIES.get(kind)
     if rx is None:
         return True
     if not rx.search(sentence):
         return False
+    if kind in ("year", "date") and event:
+        return _near_event(sentence, rx, event)
     if kind != "number":
         return True
     same = next((u for u in UNITS if unit in u), {unit}) if unit else set()
@@ -221,22 +251,26 @@ def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bo
     count = COUNT.pattern + "|一(?=[个名家人位次项条支所户元张份期批])" if per else COUNT.pattern
     pattern = rf"(?:{count})\s*(?:余|多)?(?:{units})(?![\d%％])" if units else count
     # "党员3名以上的企业" states a threshold, not how many there are: it answers only a question about one.
-    counts = [m.start() for m in re.finditer(pattern, sentence)
+    counts = [(m.start(), m.end()) for m in re.finditer(pattern, sentence)
               if limit or not (THRESHOLD_AFTER.match(sentence, m.end()) or THRESHOLD_BEFORE.search(sentence[: m.start()]))]
     if not counts:
         return False
+    return any(_counted(part, sentence, counts) for part in re.split(r"[和及与、]", thing) if part) if thing else True
+
+
+def _counted(thing: str, sentence: str, counts: list[tuple[int, int]]) -> bool:
+    """The number is about the thing counted: the thing's head noun stands within a few characters of it,
+    and a thing qualified in the question ("补贴经费") is the same thing qualified in the sentence, not
+    another one with the same head ("党建活动经费")."""
     head = head_gram(thing)
     if not head:
         return True
-    # The number must be about the thing counted: the thing's head noun stands within a few characters,
-    # and a thing qualified in the question ("补贴经费") is the same thing qualified in the sentence, not
-    # another one with the same head ("党建活动经费").
     modifier = thing[: thing.rfind(head)]
     grams = {modifier[i : i + 2] for i in range(len(modifier) - 1)} - GENERIC_BIGRAMS
     if grams and not any(g in sentence for g in grams):
         return False
     at = [m.start() for m in re.finditer(re.escape(head), sentence)]
-    return any(abs(a - c) <= NEAR for a in at for c in counts)
+    return any((a - end if a >= end else start - a - len(head)) <= NEAR for a in at for start, end in counts)
 
 
 def head_gram(thing: str) -> str:
@@ -437,6 +471,20 @@ def _ordinal_item(text: str, previous_answer: str) -> tuple[re.Match, str] | Non
     return (m, items[n - 1]) if 1 <= n <= len(items) else None
 
 
+def item_asked(text: str) -> int:
+    """n when the question asks for the n-th item of a list ("提的第四个方面要求是啥？"), else 0."""
+    m = ORDINAL.search(text)
+    if not m or m.group(2):
+        return 0
+    return int(m.group(1)) if m.group(1).isdigit() else CN_DIGITS.index(m.group(1)) + 1
+
+
+def item_marker(n: int) -> re.Pattern:
+    """How a source marks its n-th item: 四是 / （四） / 第四， / 四、 / 4."""
+    cn = CN_DIGITS[n - 1] if 1 <= n <= 10 else str(n)
+    return re.compile(rf"{cn}是|[（(]{cn}[）)]|第{cn}[，,、是条项]|^{cn}、|^{n}[、.．]|[。；;]{cn}、")
+
+
 def is_follow_up(text: str, own_content: int) -> bool:
     """A question that leans on the previous turn: it points back with a pronoun, starts like a
     follow-up with little content of its own, is an elliptical "…呢", or has no content of its own.
@@ -515,6 +563,8 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
         unit=counted_unit(standalone),
         per="每" in standalone,
         limit=bool(LIMIT_ASK.search(standalone)),
+        item=item_asked(standalone),
+        when=when_event(standalone),
         injection=injection,
         follow_up=follow_up,
         years=years_in(standalone),

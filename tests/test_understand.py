@@ -164,3 +164,20 @@ def test_a_follow_up_pointing_at_an_item_asks_about_that_item():
     assert resolve_follow_up("最后一种是什么意思？", previous) == "“挂靠组建”是什么意思？"
     q = understand("那第一种呢？", max_chars=500, history=[previous])
     assert q.follow_up and "联合组建" in q.standalone
+
+
+def test_when_questions_need_the_time_of_their_own_event():
+    q = understand("新郑市工商联组织去浙江、江苏考察学习的那次活动，具体是从几月几日到几日？", max_chars=500)
+    sentence = "如去年4月15日至21日,我们组织市企业家副主席、副会长、党员代表等一行30余人前往浙江杭州、江苏无锡等地进行了考察学习"
+    assert satisfies("date", sentence, event=q.when)
+    founded = understand("中国个协的非公党建工作部是哪一年组建的？", max_chars=500)
+    assert founded.when == "组建"
+    assert not satisfies("year", "自2014年8月,中央编办明确赋予了工商部门指导非公经济组织党建工作的职责", event=founded.when)
+
+
+def test_a_question_about_the_nth_item_is_answered_with_that_item(kb, settings):
+    from retrieval.answer import answer
+
+    assert understand("涪陵那次会上，钟攸平提的第四个方面要求是啥？", max_chars=500).item == 4
+    ans = answer("克旗要抓好的“三项建设”，第二项是什么？", kb, settings)
+    assert "队伍建设" in ans.text and "文化建设" not in ans.text
