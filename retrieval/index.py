@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
@@ -110,7 +111,10 @@ class KnowledgeBase:
         self.store = Store(settings.store_url_or_default(), lock_path=settings.data_dir / ".ingest.lock")
         self._collection = None
         self._snapshot: Snapshot | None = None
-        self._previous: Snapshot | None = None  # answers begun on it may still be rendering
+        # The generation before the current one and its documents: answers begun on it may still be
+        # rendering their quotes (only the documents are kept: a whole second snapshot would double memory).
+        self._previous: tuple[int, dict[str, Document]] | None = None
+        self._count: tuple[dict, int] | None = None  # (snapshot's live chunks, vectors in the collection)
         # Built for each new snapshot before it goes live (vocabularies, topics), so no request pays for
         # them after a swap; a warmer that fails is logged and the snapshot still goes live.
         self.warmers: list[Callable[[Snapshot], object]] = []
@@ -155,18 +159,21 @@ class KnowledgeBase:
                 for u in answer_units(c):
                     owners.append(c.id)
                     keys.append(unit_key(embedder_name, c, c.text[u.start : u.end]))
-            cached = self.store.cached_vectors(keys, conn)
-        rows = [(o, k, cached[k]) for o, k in zip(owners, keys, strict=True) if k in cached]
-        dim = rows[0][2].shape[0] if rows else 1
+            matrix, found = self.store.vector_matrix(keys, conn)
+        # One row per answer unit (a sentence shared by two overlapping chunks has a row for each owner).
+        units = [(o, k) for o, k in zip(owners, keys, strict=True) if k in found]
+        order = np.fromiter((found[k] for _, k in units), np.int64, len(units))
+        if len(order) != len(matrix) or (order != np.arange(len(order))).any():
+            matrix = matrix[order]
         snap = Snapshot(
             generation=generation,
             chunks=tuple(chunks),
             by_id={c.id: c for c in chunks},
             lexical=LexicalIndex([c.id for c in chunks], tokens),
             documents=documents,
-            unit_matrix=np.stack([v for _, _, v in rows]) if rows else np.zeros((0, dim), np.float32),
-            unit_owner=tuple(o for o, _, _ in rows),
-            unit_rows={k: i for i, (_, k, _) in enumerate(rows)},
+            unit_matrix=matrix,
+            unit_owner=tuple(o for o, _ in units),
+            unit_rows={k: i for i, (_, k) in enumerate(units)},
             embedder_name=embedder_name,
             by_source=_group_by_source(chunks),
         )
@@ -175,7 +182,9 @@ class KnowledgeBase:
                 warm(snap)
             except Exception:
                 log.warning("could not prepare the new snapshot", exc_info=True)
-        self._previous, self._snapshot = self._snapshot, snap  # readers see the old or the new one, whole
+        old = self._snapshot
+        self._previous = (old.generation, old.documents) if old is not None else None
+        self._snapshot = snap  # one reference assignment: readers see the old or the new snapshot, whole
         return snap
 
     def refresh(self) -> Snapshot:
@@ -210,12 +219,14 @@ class KnowledgeBase:
             )
         return snap
 
-    def at(self, generation: int) -> Snapshot | None:
-        """The snapshot of `generation` if still held (current or the one before): what an answer's
-        citations must be rendered against, never a newer generation's texts."""
-        for snap in (self._snapshot, self._previous):
-            if snap is not None and snap.generation == generation:
-                return snap
+    def documents_at(self, generation: int) -> dict[str, Document] | None:
+        """The documents of `generation` if still held (current or the one before): what an answer's
+        quotes must be shown in, never a newer generation's texts."""
+        snap = self._snapshot
+        if snap is not None and snap.generation == generation:
+            return snap.documents
+        if self._previous is not None and self._previous[0] == generation:
+            return self._previous[1]
         return None
 
     def start_watching(self) -> None:
@@ -242,7 +253,11 @@ class KnowledgeBase:
 
     def dense(self, vector: np.ndarray, n: int, live: dict[str, Chunk]) -> list[tuple[str, float]]:
         """Top-n (chunk id, cosine similarity) from Chroma, restricted to live chunks."""
-        count = self.collection.count()
+        # The collection's size, asked once per snapshot (one more round trip per question otherwise).
+        cached = self._count
+        if cached is None or cached[0] is not live:
+            cached = self._count = (live, self.collection.count())
+        count = cached[1]
         if count == 0:
             return []
         res = self.collection.query(
@@ -255,7 +270,10 @@ class KnowledgeBase:
         """Top-n chunks by their best-matching sentence's cosine similarity."""
         if not len(snap.unit_owner):
             return []
-        sims = snap.unit_matrix @ vector
+        # One BLAS thread: OpenBLAS's idle threads spin after a large product and would take the two cores
+        # from the embedder's threads on the next question (measured: 18 -> 115 ms a question at N=100).
+        with _blas_controller().limit(limits=1, user_api="blas"):
+            sims = snap.unit_matrix @ vector
         # Sorting every sentence grows with the corpus; the best few (a chunk has several) are enough.
         m = min(len(sims), n * 8)
         while True:
@@ -303,6 +321,13 @@ class KnowledgeBase:
         ids_list = sorted(ids)
         for i in range(0, len(ids_list), 1000):
             self.collection.delete(ids=ids_list[i : i + 1000])
+
+
+@functools.cache
+def _blas_controller():
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 def _open_collection(settings: Settings, embedder_name: str):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 import threading
-from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -65,20 +65,44 @@ class Tokenizer:
         return words + [g for g in grams if g[1:] not in _STOP_BIGRAMS]
 
 
+class _AsLists(list):
+    """Per-chunk id arrays that bm25s reads as lists of ints, one chunk at a time: the whole corpus
+    never exists as Python ints at once (it iterates the corpus; len() and indexing stay list-like)."""
+
+    def __iter__(self):
+        return (a.tolist() for a in super().__iter__())
+
+
 class LexicalIndex:
     """BM25 (bm25s) over token lists, plus document frequencies for query-coverage checks."""
 
-    def __init__(self, ids: list[str], token_lists: list[list[str]]) -> None:
+    def __init__(self, ids: list[str], token_lists: Iterable[list[str] | str]) -> None:
+        """`token_lists`: each chunk's tokens, as a list or as one space-joined string (how the store keeps
+        them). Tokens become integer ids chunk by chunk: a thousand documents hold some 13 million tokens,
+        which as Python strings in lists would take a gigabyte while the index is built."""
         import bm25s
 
         self.ids = ids
         self.n = len(ids)
-        self.df: Counter[str] = Counter()
+        token_lists = list(token_lists)
+
+        def split(toks: list[str] | str) -> list[str]:
+            return (toks.split(" ") if toks else []) if isinstance(toks, str) else toks
+
+        seen: set[str] = set()
+        for toks in token_lists:  # two passes, each splitting one chunk at a time: the vocabulary ...
+            seen.update(split(toks))
+        vocab = {t: i for i, t in enumerate(sorted(seen))}
+        del seen
+        docs = []  # ... then each chunk's ids
         for toks in token_lists:
-            self.df.update(set(toks))
+            toks = split(toks)
+            docs.append(np.fromiter(map(vocab.__getitem__, toks), np.int32, len(toks)))
+        df = np.bincount(np.concatenate([np.unique(d) for d in docs]), minlength=len(vocab)) if docs else []
+        self.df: dict[str, int] = {t: int(df[i]) for t, i in vocab.items()}
         self._bm25 = bm25s.BM25()
         if ids:
-            self._bm25.index(token_lists, show_progress=False)
+            self._bm25.index((_AsLists(docs), vocab), show_progress=False)
 
     def bigram_idf(self, gram: str) -> float:
         """idf of a CJK character bigram (indexed as '#xx' tokens)."""

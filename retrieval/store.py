@@ -178,17 +178,16 @@ class Store:
         keys = ["source", "title", "publisher", "date", "region", "chunks", "updated_at", "chars"]
         return [dict(zip(keys, r, strict=True)) for r in rows]
 
-    def chunks(self, conn: Connection | None = None) -> tuple[list[Chunk], list[list[str]]]:
-        """All live chunks in document order, with their lexical tokens."""
+    def chunks(self, conn: Connection | None = None) -> tuple[list[Chunk], list[str]]:
+        """All live chunks in document order, with their lexical tokens (space-joined)."""
         c, d = chunks_table.c, documents_table.c
         q = (select(c.id, c.source, d.title, c.section, c.paragraph, c.start, c.end, c.text, d.publisher, d.date,
                     d.region, c.tokens)
              .join_from(chunks_table, documents_table, d.source == c.source).order_by(c.source, c.ord))
         with self._conn(conn) as db:
             rows = db.execute(q).all()
-        chunks = [Chunk(*r[:11]) for r in rows]
-        tokens = [r[11].split(" ") if r[11] else [] for r in rows]
-        return chunks, tokens
+        # Tokens stay one string per chunk: LexicalIndex turns them into ids chunk by chunk.
+        return [Chunk(*r[:11]) for r in rows], [r[11] or "" for r in rows]
 
     def commit(
         self,
@@ -256,6 +255,26 @@ class Store:
                 for k, blob in db.execute(q, {"keys": keys[i : i + _IN_CHUNK]}):
                     out[k] = np.frombuffer(blob, dtype=np.float32)
         return out
+
+    def vector_matrix(self, keys: list[str], conn: Connection | None = None) -> tuple[np.ndarray, dict[str, int]]:
+        """The cached vectors of `keys` as one matrix, filled row by row as they are read (no per-vector
+        arrays on the way: at a thousand documents those alone are a hundred megabytes), and the row
+        of each key found."""
+        e = embeddings_table.c
+        q = select(e.key, e.vec).where(e.key.in_(bindparam("keys", expanding=True)))
+        rows: dict[str, int] = {}
+        matrix: np.ndarray | None = None
+        with self._conn(conn) as db:
+            for i in range(0, len(keys), _IN_CHUNK):
+                for k, blob in db.execute(q, {"keys": keys[i : i + _IN_CHUNK]}):
+                    if matrix is None:
+                        matrix = np.empty((len(keys), len(blob) // 4), np.float32)
+                    if k not in rows:
+                        matrix[len(rows)] = np.frombuffer(blob, dtype=np.float32)
+                        rows[k] = len(rows)
+        if matrix is None:
+            return np.zeros((0, 1), np.float32), rows
+        return matrix[: len(rows)].copy() if len(rows) < len(keys) else matrix, rows
 
     def cache_vectors(self, items: dict[str, np.ndarray]) -> None:
         """Add vectors to the cache; a key already there keeps its vector (same key, same text), so

@@ -314,20 +314,32 @@ def places_in(text: str) -> tuple[str, ...]:
 FUNCTION_CHARS = set("的了和与及或是在有不也就都而并为对把被将从向由这那个些么吗呢吧啊哪几什怎样如何多少里上下中把给让使得地着过会能要可以")
 
 
+def cjk_bigram_counts(texts: list[str]) -> dict[str, int]:
+    """How often each pair of adjacent CJK characters occurs in `texts`. Counted with numpy over code
+    points: a thousand documents are six million characters, a few seconds as Python bigram strings."""
+    import numpy as np
+
+    joined = "\n".join(texts)
+    points = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    if len(points) < 2:
+        return {}
+    cjk = (points >= 0x4E00) & (points <= 0x9FFF)
+    both = cjk[:-1] & cjk[1:]
+    pairs = (points[:-1][both] << np.uint64(32)) | points[1:][both]
+    codes, counts = np.unique(pairs, return_counts=True)
+    return {chr(int(c >> 32)) + chr(int(c & 0xFFFFFFFF)): int(n) for c, n in zip(codes, counts, strict=True)}
+
+
 class SlipFixer:
     """Fixes IME homophone slips (当建 -> 党建, 联和 -> 联合). A character is replaced only when it fits
     nowhere: neither bigram it forms with its neighbours occurs in the knowledge base, while the
     replacement (same common pinyin reading) forms frequent bigrams with the same neighbours."""
 
     def __init__(self, corpus: list[str], vocabulary: list[str] = (), word_freq=None) -> None:
-        from collections import Counter
 
         self.word_freq = word_freq or (lambda w: 1)
-        counts: Counter[str] = Counter()
-        for text in [*corpus, *vocabulary]:
-            for run in re.findall(r"[\u4e00-\u9fff]{2,}", text):
-                counts.update(run[i : i + 2] for i in range(len(run) - 1))
-        self.counts = counts
+        self.counts = cjk_bigram_counts([*corpus, *vocabulary])
+        counts = self.counts
         self.by_sound: dict[str, set[str]] = {}
         for gram, n in counts.items():
             if n >= 2:

@@ -94,7 +94,7 @@ def test_citation_context_comes_from_the_generation_that_answered(tmp_path, embe
     assert kb.snapshot().generation == d["generation"] + 1
     cite = d["citations"][0]
     assert "12家" in cite["quote"] and cite["context"]["quote"] == cite["quote"]
-    assert kb.at(d["generation"] - 1) is None and kb.at(d["generation"]) is not None
+    assert kb.documents_at(d["generation"] - 1) is None and kb.documents_at(d["generation"]) is not None
 
 
 def test_new_generations_are_warmed_before_they_serve(tmp_path, embedder):

@@ -61,8 +61,7 @@ def ask_route(body: AskBody, request: Request, c: Ctx, who: User):
     logged = ask(c, body.question, channel=channel, user_id=who, session=body.session_id or "")
     out = {**logged.answer.to_dict(), "answer_id": logged.answer_id}
     # Quote context from the generation that answered, never a newer one that a replica swapped in since.
-    snap = c.kb.at(logged.answer.generation) if logged.answer.citations else None
-    docs = snap.documents if snap is not None else {}
+    docs = (c.kb.documents_at(logged.answer.generation) or {}) if logged.answer.citations else {}
     for cite in out["citations"]:
         doc = docs.get(cite["source"])
         cite["context"] = quote_context(doc, cite["start"], cite["end"])
