@@ -92,17 +92,19 @@ class LexicalIndex:
         seen: set[str] = set()
         for toks in token_lists:  # two passes, each splitting one chunk at a time: the vocabulary ...
             seen.update(split(toks))
-        vocab = {t: i for i, t in enumerate(sorted(seen))}
+        vocab = {t: i for i, t in enumerate(seen)}  # any order: ids are internal to the index
         del seen
         docs = []  # ... then each chunk's ids
         for toks in token_lists:
             toks = split(toks)
             docs.append(np.fromiter(map(vocab.__getitem__, toks), np.int32, len(toks)))
-        df = np.bincount(np.concatenate([np.unique(d) for d in docs]), minlength=len(vocab)) if docs else []
-        self.df: dict[str, int] = {t: int(df[i]) for t, i in vocab.items()}
         self._bm25 = bm25s.BM25()
+        self.df: dict[str, int] = {}
         if ids:
             self._bm25.index((_AsLists(docs), vocab), show_progress=False)
+            # Document frequencies from the index itself: each term's column holds one entry per chunk.
+            df = np.diff(self._bm25.scores["indptr"])
+            self.df = {t: int(df[i]) for t, i in vocab.items() if i < len(df)}
 
     def bigram_idf(self, gram: str) -> float:
         """idf of a CJK character bigram (indexed as '#xx' tokens)."""
