@@ -637,5 +637,11 @@ def question_parts(text: str, content_words=None) -> list[str]:
         else:
             parts.append(piece)
     if len(parts) == 1:
-        parts = _by_place(parts[0])
-    return parts if 1 < len(parts) <= MAX_PARTS else [text]
+        return _by_place(parts[0])
+    if not 1 < len(parts) <= MAX_PARTS:
+        return [text]
+    # A leading topic clause ("推进党建带工建，…", "发展党员方面，…") scopes every question after it.
+    lead = re.match(r"([^，,？?]{2,12})[，,]", parts[0])
+    if lead and not re.search(r"什么|哪|多少|几|怎|吗|呢|谁|为何|为什么", lead.group(1)):
+        parts = [parts[0]] + [p if p.startswith(lead.group(0)) else lead.group(0) + p for p in parts[1:]]
+    return parts
