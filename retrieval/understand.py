@@ -474,12 +474,17 @@ def items_in(answer: str) -> list[str]:
     return items if len(items) >= 2 else []
 
 
+def _ordinal(m: re.Match) -> int:
+    """The n of an ORDINAL match "第n…" (digits or 一…十)."""
+    return int(m.group(1)) if m.group(1).isdigit() else CN_DIGITS.index(m.group(1)) + 1
+
+
 def _ordinal_item(text: str, previous_answer: str) -> tuple[re.Match, str] | None:
     m = ORDINAL.search(text)
     items = items_in(previous_answer) if m else []
     if not m or not items:
         return None
-    n = len(items) if m.group(2) else (int(m.group(1)) if m.group(1).isdigit() else CN_DIGITS.index(m.group(1)) + 1)
+    n = len(items) if m.group(2) else _ordinal(m)
     return (m, items[n - 1]) if 1 <= n <= len(items) else None
 
 
@@ -488,7 +493,7 @@ def item_asked(text: str) -> int:
     m = ORDINAL.search(text)
     if not m or m.group(2):
         return 0
-    return int(m.group(1)) if m.group(1).isdigit() else CN_DIGITS.index(m.group(1)) + 1
+    return _ordinal(m)
 
 
 def item_marker(n: int) -> re.Pattern:
