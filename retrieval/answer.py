@@ -15,7 +15,7 @@ import numpy as np
 
 from .candidates import Candidate, idf_coverage, question_grams, score_candidates
 from .compose import compose as choose_sentences
-from .compose import render
+from .compose import render, with_asked_item
 from .decide import Decision, decide
 from .index import KnowledgeBase, Snapshot
 from .search import search
@@ -123,9 +123,21 @@ def analyze(question: str, kb: KnowledgeBase, settings: Settings, rewrite=None, 
     t1 = time.perf_counter()
     grams = question_grams(q.standalone, kb.tokenizer)
     cands = score_candidates(q, grams, hits, kb, snap, qvec, settings.answer_passages, settings.semantic_weight)
+    cands = with_asked_item(q, cands, snap)
+    hits = by_best_sentence(hits, cands, settings.answer_passages)
     verdict = decide(q, grams, cands, hits, snap.lexical, kb.tokenizer.words)
     timings = {"retrieve": (t1 - t0) * 1000, "decide": (time.perf_counter() - t1) * 1000}
     return Prepared(q.original, q.standalone, q, snap, hits, qvec, grams, cands, verdict, timings)
+
+
+def by_best_sentence(hits: list[Hit], cands: list[Candidate], passages: int) -> list[Hit]:
+    """The passages whose sentences were scored, reordered by their best sentence: the passage that
+    answers comes first among the sources, not the one that merely shares the most words."""
+    best: dict[str, float] = {}
+    for c in cands:
+        best[c.chunk.id] = max(best.get(c.chunk.id, -9.0), c.relevance)
+    head = sorted(hits[:passages], key=lambda h: -best.get(h.chunk.id, -9.0))
+    return head + hits[passages:]
 
 
 def _info(p: Prepared) -> dict:

@@ -97,6 +97,8 @@ def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: Knowled
         rel = (1 - semantic_weight) * (lex + 0.5 * ctx) + semantic_weight * scaled + 0.2 * phrase - 0.03 * c.rank
         if kinds and all(satisfies(k, c.text, q.counts, q.unit, q.per, q.limit, q.when) for k in kinds):
             rel += 0.25
+        if q.term and re.sub(r"^[“\"‘'「]", "", c.text).startswith(q.term):
+            rel += 0.15  # "“党建带工建”,根本在“带”": a definition puts its term first
         if q.item and marker.search(c.text):
             rel += 0.3  # "第四个方面要求" is the sentence that says "四是…"
         if "list" in q.expects:

@@ -14,12 +14,12 @@ from .candidates import LIST_SHAPE, OPENS_LIST, Candidate
 from .chunk import ENUMERATOR, FULL_SENTENCE_END, SENTENCE_END, split_sentences
 from .index import Snapshot
 from .types import Chunk, Citation
-from .understand import Question
+from .understand import Question, item_marker
 
 # A sentence that cannot stand alone: it points at what came just before it.
 LEANS_BACK = re.compile(
     r"^(?:对于前一种|对于后一种|对前一种|对后一种|对此|对这|这些|这一|这种|这样|这项|这次|此外|此举|为此|因此|由此|同时|"
-    r"其中|另外|然后|通过这|在此|据此|如|例如|比如|譬如|并|而且|从而|目前|截止目前)"
+    r"其中|另外|然后|通过这|在此|据此|如|例如|比如|譬如|并|而且|从而)"
 )
 # Illustrations ("如选派…") support the sentence before them; the others need it to be understood.
 ILLUSTRATES = re.compile(r"^(?:如|例如|比如|譬如)")
@@ -34,7 +34,12 @@ FIRST_PERSON = re.compile(r"我们|我(?:市|区|县|旗|镇|省|州|局|会|部
 
 def _doc_span(snap: Snapshot, source: str, start: int, end: int, rank: int, base: Chunk) -> Candidate:
     doc = snap.documents[source]
-    owner = next((c for c in snap.by_source.get(source, ()) if c.start <= start and end <= c.end), base)
+    chunks = snap.by_source.get(source, ())
+    owner = next((c for c in chunks if c.start <= start and end <= c.end), None)
+    if owner is None:  # a long sentence across a chunk boundary: quote what one passage holds
+        owner = max((c for c in chunks if c.start <= start < c.end), key=lambda c: c.end, default=base)
+        cut = max(doc.text.rfind(p, start, owner.end) for p in "；;")
+        end = cut + 1 if cut > start else min(end, owner.end)
     return Candidate(owner, rank, start, end, doc.text[start:end])
 
 
@@ -134,6 +139,35 @@ def list_items(c: Candidate, snap: Snapshot, limit: int = 9) -> list[Candidate]:
             items.append(nxt)
             cur, number = nxt, n
     return items
+
+
+def with_asked_item(q: Question, cands: list[Candidate], snap: Snapshot, top: int = 6) -> list[Candidate]:
+    """For "第四个方面要求是啥": the n-th item of a list one of the best sentences opens or leads into,
+    scored as that sentence plus the bonus a marked item gets; found beyond the retrieved passages too
+    ("提出了六个方面的要求：一是…" in one chunk, "四是…" in the next)."""
+    if not q.item:
+        return cands
+    marker = item_marker(q.item)
+    out = list(cands)
+    for c in sorted(cands, key=lambda c: -c.relevance)[:top]:
+        if OPENS_LIST.search(c.text):
+            found = list_items(c, snap, limit=max(9, q.item))
+        else:  # "…队伍建设是关键。一是要选优配强党组织书记。": items a few sentences on
+            found, cur = [], c
+            for _ in range(4):
+                if (cur := following(cur, snap, SENTENCE_END)) is None:
+                    break
+                found.append(cur)
+        item = next((i for i in found if marker.match(i.text.lstrip())), None)
+        if item is None:
+            continue
+        score = c.relevance + 0.3
+        same = [i for i, x in enumerate(out) if x.chunk.source == item.chunk.source and x.start <= item.start < x.end]
+        if not same:
+            out.append(replace(item, lex=c.lex, ctx=c.ctx, sim=c.sim, relevance=score))
+        elif out[same[0]].relevance < score:
+            out[same[0]] = replace(out[same[0]], relevance=score)
+    return out
 
 
 def _item_number(text: str) -> int:

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .candidates import Candidate, idf_coverage
-from .understand import EVENT_WORDS, MEASURABLE_KINDS, Question, satisfies
+from .understand import EVENT_WORDS, MEASURABLE_KINDS, Question, mentions, satisfies
 
 WEIGHTS = Path(__file__).with_name("decision.toml")
 FEATURES = ("coverage", "sentence_coverage", "dense", "sentence_sim", "margin", "type_ok", "focus_ok", "premise_ok")
-KIND_WORDS = {"date": "具体日期", "year": "具体时间", "duration": "具体时长", "share": "具体比例", "number": "具体数字"}
+KIND_WORDS = {"date": "具体日期", "year": "具体时间", "duration": "具体时长", "share": "具体比例", "number": "具体数字", "person": "具体人名"}
 GENERIC = re.compile(r"^(?:为什么|为何|原因|什么|怎么|如何|哪些|多少|具体|主要|这个|那个|他们|我们|企业|工作|党建|组织|问题|情况)$")
 
 
@@ -55,11 +55,13 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
     relevant = [c for c in ranked if c.lex > 0 and c.relevance >= bar][:8] or ranked[:2]
     focus = [*q.years, *q.places]
     typed = [c for c in relevant if all(satisfies(k, c.text, q.counts, q.unit, q.per, q.limit, q.when) for k in kinds)]
-    focused = [c for c in relevant if all(f in _head(c) for f in focus)]
+    # An organisation the passages name ("芝瑞镇石材行业党支部") must be what the answering sentence is about.
+    named = [e for e in q.entities if any(mentions(e, _head(c)) for c in cands if c.lex > 0)] if kinds else []
+    focused = [c for c in relevant if all(f in _head(c) for f in focus) and all(mentions(e, _head(c)) for e in named)]
     joint = [c for c in typed if c in focused]
     unmet = next((k for k in kinds if not any(satisfies(k, c.text, q.counts, q.unit, q.per, q.limit, q.when) for c in (focused or relevant))), "")
     absent = [f for f in focus if not any(f in _head(c) for c in cands if c.lex > 0)]
-    if focus and not absent and not joint and kinds:
+    if (focus or named) and not absent and not joint and kinds:
         unmet = unmet or kinds[0]
     # A presupposed event ("为什么取消了…"), or for a why-question any of its words, must be in the passages.
     joined = "".join(contexts)
@@ -107,7 +109,7 @@ def decide(q: Question, grams: list[str], cands: list[Candidate], hits, lexical,
         word = why["events"][0]
         return Decision("partial", p, rounded, f"资料中没有“{word}”的相关说法", reason=f"premise '{word}' not in the passages")
     if why["unmet"]:
-        thing = f"“{q.counts}”" if why["unmet"] == "number" and q.counts else _topic(q)
+        thing = f"“{q.counts}”" if why["unmet"] in ("number", "person") and q.counts else _topic(q)
         return Decision("partial", p, rounded, f"资料中没有{thing}的{KIND_WORDS[why['unmet']]}",
                         reason=f"no {why['unmet']} in the answering sentences")
     if p < weights["answer_above"]:

@@ -39,11 +39,13 @@ EXPECTS: list[tuple[str, re.Pattern]] = [
     ("share", re.compile(r"比例|占比|百分之|百分比|比重|覆盖率|占.{0,8}(多少|几成)|几成|增长了?多少|增幅|率是")),
     ("number", re.compile(r"多少|几个|几名|几家|几人|几位|几次|几万|几千|几百|数量|数额|金额|几所|几支|几户|人数|个数|规模多大")),
     ("list", re.compile(r"哪些|哪几|几个方面|几方面|几项|几点|几种|几类|包括什么|包括哪|分别|有什么(做法|措施|要求|方式|形式|内容|活动|经验)|都有什么|几大")),
+    ("person", re.compile(r"是谁|叫什么名字|叫啥名|姓什么|姓啥|哪位|谁(?:担任|负责|主持|介绍|讲话|提出|作的)")),
     ("reason", re.compile(r"为什么|为何|原因|何以|为啥")),
     ("how", re.compile(r"怎么|怎样|如何|办法|措施|途径|步骤|做法|方式|怎么办|咋")),
     ("concept", re.compile(r"什么是|是什么|指什么|含义|意思|指的是|是指|何谓|定义")),
 ]
-MEASURABLE_KINDS = ("date", "year", "duration", "share", "number")
+MEASURABLE_KINDS = ("date", "year", "duration", "share", "number", "person")
+PERSON_ROLE = re.compile(r"([\u4e00-\u9fff]{2})(?:是谁|叫什么名字|叫啥名|姓什么|姓啥)|哪位([\u4e00-\u9fff]{2})")
 # Spans a sentence must hold to answer each kind of question.
 SATISFIES: dict[str, re.Pattern] = {
     "date": re.compile(r"\d{1,2}\s*[日号]|\d{1,2}月\d{1,2}"),
@@ -71,6 +73,9 @@ PLACE_SUFFIX = set("省市县旗盟")
 PLACE_BLOCK = set("场级委民政长容里内域直属")
 ZONE = re.compile(r"([\u4e00-\u9fff]{2,4})(?:经济技术开发区|开发区|高新区|工业园区|新区)")
 PLACE_LEAD = "在和与及的了是从到去对把给向往赴由跟同比像那这"  # words before a place name, not part of it
+# Words that end a clause before a place name ("参观完以后新郑市…"), not part of it.
+PLACE_LEAD_WORDS = re.compile(r"以后|之后|以前|之前|然后|时候|当时|目前|现在|最近|去年|今年|听说|关于|对于|回到|来到|看看|问问")
+NOT_A_PLACE = re.compile(r"省区|单列|直辖|自治|地级|县级|城市|地市|都市|上市|门市")  # 省区市, 计划单列市
 PLACE_JUNK = "的了是在和与我们你他她这那全本该各每有个些么怎哪城超门都党多少几谁何啥"
 
 
@@ -89,10 +94,12 @@ class Question:
     limit: bool = False  # asks about a threshold ("党员满几人"), which "3名以上" answers
     when: str = ""  # what a when-question asks the time of ("成立", "组织党员代表去焦裕禄陵园")
     item: int = 0  # asks for the n-th item of a list ("第四个方面要求是啥"): n
+    term: str = ""  # the term a what-is question asks about ("党建带工建")
     injection: bool = False
     follow_up: bool = False
     years: tuple[str, ...] = ()
     places: tuple[str, ...] = ()
+    entities: tuple[str, ...] = ()  # named organisations ("芝瑞镇石材行业" of …党支部), for the focus check
     corrections: tuple[tuple[str, str], ...] = ()
     expansions: tuple[str, ...] = ()
     seen: tuple[str, ...] = field(default=())  # sentences the previous answer already gave
@@ -187,7 +194,10 @@ def counted_unit(text: str) -> str:
 
 
 def counted_thing(text: str) -> str:
-    """What a 多少/几 question counts: "拨多少党建经费" -> "经费", "划分了多少个网格" -> "网格"."""
+    """What a 多少/几 question counts: "拨多少党建经费" -> "经费", "划分了多少个网格" -> "网格"; for a
+    who-question, the role asked about ("组长是谁" -> "组长")."""
+    if (m := PERSON_ROLE.search(text)) and not re.search(r"多少|几", text):
+        return m.group(1) or m.group(2)
     m = COUNTED_AFTER.search(text)
     thing = m.group(1) if m else ""
     thing = re.split(r"[的了呢吗？?，,。]|是|有|在|从|给", re.sub(r"^(?:有|是|在|从|给)", "", thing))[0]
@@ -214,11 +224,14 @@ def when_event(text: str) -> str:
         return ""
     after = re.split(r"[，,。？?！!；;]", text[m.end() :])[0]
     after = re.sub(r"几[月日号天]|到|至|^(?:的|是|在|才|就)|(?:的|了)+$", "", after)
-    if len(after) >= 2:
-        return after
     before = re.sub(r"具体|是|从|在|那次|这次", "", text[: m.start()])
     last = re.split(r"[，,。？?！!；;]", before)[-1]
-    return last if len(last) >= 2 else before
+    last = last if len(last) >= 2 else before
+    if len(after) >= 2:
+        grams = {after[i : i + 2] for i in range(len(after) - 1)} - GENERIC_BIGRAMS
+        # "研究会是哪一年成立的": "成立" alone says nothing; what was founded goes with it.
+        return after if grams else f"{last}{after}"
+    return last
 
 
 def _near_event(sentence: str, rx: re.Pattern, event: str, width: int = 40) -> bool:
@@ -236,6 +249,8 @@ def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bo
               limit: bool = False, event: str = "") -> bool:
     """Does `sentence` hold the kind of fact the question asks for (about `thing`, in `unit`, when given;
     a year or date near the `event` asked about)?"""
+    if kind == "person":  # "组长是谁" is answered by a sentence that names the 组长
+        return not thing or thing in sentence
     rx = SATISFIES.get(kind)
     if rx is None:
         return True
@@ -292,20 +307,41 @@ def places_in(text: str) -> tuple[str, ...]:
         if ch not in PLACE_SUFFIX or text[j + 1 : j + 2] in PLACE_BLOCK:
             continue
         best = ""
-        for k in range(2, 6):
-            if j - k < 0:
-                break
+        room = len(PLACE_LEAD_WORDS.split(text[max(0, j - 8) : j])[-1])  # the stem starts after "以后"
+        for k in range(2, min(6, room + 1)):
             stem = re.split(f"[{PLACE_LEAD}]", text[j - k : j])[-1]
             if len(stem) >= 2 and len(stem) <= 4 and re.fullmatch(r"[\u4e00-\u9fff]+", stem) \
                     and not re.search(f"[{PLACE_JUNK}]", stem):
                 best = max(best, stem, key=len)
-        if best and not any(best in p or p in best for p in out):
+        if best and not NOT_A_PLACE.search(best) and not any(best in p or p in best for p in out):
             out.append(best)
     for m in ZONE.finditer(text):  # 昆山开发区, 苏州工业园区
         stem = re.split(f"[{PLACE_LEAD}]", m.group(1))[-1]
         if len(stem) >= 2 and not re.search(f"[{PLACE_JUNK}]", stem) and not any(stem in p or p in stem for p in out):
             out.append(stem)
     return tuple(out)
+
+
+ORGANISATION = re.compile(r"([\u4e00-\u9fff]{2,12}?)(?:联合党支部|党支部|党总支|党委|公司|集团|协会|商会|研究会|领导小组)")
+NAME_STOP = PLACE_LEAD + "的了是在和与我们你他她这那全本该各每有个些么怎哪都多少几谁何啥，,、：:“”"
+NOT_A_NAME = re.compile(r"^(?:这个|那个|这家|那家|该|各级|基层|我们|俺们|咱们|他们|企业|非公|非公企业|两新|个私|全国|全市|全旗|市里|区里)$")
+
+
+def entities_in(text: str) -> tuple[str, ...]:
+    """The distinguishing part of organisations the question names: "芝瑞镇石材行业党支部" -> 芝瑞镇石材行业,
+    "重庆金山集团党支部" -> 重庆金山; generic ones (企业党支部, 这个党委) are no names."""
+    out = []
+    for m in ORGANISATION.finditer(text):
+        name = re.split(f"[{NAME_STOP}]", m.group(1))[-1]
+        if len(name) >= 3 and not NOT_A_NAME.match(name) and not any(name in p for p in places_in(text)):
+            out.append(name)
+    return tuple(dict.fromkeys(out))
+
+
+def mentions(name: str, text: str, share: float = 0.6) -> bool:
+    """Most of a name's bigrams are in the text (克旗华盛 is named by "克旗华盛公司")."""
+    grams = [name[i : i + 2] for i in range(len(name) - 1)]
+    return sum(g in text for g in grams) >= share * len(grams)
 
 
 # --- typing slips -----------------------------------------------------------------------------------
@@ -432,6 +468,32 @@ PERSON = re.compile(r"^([\u4e00-\u9fff]{2,3}?)(?:在|对|提出|肯定|介绍|�
 ACTION_PRONOUN = re.compile(r"这样做|这么做|这种做法|这个做法|这些做法|这样的做法|这项工作|这个活动|这项活动|这样|这么")
 
 
+DEMONSTRATIVE = re.compile(r"(?:这个|那个|这一|该|这家|那家|这支|那支)(?=[\u4e00-\u9fff]{2})")
+REFERENT_STOP = "在的了和与及是为从对把被将向由，,。；;、：:（()）“”\"'"
+
+
+def referent(body: str, previous: Turn) -> tuple[str, str] | None:
+    """"这个党支部有多少名党员？" after an answer about "芝瑞镇石材行业党支部": the demonstrative phrase
+    and the full name it points at, the longest noun after 这个 that the previous turn names."""
+    m = DEMONSTRATIVE.search(body)
+    if not m:
+        return None
+    said = f"{previous.answer}\n{previous.question}"
+    for n in range(min(8, len(body) - m.end()), 1, -1):
+        noun = body[m.end() : m.end() + n]
+        if not re.fullmatch(r"[\u4e00-\u9fff]+", noun) or noun not in said:
+            continue
+        at = said.index(noun)
+        name = re.split(f"[{re.escape(REFERENT_STOP)}]", said[max(0, at - 10) : at])[-1] + noun
+        spans = _place_spans(previous.question)
+        if spans and not any(p in name for p in places_in(previous.question)):
+            s0, e0 = spans[0]  # "市工商联领导小组" after a question about 新郑市: 新郑市工商联领导小组
+            place = previous.question[s0:e0]
+            name = place[:-1] + name if name[0] == place[-1] else place + name
+        return body[m.start() : m.end() + n], name
+    return None
+
+
 def subject_of(question: str) -> str:
     """Who or what the question is about (新郑市工商联, 涪陵区民协党委, 钟攸平), for resolving 他们/他."""
     text = re.sub(r"^(?:请问|那么|那|还有)", "", question)
@@ -496,6 +558,16 @@ def item_asked(text: str) -> int:
     return _ordinal(m)
 
 
+CONCEPT_TERM = re.compile(r"(?:什么是|何谓|啥是)(?P<a>[^？?，,。]{2,16})|^(?P<b>[^？?，,。]{2,16}?)(?:是什么意思|是什么|指什么|是指什么|的含义|的意思|什么意思)")
+
+
+def concept_term(text: str) -> str:
+    """The term a what-is question asks about, quotes dropped: "什么是“党建带工建”？" -> 党建带工建."""
+    m = CONCEPT_TERM.search(text.strip())
+    term = (m.group("a") or m.group("b")) if m else ""
+    return re.sub(r"[“”\"‘’'「」『』《》\s]", "", term)
+
+
 def item_marker(n: int) -> re.Pattern:
     """How a source marks its n-th item: 四是 / （四） / 第四， / 四、 / 4."""
     cn = CN_DIGITS[n - 1] if 1 <= n <= 10 else str(n)
@@ -539,6 +611,8 @@ def resolve_follow_up(text: str, previous: Turn, own_content: int = 1) -> str:
         return f"{topic_of(previous.question)}，{ACTION_PRONOUN.sub('', re.sub('^其中', '', body), count=1)}"
     if subject in body:
         return body
+    if (found := referent(body, previous)) is not None:
+        return body.replace(found[0], found[1], 1)
     if PRONOUN.search(body):
         return PRONOUN.sub(subject, body, count=1)
     if re.sub(r"\W", "", body).endswith("呢") and len(body) <= 12:
@@ -581,11 +655,13 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
         per="每" in standalone,
         limit=bool(LIMIT_ASK.search(standalone)),
         item=item_asked(standalone),
+        term=concept_term(standalone),
         when=when_event(standalone),
         injection=injection,
         follow_up=follow_up,
         years=years_in(standalone),
         places=places_in(standalone),
+        entities=entities_in(standalone),
         corrections=corrections,
         expansions=synonyms(standalone),
         seen=seen,

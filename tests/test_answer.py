@@ -214,3 +214,24 @@ def test_a_part_the_materials_cannot_answer_is_said_plainly(kb, settings):
     ans = answer("克什克腾旗近年新发展了多少名党员？明天北京的天气怎么样？", kb, settings)
     assert ans.outcome == "partial" and "261名" in ans.text
     assert "资料中没有关于“明天北京的天气怎么样”的内容" in ans.text
+
+
+def test_a_number_about_one_named_organisation_is_not_taken_from_another(kb, settings):
+    # The passage names 芝瑞镇石材行业党支部, but its member count (261名) is the whole banner's.
+    ans = answer("芝瑞镇石材行业党支部有多少名党员？", kb, settings)
+    assert ans.outcome in ("partial", "refused"), ans.text
+    ans = answer("新郑市工商联领导小组的组长是谁？", kb, settings)  # nobody is named its 组长
+    assert ans.outcome in ("partial", "refused"), ans.text
+
+
+def test_sources_start_with_the_passage_the_answer_quotes(kb, settings):
+    ans = answer("克旗一共发放了多少张服务联系卡？", kb, settings)
+    first = split_statements(ans.text)[0]
+    assert "13000余张" in first.text
+    cited = next(c for c in ans.citations if c.n == first.citations[0])
+    assert ans.retrieved[0].chunk.id == cited.chunk_id
+
+
+def test_a_definition_comes_before_sentences_that_merely_use_the_term(kb, settings):
+    ans = answer("什么是“党建带工建”？", kb, settings)
+    assert split_statements(ans.text)[0].text.startswith("“党建带工建”,根本在“带”")

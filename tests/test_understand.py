@@ -7,10 +7,12 @@ import json
 import pytest
 
 from retrieval.answer import slip_fixer
+from retrieval.grounding import check_support, split_statements
 from retrieval.types import Turn
 from retrieval.understand import (
     counted_thing,
     counted_unit,
+    entities_in,
     expected_kinds,
     items_in,
     places_in,
@@ -96,6 +98,18 @@ def test_place_names_the_question_is_about():
     assert places_in("上海的非公企业怎么建党组织") == ("上海",)
     assert places_in("昆山开发区推荐了多少名入党积极分子") == ("昆山",)
     assert places_in("我们全市的大市场里头全是个体户") == ()
+    assert places_in("参观完以后新郑市工商联党员代表有什么表态？") == ("新郑",)  # not "以后新郑"
+    assert places_in("来了全国多少个省区市和计划单列市的个私协会？") == ()
+
+
+def test_what_is_and_who_questions_know_what_they_ask_about():
+    assert understand("什么是“党建带工建”？", max_chars=500).term == "党建带工建"
+    q = understand("新郑市工商联领导小组的组长是谁？", max_chars=500)
+    assert "person" in q.expects and q.counts == "组长"
+    assert satisfies("person", "他担任领导小组组长", q.counts)
+    assert not satisfies("person", "市工商联领导小组先后多次召开工作会议研究确定典型", q.counts)
+    assert entities_in("芝瑞镇石材行业党支部有多少名党员？") == ("芝瑞镇石材行业",)
+    assert entities_in("我们厂党支部怎么建") == ()
 
 
 @pytest.mark.parametrize(
@@ -173,6 +187,17 @@ def test_when_questions_need_the_time_of_their_own_event():
     founded = understand("中国个协的非公党建工作部是哪一年组建的？", max_chars=500)
     assert founded.when == "组建"
     assert not satisfies("year", "自2014年8月,中央编办明确赋予了工商部门指导非公经济组织党建工作的职责", event=founded.when)
+    # "成立" alone is said of everything: what was founded goes with it.
+    society = understand("永康市非公企业党建理论研究会是哪一年成立的？", max_chars=500)
+    assert "研究会" in society.when
+    assert not satisfies("year", "吕广望同志代表第三届理事会作了工作报告,对20**年度工作进行了总结回顾", event=society.when)
+
+
+def test_this_or_that_names_what_the_previous_answer_named():
+    turn = Turn("挂职干部白景文是在哪个党支部挂职的？", answer="挂职干部白景文在芝瑞镇石材行业党支部挂职期间,积极协调[1]。")
+    assert resolve_follow_up("这个党支部有多少名党员？", turn) == "芝瑞镇石材行业党支部有多少名党员？"
+    turn = Turn("新郑市工商联是怎么确定要推广的党建典型的？", answer="市工商联领导小组先后多次召开工作会议研究确定典型[1]。")
+    assert resolve_follow_up("这个领导小组的组长是谁？", turn) == "新郑市工商联领导小组的组长是谁？"
 
 
 def test_a_question_about_the_nth_item_is_answered_with_that_item(kb, settings):
@@ -181,3 +206,13 @@ def test_a_question_about_the_nth_item_is_answered_with_that_item(kb, settings):
     assert understand("涪陵那次会上，钟攸平提的第四个方面要求是啥？", max_chars=500).item == 4
     ans = answer("克旗要抓好的“三项建设”，第二项是什么？", kb, settings)
     assert "队伍建设" in ans.text and "文化建设" not in ans.text
+    # The list opens in one passage ("提出了六个方面的要求：一是…") and its fourth item is in the next.
+    ans = answer("涪陵那次会上，钟攸平提的第四个方面要求是啥？", kb, settings)
+    first = split_statements(ans.text)[0]
+    assert ans.outcome == "answered" and "两个作用" in first.text and "两支队伍" not in first.text
+    for c in ans.citations:  # each quote lies inside the passage it cites
+        assert c.quote in kb.snapshot().by_id[c.chunk_id].text
+    for st in split_statements(ans.text):
+        assert check_support(st.text, [c.passage for c in ans.citations if c.n in st.citations]).supported
+    ans = answer("永康市“红领计划”行动的第一项任务是什么？", kb, settings)  # "…是关键。一是要选优配强党组织书记"
+    assert "选优配强党组织书记" in split_statements(ans.text)[0].text
