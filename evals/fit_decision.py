@@ -5,8 +5,9 @@
 Features come from the real pipeline (understand -> retrieve -> score sentences); the label is the golden
 `answerable`. A logistic regression on standardized features, then two thresholds chosen on the same data:
 `refuse_below` keeps false refusals of answerable questions at or under 1%, `answer_above` flags as many
-unanswerable questions as possible as partial while keeping answerable ones flagged partial at or under 8%.
-The test parts are never read here."""
+unanswerable questions as possible as partial while keeping answerable ones flagged partial at or under 5%.
+A question whose best passage is less similar than any answerable one's was (`dense_floor`) is refused
+outright. The test parts are never read here."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.answer import analyze
+from retrieval.answer import analyze, extractive
 from retrieval.decide import FEATURES, WEIGHTS, features
 from retrieval.index import KnowledgeBase
 from retrieval.settings import Settings
@@ -25,7 +26,8 @@ from retrieval.types import Answer, Turn
 from .runner import load_dataset
 
 CALIBRATION = ["evals/datasets/dev.jsonl", "evals/datasets/paraphrase.jsonl",
-               "evals/datasets/fresh_calibration.jsonl", "evals/datasets/conversations_calibration.jsonl"]
+               *(f"evals/datasets/{kind}{batch}_calibration.jsonl" for batch in ("", "2", "3")
+                 for kind in ("fresh", "conversations"))]
 
 
 def collect(paths: list[str], kb: KnowledgeBase, settings: Settings) -> list[tuple[dict, bool, dict]]:
@@ -43,8 +45,9 @@ def collect(paths: list[str], kb: KnowledgeBase, settings: Settings) -> list[tup
                 continue
             feats, why = features(p.q, p.grams, p.candidates, p.hits, p.snap.lexical, kb.tokenizer.words)
             rows.append((feats, item.answerable, why))
-            if item.conversation:
-                history.append(Turn(p.standalone, " ".join(c.text for c in p.candidates[:2])))
+            if item.conversation:  # the history the eval gives the next turn: the answer as shown
+                said = "" if p.verdict.outcome == "refused" else extractive(p, kb, settings).text
+                history.append(Turn(p.standalone, said))
     return rows
 
 
@@ -62,14 +65,14 @@ def fit(X: np.ndarray, y: np.ndarray, l2: float = 0.05, steps: int = 4000, lr: f
 
 
 def choose(p: np.ndarray, y: np.ndarray, gated: np.ndarray) -> tuple[float, float]:
-    """Thresholds: false refusals <= 1%, answerable flagged partial <= 8%, most unanswerable flagged."""
+    """Thresholds: false refusals <= 1%, answerable flagged partial <= 5%, most unanswerable flagged."""
     ans, una = p[y == 1], p[y == 0]
     grid = np.round(np.arange(0.02, 0.96, 0.01), 2)
     refuse = max([t for t in grid if (ans < t).mean() <= 0.01] or [0.02])
     best, best_score = refuse, -1.0
     for t in grid[grid >= refuse]:
         partial = ((ans >= refuse) & (ans < t)).mean() + ((gated[y == 1]) & (ans >= t)).mean()
-        if partial > 0.08:
+        if partial > 0.05:
             continue
         flagged = ((una < t) | gated[y == 0]).mean()
         if flagged > best_score:
@@ -92,14 +95,17 @@ def main() -> None:
     w, b = fit((X - mean) / scale, y)
     p = 1 / (1 + np.exp(-(((X - mean) / scale) @ w + b)))
     refuse, answer_above = choose(p, y, gated)
-    out = {"n": len(y), "answerable": int(y.sum()), "refuse_below": refuse, "answer_above": answer_above,
+    # Below the least similar passage any answerable question had, nothing in the materials is about it.
+    floor = round(float(X[y == 1, FEATURES.index("dense")].min()) - 0.005, 4)
+    out = {"n": len(y), "answerable": int(y.sum()), "refuse_below": refuse, "answer_above": answer_above, "dense_floor": floor,
            "weights": dict(zip(FEATURES, np.round(w, 3).tolist(), strict=True)), "bias": round(b, 3)}
     print(json.dumps(out, ensure_ascii=False))
     if args.write:
         lines = ["# Answerability model (logistic regression over standardized features), written by",
                  "# `python -m evals.fit_decision --write` from the calibration sets only; see retrieval/decide.py.",
                  f"# Fitted on {len(y)} questions ({int(y.sum())} answerable).",
-                 f"bias = {b:.4f}", f"refuse_below = {refuse}", f"answer_above = {answer_above}", ""]
+                 f"bias = {b:.4f}", f"refuse_below = {refuse}", f"answer_above = {answer_above}",
+                 f"dense_floor = {floor}", ""]
         for table, values in (("mean", mean), ("scale", scale), ("weight", w)):
             lines.append(f"[{table}]")
             lines += [f"{name} = {v:.4f}" for name, v in zip(FEATURES, values, strict=True)]

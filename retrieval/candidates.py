@@ -16,6 +16,7 @@ from .understand import MEASURABLE_KINDS, Question, item_marker, satisfies
 OPENS_LIST = re.compile(r"[:：]\s*(?:一是|1[、.]|首先)|[:：]$|如下|以下|(?:[一二三四五六七八九十两]|几)(?:个方面|方面|项|点|大做法|条)[^，。]{0,12}[:：]")
 LIST_SHAPE = re.compile(r"(?:[^、]{1,40}、){2,}|一是.{2,}二是|[:：]\s*(?:一是|1[、.]|首先)|“[^”]{2,12}”、“")
 SHORT_UNIT = 20
+CLOSED = re.compile(r"[。！？!?；;…”’」』）)\]】:：]\s*$")  # a sentence that ends, not one the page cut off
 # "四同", "六有", "两带": a numeral plus one character abbreviates a list of items that share it.
 ABBREVIATION = re.compile(r"[“\"‘'「]([一二三四五六七八九十两])([\u4e00-\u9fff])[”\"’'」]")
 NUMERALS = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)} | {"两": 2}
@@ -103,13 +104,17 @@ def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: Knowled
             rel += 0.3  # "第四个方面要求" is the sentence that says "四是…"
         if "list" in q.expects:
             rel += 0.15 if OPENS_LIST.search(c.text) else 0.08 if LIST_SHAPE.search(c.text) else 0.0
+        if not CLOSED.search(c.text):
+            rel *= 0.6  # "昆山开发区近几年在外企中通过发挥工会": the page breaks off mid-sentence
         if len(c.text) < SHORT_UNIT:
             rel *= 0.8  # short lead-ins embed deceptively close
         if q.seen and any(_same(c.text, s) for s in q.seen):
-            rel -= 0.5  # a follow-up wants what the previous answer did not say
+            # A follow-up wants what the previous answer did not say; what came of it ("效果怎么样") is
+            # often the end of a sentence already quoted, so that one stays in reach.
+            rel -= 0.15 if q.sequel else 0.5
         out.append(Candidate(c.chunk, c.rank, c.start, c.end, c.text, lex, ctx, sim, rel))
-    if q.seen and q.own == 0:
-        # "那具体怎么做？" continues where the previous answer stopped: what follows a sentence it gave.
+    if q.seen and (q.own == 0 or q.sequel):
+        # "那具体怎么做？" / "效果怎么样？" continue where the previous answer stopped: what follows a sentence it gave.
         said = [c for c in out if any(_same(c.text, s) for s in q.seen)]
         last = {}
         for d in said:  # the last sentence the previous answer quoted from each document

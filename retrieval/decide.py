@@ -18,7 +18,8 @@ from .candidates import Candidate, idf_coverage
 from .understand import EVENT_WORDS, MEASURABLE_KINDS, Question, mentions, satisfies
 
 WEIGHTS = Path(__file__).with_name("decision.toml")
-FEATURES = ("coverage", "sentence_coverage", "dense", "sentence_sim", "margin", "type_ok", "focus_ok", "premise_ok")
+FEATURES = ("coverage", "sentence_coverage", "dense", "sentence_sim", "relevance", "margin", "type_ok", "focus_ok",
+            "premise_ok")
 KIND_WORDS = {"date": "具体日期", "year": "具体时间", "duration": "具体时长", "share": "具体比例", "number": "具体数字", "person": "具体人名"}
 GENERIC = re.compile(r"^(?:为什么|为何|原因|什么|怎么|如何|哪些|多少|具体|主要|这个|那个|他们|我们|企业|工作|党建|组织|问题|情况)$")
 
@@ -74,6 +75,7 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
         "sentence_coverage": max((c.lex for c in cands), default=0.0),
         "dense": max(((h.dense or 0.0) for h in hits[:5]), default=0.0),
         "sentence_sim": max((c.sim for c in cands), default=0.0),
+        "relevance": ranked[0].relevance if ranked else 0.0,  # the best sentence's score, item and kind bonuses included
         "margin": margin,
         "type_ok": float(not unmet),
         "focus_ok": float(not absent),
@@ -82,12 +84,20 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
     return feats, {"unmet": unmet, "absent": absent, "events": events}
 
 
+def anchored(text: str, lexical, words) -> bool:
+    """Does the question use a word the materials are about? One the passages use repeatedly, a long name
+    they use once (白景文), or two words they use once (官方微博…粉丝); "今天心情怎么样" shares one
+    everyday word ("今天", once) with them."""
+    dfs = [(lexical.df.get(w, 0), len(w)) for w in set(words(text))]
+    return any(df >= 2 or (df == 1 and n >= 3) for df, n in dfs) or sum(df == 1 for df, _ in dfs) >= 2
+
+
 def probability(feats: dict, weights: dict) -> float:
     """Logistic model: standardized features, weights and bias from decision.toml."""
     z = weights["bias"]
-    for name in FEATURES:
-        mean, scale = weights["mean"][name], weights["scale"][name] or 1.0
-        z += weights["weight"][name] * (feats[name] - mean) / scale
+    for name in FEATURES:  # a feature the file has no weight for (not fitted yet) counts nothing
+        mean, scale = weights["mean"].get(name, 0.0), weights["scale"].get(name, 1.0) or 1.0
+        z += weights["weight"].get(name, 0.0) * (feats[name] - mean) / scale
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
@@ -100,6 +110,10 @@ def decide(q: Question, grams: list[str], cands: list[Candidate], hits, lexical,
     feats, why = features(q, grams, cands, hits, lexical, words)
     p = probability(feats, weights)
     rounded = {k: round(v, 3) for k, v in feats.items()}
+    if feats["dense"] < weights.get("dense_floor", 0.0):  # no passage is even about the subject
+        return Decision("refused", p, rounded, reason=f"best passage similarity {feats['dense']:.3f} below the floor")
+    if not anchored(q.standalone, lexical, words):
+        return Decision("refused", p, rounded, reason="no word of the question is a subject of the materials")
     if p < weights["refuse_below"]:
         return Decision("refused", p, rounded, reason=f"answerability {p:.2f} below {weights['refuse_below']}")
     if why["absent"]:

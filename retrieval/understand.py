@@ -45,11 +45,14 @@ EXPECTS: list[tuple[str, re.Pattern]] = [
     ("concept", re.compile(r"什么是|是什么|指什么|含义|意思|指的是|是指|何谓|定义")),
 ]
 MEASURABLE_KINDS = ("date", "year", "duration", "share", "number", "person")
+GENERIC_ROLES = {"领导", "同志", "人员", "干部", "代表"}
+TITLED_NAME = re.compile(r"(?:书记|会长|主任|部长|司长|组长|主席|秘书长|局长|市长|旗长|县长|区长|经理|董事长)[)）]?[\u4e00-\u9fff]{1,3}"
+                         r"(?:作|在|介绍|主持|强调|指出|表示|讲|说|提出|肯定|出席|同志)")
 PERSON_ROLE = re.compile(r"([\u4e00-\u9fff]{2})(?:是谁|叫什么名字|叫啥名|姓什么|姓啥)|哪位([\u4e00-\u9fff]{2})")
 # Spans a sentence must hold to answer each kind of question.
 SATISFIES: dict[str, re.Pattern] = {
     "date": re.compile(r"\d{1,2}\s*[日号]|\d{1,2}月\d{1,2}"),
-    "year": re.compile(r"(?:19|20)[\dxX*]{2}\s*年|\d{1,2}月"),
+    "year": re.compile(r"(?:19|20)\d{2}\s*年|\d{1,2}月"),  # "20xx年", masked in the source, says no year
     # How long, or how often ("多久召开一次" is answered by "每年召开一次").
     "duration": re.compile(r"[\d一二三四五六七八九十两]+\s*(?:个)?(?:天|日|周|月|年|小时)|每(?:个)?(?:年|月|季度|周|天|日|半年)"),
     "share": re.compile(r"\d+(?:\.\d+)?\s*[%％]|百分之|占.{0,12}\d|\d+(?:\.\d+)?成|100%"),
@@ -63,8 +66,11 @@ EVENT_WORDS = re.compile(
 )
 
 # Follow-ups: they lean on the previous turn.
-FOLLOW_UP_START = re.compile(r"^(?:那|那么|那该|那要|那如果|那具体|还有|然后|另外|此外|除此之外|再说说|再讲讲|接着|如果是|要是)")
-PRONOUN = re.compile(r"他们|她们|它们|他|她|它|这个|那个|这些|那些|这种|那种|该(?=[\u4e00-\u9fff])|其(?=[\u4e00-\u9fff])|这样|上述|以上|此(?=[\u4e00-\u9fff])")
+FOLLOW_UP_START = re.compile(r"^(?:那|那么|那该|那要|那如果|那具体|还有|然后|另外|此外|除此之外|再说说|再讲讲|接着|如果是|要是"
+                             r"|之后|后来|接下来|下一步)")
+# "培训下来效果怎么样？": how something turned out, asked of what the previous turn was about.
+RESULT_ASK = re.compile(r"效果|成效|结果|影响|反响|收获|作用如何")
+PRONOUN = re.compile(r"他们|她们|它们|他|她|它|这个|那个|这些|那些|这种|那种|这家|那家|这趟|那趟|这次|那次|此次|这回|那回|该(?=[\u4e00-\u9fff])|其(?=[\u4e00-\u9fff])|这样|上述|以上|此(?=[\u4e00-\u9fff])")
 YEAR = re.compile(r"(?:19|20)\d{2}\s*年")
 PROVINCES = ("北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽", "福建",
              "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西", "甘肃", "青海",
@@ -104,6 +110,7 @@ class Question:
     expansions: tuple[str, ...] = ()
     seen: tuple[str, ...] = field(default=())  # sentences the previous answer already gave
     own: int = -1  # content words of its own, for a follow-up ("那具体怎么做？" has none)
+    sequel: bool = False  # a follow-up asking what came of it or what comes next ("效果怎么样", "之后要做好哪些工作")
 
     @property
     def search_text(self) -> str:
@@ -153,6 +160,7 @@ def normalize_register(text: str) -> str:
         text = text.replace(src, lex["spoken"][src])
     for w in sorted(lex["fillers"]["words"], key=len, reverse=True):
         text = text.replace(w, "")
+    text = re.sub(r"(?<=\d)\s*加\s*(?=[A-Za-zＡ-Ｚａ-ｚ\d])", "+", text)  # "1加N" is how "1+N" is said
     return text.strip(" ，,")
 
 
@@ -250,6 +258,8 @@ def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bo
     """Does `sentence` hold the kind of fact the question asks for (about `thing`, in `unit`, when given;
     a year or date near the `event` asked about)?"""
     if kind == "person":  # "组长是谁" is answered by a sentence that names the 组长
+        if thing in GENERIC_ROLES:  # "哪位领导讲的": a titled name ("副司长韩旭", "书记张")
+            return bool(TITLED_NAME.search(sentence))
         return not thing or thing in sentence
     rx = SATISFIES.get(kind)
     if rx is None:
@@ -323,7 +333,7 @@ def places_in(text: str) -> tuple[str, ...]:
 
 
 ORGANISATION = re.compile(r"([\u4e00-\u9fff]{2,12}?)(?:联合党支部|党支部|党总支|党委|公司|集团|协会|商会|研究会|领导小组)")
-NAME_STOP = PLACE_LEAD + "的了是在和与我们你他她这那全本该各每有个些么怎哪都多少几谁何啥，,、：:“”"
+NAME_STOP = PLACE_LEAD + "的了是在和与我们你他她这那全本该各每个些么怎哪都多少几谁何啥，,、：:“”"
 NOT_A_NAME = re.compile(r"^(?:这个|那个|这家|那家|该|各级|基层|我们|俺们|咱们|他们|企业|非公|非公企业|两新|个私|全国|全市|全旗|市里|区里)$")
 
 
@@ -465,7 +475,8 @@ SUBJECT = re.compile(
 
 
 PERSON = re.compile(r"^([\u4e00-\u9fff]{2,3}?)(?:在|对|提出|肯定|介绍|强调|表示|认为|说|指出|要求|建议|讲|代表)")
-ACTION_PRONOUN = re.compile(r"这样做|这么做|这种做法|这个做法|这些做法|这样的做法|这项工作|这个活动|这项活动|这样|这么")
+ACTION_PRONOUN = re.compile(r"这样做|这么做|这种做法|这个做法|这些做法|这样的做法|这项工作|这个活动|这项活动|这样|这么"
+                            r"|这趟|那趟|这次|那次|此次|这回|那回")
 
 
 DEMONSTRATIVE = re.compile(r"(?:这个|那个|这一|该|这家|那家|这支|那支)(?=[\u4e00-\u9fff]{2})")
@@ -589,6 +600,8 @@ def is_follow_up(text: str, own_content: int) -> bool:
         return True
     if PRONOUN.search(text):
         return True
+    if RESULT_ASK.search(text) and own_content <= 2:
+        return True
     return bool(FOLLOW_UP_START.match(text)) and own_content <= 3
 
 
@@ -606,7 +619,8 @@ def resolve_follow_up(text: str, previous: Turn, own_content: int = 1) -> str:
     subject = subject_of(previous.question)
     if own_content == 0 or not subject:
         return f"{previous.question.rstrip('？?。')}，{body}"
-    if ACTION_PRONOUN.search(body) or body.startswith("其中"):
+    sequel = re.match(r"(?:之后|后来|接下来|下一步)", text)  # "之后要做好哪些工作？": after what was asked about
+    if ACTION_PRONOUN.search(body) or body.startswith("其中") or RESULT_ASK.search(body) or sequel:
         # "这样做有什么效果？" / "其中有多少家…？" point at what the previous question was about.
         return f"{topic_of(previous.question)}，{ACTION_PRONOUN.sub('', re.sub('^其中', '', body), count=1)}"
     if subject in body:
@@ -637,7 +651,7 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
             if fixed != place:
                 text = text.replace(place, fixed)
                 corrections += ((place, fixed),)
-    standalone, follow_up, seen, own = text, False, (), -1
+    standalone, follow_up, seen, own, sequel = text, False, (), -1, False
     turns = [t if isinstance(t, Turn) else Turn(str(t)) for t in (history or []) if t]
     if turns and not injection:
         own = own_content(text, content_words)
@@ -645,6 +659,8 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
             follow_up = True
             standalone = resolve_follow_up(text, turns[-1], own)
             seen = tuple(s for s in re.split(r"(?<=[。！？；])", turns[-1].answer) if s.strip())
+            sequel = bool(RESULT_ASK.search(text) or ACTION_PRONOUN.search(text)
+                          or re.match(r"(?:之后|后来|接下来|下一步)", text))
     return Question(
         original=original,
         text=text,
@@ -666,6 +682,7 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
         expansions=synonyms(standalone),
         seen=seen,
         own=own,
+        sequel=sequel,
     )
 
 

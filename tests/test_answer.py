@@ -99,6 +99,16 @@ def test_colloquial_and_typo_questions_are_answered(kb, settings):
 
 
 @pytest.mark.parametrize(
+    "question", ["预备党员的预备期是多长时间？", "2023年全国共有多少家非公企业建立了党组织？", "三会一课制度是什么？"],
+)
+def test_party_questions_the_materials_do_not_cover_are_never_answered(kb, settings, question):
+    ans = answer(question, kb, settings)
+    assert ans.outcome in ("refused", "partial"), ans.text
+    if ans.outcome == "partial":  # said plainly, before anything quoted
+        assert split_statements(ans.text)[0].text.startswith("资料中没有"), ans.text
+
+
+@pytest.mark.parametrize(
     ("question", "gap"),
     [
         ("新郑市工商联每年给非公企业党组织拨多少党建经费？", "经费"),
@@ -117,9 +127,7 @@ def test_near_misses_and_false_premises_say_what_is_missing(kb, settings, questi
 
 
 @pytest.mark.parametrize(
-    "question",
-    ["预备党员的预备期是多长时间？", "北京明天会下雨吗？", "2023年全国共有多少家非公企业建立了党组织？", "你好呀，今天心情怎么样",
-     "今天股市怎么样？", "三会一课制度是什么？"],
+    "question", ["北京明天会下雨吗？", "你好呀，今天心情怎么样", "今天股市怎么样？"],
 )
 def test_unsupported_questions_are_refused_with_topics(kb, settings, question):
     ans = answer(question, kb, settings)
