@@ -3,9 +3,10 @@
     .venv/bin/python -m evals.fit_decision [--dataset FILE ...] [--write]
 
 Features come from the real pipeline (understand -> retrieve -> score sentences); the label is the golden
-`answerable`. A logistic regression on standardized features, then two thresholds chosen on the same data:
-`refuse_below` keeps false refusals of answerable questions at or under 1%, `answer_above` flags as many
-unanswerable questions as possible as partial while keeping answerable ones flagged partial at or under 5%.
+`answerable`. A logistic regression on standardized features (weights kept non-negative), then two thresholds
+chosen on the same data: `refuse_below` keeps false refusals of answerable questions at or under 1%,
+`answer_above` is the lowest that flags (within one question) as many unanswerable questions as partial as any
+threshold keeping answerable ones flagged partial at or under 5%.
 A question whose best passage is less similar than any answerable one's was (`dense_floor`) is refused
 outright. The test parts are never read here."""
 
@@ -52,32 +53,36 @@ def collect(paths: list[str], kb: KnowledgeBase, settings: Settings) -> list[tup
 
 
 def fit(X: np.ndarray, y: np.ndarray, l2: float = 0.05, steps: int = 4000, lr: float = 0.1) -> tuple[np.ndarray, float]:
-    """Class-balanced L2 logistic regression by gradient descent (numpy; the data are tiny)."""
+    """Class-balanced L2 logistic regression by projected gradient descent (numpy; the data are tiny).
+    Every feature is built so that more means more answerable, so weights are kept non-negative: two
+    correlated coverages must not end up with one of them counting against an answer."""
     w, b = np.zeros(X.shape[1]), 0.0
     pos = y.mean()
     sw = np.where(y == 1, 0.5 / pos, 0.5 / (1 - pos))
     for _ in range(steps):
         p = 1 / (1 + np.exp(-(X @ w + b)))
         g = (p - y) * sw
-        w -= lr * (X.T @ g / len(y) + l2 * w)
+        w = np.maximum(0.0, w - lr * (X.T @ g / len(y) + l2 * w))
         b -= lr * g.mean()
     return w, b
 
 
 def choose(p: np.ndarray, y: np.ndarray, gated: np.ndarray) -> tuple[float, float]:
-    """Thresholds: false refusals <= 1%, answerable flagged partial <= 5%, most unanswerable flagged."""
+    """Thresholds: false refusals <= 1%; then the lowest `answer_above` that flags within one question of
+    the most unanswerable questions reachable while answerable ones flagged partial stay <= 5% (a higher
+    one would only add partial answers to answerable questions)."""
     ans, una = p[y == 1], p[y == 0]
     grid = np.round(np.arange(0.02, 0.96, 0.01), 2)
     refuse = max([t for t in grid if (ans < t).mean() <= 0.01] or [0.02])
-    best, best_score = refuse, -1.0
+    options = []
     for t in grid[grid >= refuse]:
         partial = ((ans >= refuse) & (ans < t)).mean() + ((gated[y == 1]) & (ans >= t)).mean()
-        if partial > 0.05:
-            continue
-        flagged = ((una < t) | gated[y == 0]).mean()
-        if flagged > best_score:
-            best, best_score = t, flagged
-    return float(refuse), float(best)
+        if partial <= 0.05:
+            options.append((float(t), float(((una < t) | gated[y == 0]).mean())))
+    if not options:
+        return float(refuse), float(refuse)
+    most = max(f for _, f in options)
+    return float(refuse), min(t for t, f in options if f >= most - 1.0 / max(len(una), 1))
 
 
 def main() -> None:

@@ -21,6 +21,10 @@ WEIGHTS = Path(__file__).with_name("decision.toml")
 FEATURES = ("coverage", "sentence_coverage", "dense", "sentence_sim", "relevance", "margin", "type_ok", "focus_ok",
             "premise_ok")
 KIND_WORDS = {"date": "具体日期", "year": "具体时间", "duration": "具体时长", "share": "具体比例", "number": "具体数字", "person": "具体人名"}
+# An unsure decision quotes "what the materials do say" only when a sentence shares this much of the question
+# (IDF-weighted bigrams); below it the quote would be unrelated. On the calibration parts every unsure question
+# under it was unanswerable (6 of 6), and no answerable one was unsure without a named gap.
+RELATED = 0.3
 GENERIC = re.compile(r"^(?:为什么|为何|原因|什么|怎么|如何|哪些|多少|具体|主要|这个|那个|他们|我们|企业|工作|党建|组织|问题|情况)$")
 
 
@@ -88,8 +92,19 @@ def anchored(text: str, lexical, words) -> bool:
     """Does the question use a word the materials are about? One the passages use repeatedly, a long name
     they use once (白景文), or two words they use once (官方微博…粉丝); "今天心情怎么样" shares one
     everyday word ("今天", once) with them."""
+    if re.search(r"[一二三四五六七八九十两][\u4e00-\u9fff](?=[”」\"'是指的]|$)", text):
+        return True  # a numeral abbreviation ("四同") is spelled out in the text, never written as such
     dfs = [(lexical.df.get(w, 0), len(w)) for w in set(words(text))]
     return any(df >= 2 or (df == 1 and n >= 3) for df, n in dfs) or sum(df == 1 for df, _ in dfs) >= 2
+
+
+def unknown_term(term: str, hits, lexical, words) -> bool:
+    """A what-is question about a term the materials never use ("三会一课"): most of it is words they never use.
+    A numeral abbreviation ("四同", "六有") is spelled out in the text instead, so it never counts as unknown."""
+    if re.fullmatch(r"[一二三四五六七八九十两][\u4e00-\u9fff]{1,2}", term) or term in "".join(h.chunk.text for h in hits):
+        return False
+    unseen = sum(len(w) for w in words(term) if len(w) >= 2 and lexical.df.get(w, 0) == 0)
+    return unseen * 2 >= len(term)  # most of it ("三会一课" of 三会一课制度) the materials never say
 
 
 def probability(feats: dict, weights: dict) -> float:
@@ -114,6 +129,8 @@ def decide(q: Question, grams: list[str], cands: list[Candidate], hits, lexical,
         return Decision("refused", p, rounded, reason=f"best passage similarity {feats['dense']:.3f} below the floor")
     if not anchored(q.standalone, lexical, words):
         return Decision("refused", p, rounded, reason="no word of the question is a subject of the materials")
+    if q.term and unknown_term(q.term, hits, lexical, words):
+        return Decision("refused", p, rounded, reason=f"the term '{q.term}' is not in the materials")
     if p < weights["refuse_below"]:
         return Decision("refused", p, rounded, reason=f"answerability {p:.2f} below {weights['refuse_below']}")
     if why["absent"]:
@@ -126,6 +143,8 @@ def decide(q: Question, grams: list[str], cands: list[Candidate], hits, lexical,
         thing = f"“{q.counts}”" if why["unmet"] in ("number", "person") and q.counts else _topic(q)
         return Decision("partial", p, rounded, f"资料中没有{thing}的{KIND_WORDS[why['unmet']]}",
                         reason=f"no {why['unmet']} in the answering sentences")
+    if p < weights["answer_above"] and feats["sentence_coverage"] < RELATED:
+        return Decision("refused", p, rounded, reason="unsure, and no sentence shares the question's words")
     if p < weights["answer_above"]:
         return Decision("partial", p, rounded, "资料中没有直接回答这个问题的内容",
                         reason=f"answerability {p:.2f} below {weights['answer_above']}")

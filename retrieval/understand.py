@@ -377,6 +377,9 @@ def cjk_bigram_counts(texts: list[str]) -> dict[str, int]:
     return {chr(int(c >> 32)) + chr(int(c & 0xFFFFFFFF)): int(n) for c, n in zip(codes, counts, strict=True)}
 
 
+NUMERAL_CHARS = set("一二三四五六七八九十百千万两零")
+
+
 class SlipFixer:
     """Fixes IME homophone slips (当建 -> 党建, 联和 -> 联合). A character is replaced only when it fits
     nowhere: neither bigram it forms with its neighbours occurs in the knowledge base, while the
@@ -409,7 +412,7 @@ class SlipFixer:
         cjk = [bool(re.fullmatch(r"[\u4e00-\u9fff]", ch)) for ch in chars]
         fixes: list[tuple[str, str]] = []
         for i, ch in enumerate(chars):
-            if not cjk[i]:
+            if not cjk[i] or ch in NUMERAL_CHARS:  # "三会一课": a numeral is meant, never a slip
                 continue
             left = chars[i - 1] if i > 0 and cjk[i - 1] else ""
             right = chars[i + 1] if i + 1 < len(chars) and cjk[i + 1] else ""

@@ -32,6 +32,9 @@ QUESTIONS = [
     "钟攸平对个私协会推进非公党建提出了哪几方面要求？",
     "涪陵区民营经济协会党委在非公党建工作上有哪五大做法？",
     "克什克腾旗实施的“三培两带一提升”工程具体指什么？",
+    # Counts and lists tempt the small model into statements its passages do not hold (the guard's test below).
+    "涪陵区民协党委现有多少个分会党委和支会党支部？",
+    "永康市的党建工作经验有哪几条？",
 ]
 CONTENT_KINDS = {"unsupported", "invented_number", "invented_title", "wrong_name", "negation", "misattributed"}
 
