@@ -122,7 +122,7 @@ def analyze(question: str, kb: KnowledgeBase, settings: Settings, rewrite=None, 
     hits = search(kb, q.search_text, settings, snap=snap, qvec=qvec)
     t1 = time.perf_counter()
     grams = question_grams(q.standalone, kb.tokenizer)
-    cands = score_candidates(q, grams, hits, kb, snap, qvec, settings.answer_passages, settings.semantic_weight)
+    cands = score_candidates(q, grams, hits, kb, snap, qvec, settings.answer_passages)
     cands = with_asked_item(q, cands, snap)
     hits = by_best_sentence(hits, cands, settings.answer_passages)
     verdict = decide(q, grams, cands, hits, snap.lexical, kb.tokenizer.words)

@@ -3,8 +3,11 @@ question; the decision and the composition both read these scores."""
 
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass, replace
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -33,6 +36,29 @@ class Candidate:
     ctx: float = 0.0  # ... in its passage's title, section and neighbouring text
     sim: float = 0.0  # cosine similarity to the question
     relevance: float = 0.0
+    parts: dict = field(default_factory=dict, compare=False, hash=False)  # what `relevance` was made of
+
+
+SENTENCE_WEIGHTS = Path(__file__).with_name("sentence.toml")
+
+
+@functools.cache
+def load_sentence_weights(path: Path = SENTENCE_WEIGHTS) -> dict:
+    with path.open("rb") as f:
+        return tomllib.load(f)
+
+
+def relevance(parts: dict, w: dict) -> float:
+    """How well a sentence answers the question: a weighted sum of its parts, then discounted when the
+    sentence is cut off or a short lead-in. `w` comes from sentence.toml (`python -m evals.fit_sentences`)."""
+    s = w["semantic"]
+    rel = (1 - s) * (parts["lexical"] + w["context"] * parts["context"]) + s * parts["semantic"] + w["phrase"] * parts["phrase"] - w["rank"] * parts["rank"]
+    rel += sum(w[k] * parts[k] for k in ("kind", "term", "item", "list_opens", "list_shape"))
+    if parts["cut_off"]:
+        rel *= w["cut_off"]
+    if parts["short"]:
+        rel *= w["short"]
+    return rel
 
 
 def question_grams(text: str, tokenizer) -> list[str]:
@@ -57,8 +83,10 @@ def sentences_of(hit: Hit, rank: int) -> list[Candidate]:
 
 
 def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: KnowledgeBase, snap: Snapshot, qvec,
-                     passages: int, semantic_weight: float) -> list[Candidate]:
-    """Every sentence of the top `passages` hits with its lexical, contextual and semantic scores."""
+                     passages: int, sentence_weights: dict | None = None) -> list[Candidate]:
+    """Every sentence of the top `passages` hits with its lexical, contextual and semantic scores, and its
+    relevance: the weighted parts (see `relevance`, weights in sentence.toml)."""
+    sentence_weights = sentence_weights or load_sentence_weights()
     raw = [c for rank, h in enumerate(hits[:passages]) for c in sentences_of(h, rank)]
     if not raw:
         return []
@@ -93,26 +121,29 @@ def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: Knowled
         if any(len(re.findall(ch + r"[\u4e00-\u9fff]", c.text)) >= n for n, ch in abbreviations):
             lex = max(lex, 0.8)  # "同部署、同检查、同考核、同表彰" spells out "四同"
         ctx = sum(w for g, w in weights.items() if g not in c.text and g in head and g not in place_grams) / total
-        scaled = (sim - lo) / span
-        phrase = sum(t in c.text for t in tri) / len(tri) if tri else 0.0
-        rel = (1 - semantic_weight) * (lex + 0.5 * ctx) + semantic_weight * scaled + 0.2 * phrase - 0.03 * c.rank
-        if kinds and all(satisfies(k, c.text, q.counts, q.unit, q.per, q.limit, q.when) for k in kinds):
-            rel += 0.25
-        if q.term and re.sub(r"^[“\"‘'「]", "", c.text).startswith(q.term):
-            rel += 0.15  # "“党建带工建”,根本在“带”": a definition puts its term first
-        if q.item and marker.search(c.text):
-            rel += 0.3  # "第四个方面要求" is the sentence that says "四是…"
-        if "list" in q.expects:
-            rel += 0.15 if OPENS_LIST.search(c.text) else 0.08 if LIST_SHAPE.search(c.text) else 0.0
-        if not CLOSED.search(c.text):
-            rel *= 0.6  # "昆山开发区近几年在外企中通过发挥工会": the page breaks off mid-sentence
-        if len(c.text) < SHORT_UNIT:
-            rel *= 0.8  # short lead-ins embed deceptively close
+        parts = {
+            "lexical": lex,
+            "context": ctx,
+            "semantic": (sim - lo) / span,
+            "phrase": sum(t in c.text for t in tri) / len(tri) if tri else 0.0,
+            "rank": float(c.rank),
+            "kind": float(bool(kinds) and all(satisfies(k, c.text, q.counts, q.unit, q.per, q.limit, q.when)
+                                              for k in kinds)),
+            # "“党建带工建”,根本在“带”": a definition puts its term first
+            "term": float(bool(q.term) and re.sub(r"^[“\"‘'「]", "", c.text).startswith(q.term)),
+            "item": float(bool(q.item) and bool(marker.search(c.text))),  # "第四个方面要求" -> "四是…"
+            "list_opens": float("list" in q.expects and bool(OPENS_LIST.search(c.text))),
+            "list_shape": float("list" in q.expects and not OPENS_LIST.search(c.text) and bool(LIST_SHAPE.search(c.text))),
+            # "昆山开发区近几年在外企中通过发挥工会": the page breaks off mid-sentence
+            "cut_off": float(not CLOSED.search(c.text)),
+            "short": float(len(c.text) < SHORT_UNIT),  # short lead-ins embed deceptively close
+        }
+        rel = relevance(parts, sentence_weights)
         if q.seen and any(_same(c.text, s) for s in q.seen):
             # A follow-up wants what the previous answer did not say; what came of it ("效果怎么样") is
             # often the end of a sentence already quoted, so that one stays in reach.
             rel -= 0.15 if q.sequel else 0.5
-        out.append(Candidate(c.chunk, c.rank, c.start, c.end, c.text, lex, ctx, sim, rel))
+        out.append(Candidate(c.chunk, c.rank, c.start, c.end, c.text, lex, ctx, sim, rel, parts))
     if q.seen and (q.own == 0 or q.sequel):
         # "那具体怎么做？" / "效果怎么样？" continue where the previous answer stopped: what follows a sentence it gave.
         said = [c for c in out if any(_same(c.text, s) for s in q.seen)]

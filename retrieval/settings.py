@@ -46,7 +46,6 @@ class Settings(BaseSettings):
     # Answer composition and refusal (calibrated on evals/datasets/dev.jsonl).
     answer_passages: int = 4
     answer_max_chars: int = 300
-    semantic_weight: float = 0.5  # sentence choice: blend of bigram overlap and e5 similarity
     min_coverage: float = 0.5
     min_dense: float = 0.80
     max_question_chars: int = 500
