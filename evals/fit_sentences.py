@@ -33,7 +33,6 @@ GRID = {
     "kind": [0.1, 0.15, 0.25, 0.35],
     "list_opens": [0.0, 0.08, 0.15, 0.25],
     "list_shape": [0.0, 0.04, 0.08, 0.15],
-    "cut_off": [0.4, 0.6, 0.8],
     "short": [0.6, 0.7, 0.8, 0.9, 1.0],
 }
 
@@ -116,8 +115,7 @@ def main() -> None:
     if args.write:
         lines = ["# How a candidate sentence's relevance is made of its parts (retrieval/candidates.py: `relevance`):",
                  "#   (1 - semantic) * (lexical + context * heading-and-neighbour-overlap) + semantic * similarity",
-                 "#   + phrase * shared-3-grams - rank * passage-rank + kind/term/item/list bonuses, then x cut_off when",
-                 "#   the page breaks the sentence off, x short for lead-ins.",
+                 "#   + phrase * shared-3-grams - rank * passage-rank + kind/term/item/list bonuses, then x short for lead-ins.",
                  "# Written by `python -m evals.fit_sentences --write` from the calibration parts only: "
                  f"{len(questions)} questions,",
                  f"# right sentence first {before[0]} -> {after[0]} (mean reciprocal rank {before[1]:.3f} -> {after[1]:.3f}).",

@@ -22,7 +22,16 @@ from .search import search
 from .settings import Settings
 from .topics import suggest, topics, welcome_answer
 from .types import Answer, Hit, Turn
-from .understand import INJECTION, Question, SlipFixer, clean_input, question_parts, to_simplified, understand
+from .understand import (
+    INJECTION,
+    Question,
+    SlipFixer,
+    clean_input,
+    question_parts,
+    region_places,
+    to_simplified,
+    understand,
+)
 
 REFUSAL = "抱歉，知识库中没有找到能回答这个问题的依据。为保证准确，我只根据已收录的党建资料作答，不凭空回答。"
 REFUSAL_INJECTION = "抱歉，我只回答非公企业党建工作方面的问题，不能执行这类指令，也不会透露系统设置、密钥或账号。"
@@ -49,7 +58,8 @@ def slip_fixer(kb: KnowledgeBase, snap: Snapshot) -> SlipFixer:
     words = kb.tokenizer.dictionary()
     in_vocab = {g for w in vocab for g in (w[i : i + 2] for i in range(len(w) - 1))}
     fixer = SlipFixer([d.text for d in snap.documents.values()] + [d.title for d in snap.documents.values()], vocab,
-                      word_freq=lambda g: max(words.get(g, 0), 10_000 if g in in_vocab else 0))
+                      word_freq=lambda g: max(words.get(g, 0), 10_000 if g in in_vocab else 0),
+                      places=region_places([d.region for d in snap.documents.values()]))
     _FIXERS[kb] = (snap.generation, fixer)
     return fixer
 
@@ -184,7 +194,8 @@ def in_parts(answer_fn, question: str, kb: KnowledgeBase, settings: Settings, *,
     a message that asks one thing, or whose parts all fail, is answered whole."""
     cleaned = clean_question(question, settings)
     text = to_simplified(cleaned)
-    parts = [] if INJECTION.search(text) else question_parts(text, kb.tokenizer.words)
+    known = slip_fixer(kb, kb.snapshot()).places
+    parts = [] if INJECTION.search(text) else question_parts(text, kb.tokenizer.words, known)
     if len(parts) > 1:
         answers = [answer_fn(part, kb, settings, history=history) for part in parts]
         if any(a.outcome != "refused" for a in answers):

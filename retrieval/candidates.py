@@ -50,12 +50,10 @@ def load_sentence_weights(path: Path = SENTENCE_WEIGHTS) -> dict:
 
 def relevance(parts: dict, w: dict) -> float:
     """How well a sentence answers the question: a weighted sum of its parts, then discounted when the
-    sentence is cut off or a short lead-in. `w` comes from sentence.toml (`python -m evals.fit_sentences`)."""
+    sentence is a short lead-in. `w` comes from sentence.toml (`python -m evals.fit_sentences`)."""
     s = w["semantic"]
     rel = (1 - s) * (parts["lexical"] + w["context"] * parts["context"]) + s * parts["semantic"] + w["phrase"] * parts["phrase"] - w["rank"] * parts["rank"]
     rel += sum(w[k] * parts[k] for k in ("kind", "term", "item", "list_opens", "list_shape"))
-    if parts["cut_off"]:
-        rel *= w["cut_off"]
     if parts["short"]:
         rel *= w["short"]
     return rel
@@ -87,7 +85,8 @@ def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: Knowled
     """Every sentence of the top `passages` hits with its lexical, contextual and semantic scores, and its
     relevance: the weighted parts (see `relevance`, weights in sentence.toml)."""
     sentence_weights = sentence_weights or load_sentence_weights()
-    raw = [c for rank, h in enumerate(hits[:passages]) for c in sentences_of(h, rank)]
+    # A sentence the page breaks off mid-way ("…在外企中通过发挥工会") answers nothing, however well it matches.
+    raw = [c for rank, h in enumerate(hits[:passages]) for c in sentences_of(h, rank) if CLOSED.search(c.text)]
     if not raw:
         return []
     weights = {g: snap.lexical.bigram_idf(g) for g in grams}
@@ -134,8 +133,6 @@ def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: Knowled
             "item": float(bool(q.item) and bool(marker.search(c.text))),  # "第四个方面要求" -> "四是…"
             "list_opens": float("list" in q.expects and bool(OPENS_LIST.search(c.text))),
             "list_shape": float("list" in q.expects and not OPENS_LIST.search(c.text) and bool(LIST_SHAPE.search(c.text))),
-            # "昆山开发区近几年在外企中通过发挥工会": the page breaks off mid-sentence
-            "cut_off": float(not CLOSED.search(c.text)),
             "short": float(len(c.text) < SHORT_UNIT),  # short lead-ins embed deceptively close
         }
         rel = relevance(parts, sentence_weights)

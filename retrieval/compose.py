@@ -29,6 +29,7 @@ ITEM_MARK = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+是[，,、]?|第[一二三四五六七八九十]+[，,、]|[(（][一二三四五六七八九十\d]+[)）][、.]?|"
     r"\d{1,2}\s*[、.．](?!\d)|[一二三四五六七八九十]+\s*[、.．]|首先[，,]|其次[，,]|再次[，,]|最后[，,])"
 )
+SPECIFICS = re.compile(r"具体|举例|例子|事例|案例|哪些做法|什么做法|哪些措施|怎么做的|是怎样做的")
 FIRST_PERSON = re.compile(r"我们|我(?:市|区|县|旗|镇|省|州|局|会|部)")
 
 
@@ -274,6 +275,13 @@ def compose(q: Question, cands: list[Candidate], snap: Snapshot, focus: list[str
         # A lead-in ("3、始终把强化保障作为…重点环节。") is followed by its content.
         nxt = following(top, snap)
         if nxt and not _overlaps(nxt, chosen) and len(nxt.text) <= budget:
+            chosen.append(nxt)
+    if SPECIFICS.search(q.standalone):
+        # "具体采取了哪些做法": the examples that follow the answering sentence ("如选派…") are the specifics.
+        last = max((c for c in chosen if c.chunk.source == top.chunk.source), key=lambda c: c.end)
+        nxt = following(last, snap)
+        if nxt and ILLUSTRATES.match(nxt.text) and not _overlaps(nxt, chosen) \
+                and sum(len(c.text) for c in chosen) + len(nxt.text) <= budget:
             chosen.append(nxt)
     if len(top.text) > budget * 0.7:
         kept = best_clauses(top, grams_score, int(budget * 0.7))

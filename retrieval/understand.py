@@ -310,9 +310,10 @@ def years_in(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(re.sub(r"\s", "", y) for y in YEAR.findall(text)))
 
 
-def places_in(text: str) -> tuple[str, ...]:
+def places_in(text: str, known: frozenset[str] = frozenset()) -> tuple[str, ...]:
     """Place names the question is about, as stems (上海, 苏州, 克什克腾), for the focus check: before each
-    place suffix, the longest stem of 2-4 characters that holds no function word."""
+    place suffix, the longest stem of 2-4 characters that holds no function word; and the `known` places
+    (the knowledge base's own regions) named without a suffix ("苏州和克什克腾旗")."""
     out = [p for p in PROVINCES if p in text]
     for j, ch in enumerate(text):
         if ch not in PLACE_SUFFIX or text[j + 1 : j + 2] in PLACE_BLOCK:
@@ -330,7 +331,15 @@ def places_in(text: str) -> tuple[str, ...]:
         stem = re.split(f"[{PLACE_LEAD}]", m.group(1))[-1]
         if len(stem) >= 2 and not re.search(f"[{PLACE_JUNK}]", stem) and not any(stem in p or p in stem for p in out):
             out.append(stem)
-    return tuple(out)
+    for stem in sorted(known, key=lambda k: (text.find(k), -len(k))):
+        if stem in text and not any(stem in p or p in stem for p in out):
+            out.append(stem)
+    return tuple(sorted(out, key=text.find))
+
+
+def region_places(regions: list[str]) -> frozenset[str]:
+    """Place stems of the documents' regions: "浙江省金华市永康市" -> 浙江, 金华, 永康."""
+    return frozenset(m for r in regions for m in re.findall(r"([\u4e00-\u9fff]{2,5}?)(?:自治区|省|市|县|区|旗|盟)", r))
 
 
 ORGANISATION = re.compile(r"([\u4e00-\u9fff]{2,12}?)(?:联合党支部|党支部|党总支|党委|公司|集团|协会|商会|研究会|领导小组)")
@@ -385,7 +394,9 @@ class SlipFixer:
     nowhere: neither bigram it forms with its neighbours occurs in the knowledge base, while the
     replacement (same common pinyin reading) forms frequent bigrams with the same neighbours."""
 
-    def __init__(self, corpus: list[str], vocabulary: list[str] = (), word_freq=None) -> None:
+    def __init__(self, corpus: list[str], vocabulary: list[str] = (), word_freq=None,
+                 places: frozenset[str] = frozenset()) -> None:
+        self.places = places  # the knowledge base's own place names, for places_in
 
         self.word_freq = word_freq or (lambda w: 1)
         self.counts = cjk_bigram_counts([*corpus, *vocabulary])
@@ -680,7 +691,7 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
         injection=injection,
         follow_up=follow_up,
         years=years_in(standalone),
-        places=places_in(standalone),
+        places=places_in(standalone, fixer.places if fixer is not None else frozenset()),
         entities=entities_in(standalone),
         corrections=corrections,
         expansions=synonyms(standalone),
@@ -698,20 +709,20 @@ EACH = re.compile(r"分别|各自")
 MAX_PARTS = 3
 
 
-def _place_spans(text: str) -> list[tuple[int, int]]:
+def _place_spans(text: str, known: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
     """Where the question's places are mentioned: the stem plus its suffix (新郑市, 克什克腾旗)."""
     spans = []
-    for stem in places_in(text):
+    for stem in places_in(text, known):
         for m in re.finditer(re.escape(stem), text):
             end = m.end() + (1 if text[m.end() : m.end() + 1] in PLACE_SUFFIX else 0)
             spans.append((m.start(), end))
     return sorted(spans)
 
 
-def _by_place(text: str) -> list[str]:
+def _by_place(text: str, known: frozenset[str] = frozenset()) -> list[str]:
     """"…在新郑市和克什克腾旗是怎么用的" -> one question per place. Two places joined by a conjunction,
     the first possibly with a few words of its own (新郑市工商联和克什克腾旗), become two subjects."""
-    spans = _place_spans(text)
+    spans = _place_spans(text, known)
     for (s1, e1), (s2, e2) in zip(spans, spans[1:], strict=False):
         between = text[e1:s2]
         if not between or between[-1] not in CONJUNCTION or not re.fullmatch(r"[\u4e00-\u9fff]{0,5}", between[:-1]):
@@ -724,7 +735,7 @@ def _by_place(text: str) -> list[str]:
     return [text]
 
 
-def question_parts(text: str, content_words=None) -> list[str]:
+def question_parts(text: str, content_words=None, known: frozenset[str] = frozenset()) -> list[str]:
     """A message that asks several things, as separate questions to answer one by one: its question
     sentences ("…什么计划？…多少名党员？"), or one question about two places (在新郑市和克什克腾旗…).
     A piece that leans on the one before (too few words of its own, "怎么做？", "一年拿多少？", or a
@@ -739,7 +750,7 @@ def question_parts(text: str, content_words=None) -> list[str]:
         else:
             parts.append(piece)
     if len(parts) == 1:
-        return _by_place(parts[0])
+        return _by_place(parts[0], known)
     if not 1 < len(parts) <= MAX_PARTS:
         return [text]
     # A leading topic clause ("推进党建带工建，…", "发展党员方面，…") scopes every question after it.

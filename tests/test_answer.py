@@ -243,3 +243,14 @@ def test_sources_start_with_the_passage_the_answer_quotes(kb, settings):
 def test_a_definition_comes_before_sentences_that_merely_use_the_term(kb, settings):
     ans = answer("什么是“党建带工建”？", kb, settings)
     assert split_statements(ans.text)[0].text.startswith("“党建带工建”,根本在“带”")
+
+
+def test_a_sentence_the_page_cut_off_is_no_answer(kb, settings):
+    # The only passage on it breaks off: "昆山开发区近几年在外企中通过发挥工会"
+    ans = answer("昆山开发区是怎样通过发挥工会作用在外企中推进党建的？", kb, settings)
+    assert "通过发挥工会[" not in ans.text and ans.outcome in ("refused", "partial"), ans.text
+
+
+def test_asking_for_specifics_brings_the_examples(kb, settings):
+    ans = answer("永康市在强化两新组织党建保障上具体采取了哪些做法？", kb, settings)
+    assert "党建特派员" in ans.text and "队伍保障" in ans.text

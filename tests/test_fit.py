@@ -29,14 +29,14 @@ def test_decision_weights_stay_non_negative_and_separate_the_classes():
 
 def _parts(**kw):
     base = {"lexical": 0.0, "context": 0.0, "semantic": 0.0, "phrase": 0.0, "rank": 0.0, "kind": 0.0, "term": 0.0,
-            "item": 0.0, "list_opens": 0.0, "list_shape": 0.0, "cut_off": 0.0, "short": 0.0}
+            "item": 0.0, "list_opens": 0.0, "list_shape": 0.0, "short": 0.0}
     return {**base, **kw}
 
 
 def test_sentence_relevance_rises_with_its_evidence_and_the_fit_finds_the_better_weights():
     w = dict(load_sentence_weights())
     assert relevance(_parts(lexical=0.8), w) > relevance(_parts(lexical=0.2), w)
-    assert relevance(_parts(lexical=0.8, cut_off=1.0), w) < relevance(_parts(lexical=0.8), w)
+    assert relevance(_parts(lexical=0.8, short=1.0), w) < relevance(_parts(lexical=0.8), w)
     assert relevance(_parts(lexical=0.5, kind=1.0), w) > relevance(_parts(lexical=0.5), w)
     # Questions whose right sentence wins on similarity but loses on shared words under lexical-heavy weights.
     questions = [[(_parts(lexical=0.9, semantic=0.0), 0.0, False), (_parts(lexical=0.3, semantic=0.8), 0.0, True)]

@@ -220,3 +220,14 @@ def test_a_question_about_the_nth_item_is_answered_with_that_item(kb, settings):
         assert check_support(st.text, [c.passage for c in ans.citations if c.n in st.citations]).supported
     ans = answer("永康市“红领计划”行动的第一项任务是什么？", kb, settings)  # "…是关键。一是要选优配强党组织书记"
     assert "选优配强党组织书记" in split_statements(ans.text)[0].text
+
+
+def test_the_knowledge_bases_own_places_are_known_without_a_suffix():
+    from retrieval.understand import region_places
+
+    known = region_places(["江苏省苏州市", "内蒙古自治区赤峰市克什克腾旗", "浙江省金华市永康市"])
+    assert {"苏州", "克什克腾", "永康", "内蒙古"} <= known
+    question = "苏州和克什克腾旗分别给企业里的哪类人专门办过培训班？"
+    assert places_in(question, known) == ("苏州", "克什克腾")
+    assert question_parts(question, None, known) == ["苏州给企业里的哪类人专门办过培训班？",
+                                                     "克什克腾旗给企业里的哪类人专门办过培训班？"]
