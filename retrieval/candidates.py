@@ -54,6 +54,7 @@ def relevance(parts: dict, w: dict) -> float:
     s = w["semantic"]
     rel = (1 - s) * (parts["lexical"] + w["context"] * parts["context"]) + s * parts["semantic"] + w["phrase"] * parts["phrase"] - w["rank"] * parts["rank"]
     rel += sum(w[k] * parts[k] for k in ("kind", "term", "item", "list_opens", "list_shape"))
+    rel -= w["elsewhere"] * parts.get("elsewhere", 0.0)
     if parts["short"]:
         rel *= w["short"]
     return rel
@@ -134,12 +135,14 @@ def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: Knowled
             "list_opens": float("list" in q.expects and bool(OPENS_LIST.search(c.text))),
             "list_shape": float("list" in q.expects and not OPENS_LIST.search(c.text) and bool(LIST_SHAPE.search(c.text))),
             "short": float(len(c.text) < SHORT_UNIT),  # short lead-ins embed deceptively close
+            # "永康…覆盖达到了什么程度": a sentence from another place's document answers another question
+            "elsewhere": float(bool(q.places) and not all(pl in head for pl in q.places)),
         }
         rel = relevance(parts, sentence_weights)
         if q.seen and any(_same(c.text, s) for s in q.seen):
-            # A follow-up wants what the previous answer did not say; what came of it ("效果怎么样") is
-            # often the end of a sentence already quoted, so that one stays in reach.
-            rel -= 0.15 if q.sequel else 0.5
+            # A follow-up wants what the previous answer did not say; but what came of it or what is to be
+            # done next ("效果怎么样", "之后要做好哪些工作") is often the end of a sentence already quoted.
+            rel -= 0.0 if q.sequel else 0.5
         out.append(Candidate(c.chunk, c.rank, c.start, c.end, c.text, lex, ctx, sim, rel, parts))
     if q.seen and (q.own == 0 or q.sequel):
         # "那具体怎么做？" / "效果怎么样？" continue where the previous answer stopped: what follows a sentence it gave.

@@ -25,7 +25,7 @@ KIND_WORDS = {"date": "具体日期", "year": "具体时间", "duration": "具�
 # (IDF-weighted bigrams); below it the quote would be unrelated. On the calibration parts every unsure question
 # under it was unanswerable (6 of 6), and no answerable one was unsure without a named gap.
 RELATED = 0.3
-GENERIC = re.compile(r"^(?:为什么|为何|原因|什么|怎么|如何|哪些|多少|具体|主要|这个|那个|他们|我们|企业|工作|党建|组织|问题|情况)$")
+GENERIC = re.compile(r"^(?:为什么|为何|原因|什么|怎么|如何|哪些|多少|具体|主要|这个|那个|这么|那么|这样|那样|这些|那些|他们|她们|我们|企业|工作|党建|组织|问题|情况)$")
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,8 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
     joined = "".join(contexts)
     events = [m.group(0) for m in EVENT_WORDS.finditer(q.standalone) if m.group(0) not in joined]
     if "reason" in q.expects:
-        events += [w for w in words(q.standalone) if len(w) >= 2 and not GENERIC.match(w) and w not in joined
+        # A follow-up's premise is its own wording; the previous question's was answered already ("称作").
+        events += [w for w in words(q.text if q.follow_up else q.standalone) if len(w) >= 2 and not GENERIC.match(w) and w not in joined
                    and lexical.df.get(w, 0) == 0 and w not in events]
     feats = {
         "coverage": coverage,

@@ -111,7 +111,7 @@ class Question:
     expansions: tuple[str, ...] = ()
     seen: tuple[str, ...] = field(default=())  # sentences the previous answer already gave
     own: int = -1  # content words of its own, for a follow-up ("那具体怎么做？" has none)
-    sequel: bool = False  # a follow-up asking what came of it or what comes next ("效果怎么样", "之后要做好哪些工作")
+    sequel: str = ""  # a follow-up asking what came of it ("result": 效果怎么样) or what comes next ("next": 之后…, 这样做)
 
     @property
     def search_text(self) -> str:
@@ -474,6 +474,13 @@ class SlipFixer:
 # --- follow-ups -------------------------------------------------------------------------------------
 
 
+def statement_of(question: str) -> str:
+    """A question as the statement it asks about: "…为什么要不断加大培训力度？" -> "…要不断加大培训力度"."""
+    t = re.sub(r"^(?:请问|那么|那|还有)", "", question.strip())
+    t = re.sub(r"为什么|为何|为啥|怎么样|怎样|怎么|如何|是什么|什么样的?|什么|哪些|哪几|多少|有没有|是否|吗|呢", "", t)
+    return t.strip(" ？?。，,：:的是")
+
+
 def topic_of(question: str) -> str:
     """The subject of a question, without its question words: "什么是“1+N”党建工作模式？" -> "“1+N”党建工作模式"."""
     t = re.sub(r"^(?:请问|那么|那|还有)", "", question.strip())
@@ -489,12 +496,13 @@ SUBJECT = re.compile(
 )
 
 
+GENERIC_PLACE = re.compile(r"(?:乡镇|城镇|街镇|全市|全旗|全县|全区|本市|各市|市区|城区|社区)$")
 PERSON = re.compile(r"^([\u4e00-\u9fff]{2,3}?)(?:在|对|提出|肯定|介绍|强调|表示|认为|说|指出|要求|建议|讲|代表)")
 ACTION_PRONOUN = re.compile(r"这样做|这么做|这种做法|这个做法|这些做法|这样的做法|这项工作|这个活动|这项活动|这样|这么"
                             r"|这趟|那趟|这次|那次|此次|这回|那回")
 
 
-DEMONSTRATIVE = re.compile(r"(?:这个|那个|这一|该|这家|那家|这支|那支)(?=[\u4e00-\u9fff]{2})")
+DEMONSTRATIVE = re.compile(r"(?:这个|那个|这一|该|这家|那家|这支|那支|这些|那些)(?=[\u4e00-\u9fff]{2})")
 REFERENT_STOP = "在的了和与及是为从对把被将向由，,。；;、：:（()）“”\"'"
 
 
@@ -607,10 +615,10 @@ def is_follow_up(text: str, own_content: int) -> bool:
     core = re.sub(r"\W", "", text)
     if own_content == 0:
         return True
-    if SUBJECT.search(text) or places_in(text):
-        return False
-    if len(core) <= 10 and core.endswith("呢"):
+    if len(core) <= 10 and core.endswith("呢"):  # "那新郑市呢？" names a place, and still leans on the last turn
         return True
+    if any(not GENERIC_PLACE.search(m.group(0)) for m in SUBJECT.finditer(text)) or places_in(text):
+        return False
     if ORDINAL.search(text):
         return True
     if PRONOUN.search(text):
@@ -620,7 +628,7 @@ def is_follow_up(text: str, own_content: int) -> bool:
     return bool(FOLLOW_UP_START.match(text)) and own_content <= 3
 
 
-def resolve_follow_up(text: str, previous: Turn, own_content: int = 1) -> str:
+def resolve_follow_up(text: str, previous: Turn, own_content: int = 1, known: frozenset[str] = frozenset()) -> str:
     """Make a follow-up standalone: "那具体怎么做？" carries the whole previous question, a pronoun is
     replaced by the previous subject, "那划分了多少个网格？" gets the previous subject in front."""
     body = FOLLOW_UP_START.sub("", text).strip(" ，,")
@@ -631,11 +639,23 @@ def resolve_follow_up(text: str, previous: Turn, own_content: int = 1) -> str:
         if re.sub(r"\W", "", rest) in ("", "呢"):  # "那第一种呢？": the item in the old question's frame
             return f"“{item}”：{previous.question}"
         return f"{body[: m.start()]}“{item}”{rest}"
+    core = re.sub(r"\W", "", body)
+    if core.endswith("呢") and len(core) <= 10 and (new := places_in(core, known)):
+        # "那永康呢？" after a question about 克什克腾旗: the same question about the other place.
+        spans = _place_spans(previous.question, known)
+        if spans:
+            start, end = spans[0]
+            at = core.find(new[0])
+            place = core[at : at + len(new[0]) + (1 if core[at + len(new[0]) : at + len(new[0]) + 1] in PLACE_SUFFIX else 0)]
+            return previous.question[:start] + place + previous.question[end:]
     subject = subject_of(previous.question)
     if own_content == 0 or not subject:
         return f"{previous.question.rstrip('？?。')}，{body}"
     sequel = re.match(r"(?:之后|后来|接下来|下一步)", text)  # "之后要做好哪些工作？": after what was asked about
-    if ACTION_PRONOUN.search(body) or body.startswith("其中") or RESULT_ASK.search(body) or sequel:
+    if RESULT_ASK.search(body) or sequel:
+        # "培训下来效果怎么样？" asks what came of what the previous question was about, all of it.
+        return f"{statement_of(previous.question)}，{ACTION_PRONOUN.sub('', body, count=1)}"
+    if ACTION_PRONOUN.search(body) or body.startswith("其中"):
         # "这样做有什么效果？" / "其中有多少家…？" point at what the previous question was about.
         return f"{topic_of(previous.question)}，{ACTION_PRONOUN.sub('', re.sub('^其中', '', body), count=1)}"
     if subject in body:
@@ -666,16 +686,16 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
             if fixed != place:
                 text = text.replace(place, fixed)
                 corrections += ((place, fixed),)
-    standalone, follow_up, seen, own, sequel = text, False, (), -1, False
+    standalone, follow_up, seen, own, sequel = text, False, (), -1, ""
     turns = [t if isinstance(t, Turn) else Turn(str(t)) for t in (history or []) if t]
     if turns and not injection:
         own = own_content(text, content_words)
         if is_follow_up(text, own):
             follow_up = True
-            standalone = resolve_follow_up(text, turns[-1], own)
+            standalone = resolve_follow_up(text, turns[-1], own, fixer.places if fixer is not None else frozenset())
             seen = tuple(s for s in re.split(r"(?<=[。！？；])", turns[-1].answer) if s.strip())
-            sequel = bool(RESULT_ASK.search(text) or ACTION_PRONOUN.search(text)
-                          or re.match(r"(?:之后|后来|接下来|下一步)", text))
+            sequel = "result" if RESULT_ASK.search(text) else "next" if (
+                ACTION_PRONOUN.search(text) or re.match(r"(?:之后|后来|接下来|下一步)", text)) else ""
     return Question(
         original=original,
         text=text,

@@ -254,3 +254,16 @@ def test_a_sentence_the_page_cut_off_is_no_answer(kb, settings):
 def test_asking_for_specifics_brings_the_examples(kb, settings):
     ans = answer("永康市在强化两新组织党建保障上具体采取了哪些做法？", kb, settings)
     assert "党建特派员" in ans.text and "队伍保障" in ans.text
+
+
+def test_a_follow_up_about_what_came_of_it_may_quote_the_sentence_already_given(kb, settings):
+    first = answer("苏州市委组织部与市总工会为什么要不断加大对党工干部的培训力度？", kb, settings)
+    assert "培训力度" in first.text
+    ans = answer("培训下来效果怎么样？", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    assert ans.outcome == "answered" and "工作能力和水平" in ans.text, ans.text
+
+
+def test_a_place_switch_is_answered_from_that_places_document(kb, settings):
+    first = answer("克什克腾旗非公经济和社会组织的党组织覆盖最后达到了什么程度？", kb, settings)
+    ans = answer("那永康呢？", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    assert ans.citations and ans.citations[0].source == "004_0c56a5477fc3483f.txt", ans.text

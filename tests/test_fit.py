@@ -29,7 +29,7 @@ def test_decision_weights_stay_non_negative_and_separate_the_classes():
 
 def _parts(**kw):
     base = {"lexical": 0.0, "context": 0.0, "semantic": 0.0, "phrase": 0.0, "rank": 0.0, "kind": 0.0, "term": 0.0,
-            "item": 0.0, "list_opens": 0.0, "list_shape": 0.0, "short": 0.0}
+            "item": 0.0, "list_opens": 0.0, "list_shape": 0.0, "short": 0.0, "elsewhere": 0.0}
     return {**base, **kw}
 
 

@@ -231,3 +231,21 @@ def test_the_knowledge_bases_own_places_are_known_without_a_suffix():
     assert places_in(question, known) == ("苏州", "克什克腾")
     assert question_parts(question, None, known) == ["苏州给企业里的哪类人专门办过培训班？",
                                                      "克什克腾旗给企业里的哪类人专门办过培训班？"]
+
+
+def test_a_place_switch_asks_the_same_question_about_the_other_place():
+    turn = Turn("克什克腾旗非公经济和社会组织的党组织覆盖最后达到了什么程度？", answer="……[1]。")
+    known = frozenset({"永康", "克什克腾", "新郑"})
+    assert resolve_follow_up("那永康呢？", turn, 1, known) == "永康非公经济和社会组织的党组织覆盖最后达到了什么程度？"
+    assert resolve_follow_up("那新郑市呢？", turn, 1, known) == "新郑市非公经济和社会组织的党组织覆盖最后达到了什么程度？"
+    q = understand("那新郑市呢？", max_chars=500, history=[turn])
+    assert q.follow_up  # a short "…呢" leans on the last turn even when it names a place
+
+
+def test_what_came_of_it_keeps_the_whole_previous_question():
+    turn = Turn("苏州市委组织部与市总工会为什么要不断加大对党工干部的培训力度？", answer="……[1]。")
+    standalone = resolve_follow_up("培训下来效果怎么样？", turn)
+    assert "加大对党工干部的培训力度" in standalone and "为什么" not in standalone
+    turn = Turn("克旗的企业帮扶了多少户贫困户？", answer="帮扶贫困户600余户[1]。")
+    assert "贫困户" in resolve_follow_up("这些贫困户都分布在哪几个苏木乡镇？", turn).replace("这些", "")
+    assert understand("这些贫困户都分布在哪几个苏木乡镇？", max_chars=500, history=[turn]).follow_up
