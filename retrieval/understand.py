@@ -174,8 +174,21 @@ def synonyms(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+INTERROGATIVE = re.compile(r"吗|什么|怎|如何|哪|多少|几|是否|是不是|算不算|有没有|能不能|可不可以|要不要|谁|为何|咋|啥")
+
+
+def asking_clause(text: str) -> str:
+    """The clause that asks, when a long question first tells its situation: "…几家小企业联起来建了支部以后，
+    有的老板又想单独建，当初联起来建到底算不算个过渡？" asks only in its last clause, where 几家 is no question."""
+    clauses = [c for c in re.split(r"[，,；;。！!]", text.strip(" ？?")) if c.strip()]
+    if len(clauses) >= 3 and INTERROGATIVE.search(clauses[-1]):
+        return clauses[-1]
+    return text
+
+
 def expected_kinds(text: str) -> tuple[str, ...]:
     """Kinds of answer the question asks for (year, duration, share, number, list, reason, how, concept)."""
+    text = asking_clause(text)
     kinds = [k for k, rx in EXPECTS if rx.search(text)]
     # "几个方面/有哪几项" is a list, not a number.
     if "list" in kinds and "number" in kinds and not re.search(r"多少|几名|几家|几人|几次|数量|数额|金额", text):

@@ -249,3 +249,10 @@ def test_what_came_of_it_keeps_the_whole_previous_question():
     turn = Turn("克旗的企业帮扶了多少户贫困户？", answer="帮扶贫困户600余户[1]。")
     assert "贫困户" in resolve_follow_up("这些贫困户都分布在哪几个苏木乡镇？", turn).replace("这些", "")
     assert understand("这些贫困户都分布在哪几个苏木乡镇？", max_chars=500, history=[turn]).follow_up
+
+
+def test_a_situation_told_first_is_no_question():
+    # "几家小企业" tells the situation; only the last clause asks, and it asks for no number.
+    question = "我在旗组织部，几家小企业联起来建了支部以后，有的老板又想自己单独建，当初联起来建到底算不算个过渡？"
+    assert "number" not in expected_kinds(question)
+    assert "number" in expected_kinds("涪陵那次全国个私协会座谈会，来了全国多少个省区市和计划单列市的个私协会？")
