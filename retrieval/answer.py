@@ -26,6 +26,7 @@ from .understand import (
     INJECTION,
     Question,
     SlipFixer,
+    asking_clause,
     clean_input,
     question_parts,
     region_places,
@@ -129,6 +130,12 @@ def analyze(question: str, kb: KnowledgeBase, settings: Settings, rewrite=None, 
                            fixer=slip_fixer(kb, snap), content_words=kb.tokenizer.words)
             q = replace(q, original=clean_question(question, settings), follow_up=True)
     qvec = kb.embedder.embed_query(q.standalone)
+    clause = asking_clause(q.standalone)
+    if clause != q.standalone and len(clause) >= 4:
+        # A situation told at length ("我是街道党工委的，总觉得…，上面把…定成了什么性质的责任？"): the asking
+        # clause weighs as much as the whole in what the question means.
+        both = qvec + kb.embedder.embed_query(clause)
+        qvec = both / np.linalg.norm(both)
     hits = search(kb, q.search_text, settings, snap=snap, qvec=qvec)
     t1 = time.perf_counter()
     grams = question_grams(q.standalone, kb.tokenizer)

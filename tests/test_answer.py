@@ -267,3 +267,10 @@ def test_a_place_switch_is_answered_from_that_places_document(kb, settings):
     first = answer("克什克腾旗非公经济和社会组织的党组织覆盖最后达到了什么程度？", kb, settings)
     ans = answer("那永康呢？", kb, settings, history=[Turn(first.standalone_question, first.text)])
     assert ans.citations and ans.citations[0].source == "004_0c56a5477fc3483f.txt", ans.text
+
+
+def test_a_situation_told_at_length_is_searched_for_what_it_asks(kb, settings):
+    # The story (申请书, 车间, 老党员) outweighed the asking clause until it was weighed on its own as well.
+    ans = answer("我刚递了入党申请书，车间的老党员说要跟我结对子带着我，这种一个党员带一个积极分子的做法有啥说法不？",
+                 kb, settings)
+    assert "一带一" in ans.text, ans.text
