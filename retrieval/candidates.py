@@ -53,7 +53,7 @@ def relevance(parts: dict, w: dict) -> float:
     sentence is a short lead-in. `w` comes from sentence.toml (`python -m evals.fit_sentences`)."""
     s = w["semantic"]
     rel = (1 - s) * (parts["lexical"] + w["context"] * parts["context"]) + s * parts["semantic"] + w["phrase"] * parts["phrase"] - w["rank"] * parts["rank"]
-    rel += sum(w[k] * parts[k] for k in ("kind", "term", "item", "list_opens", "list_shape"))
+    rel += sum(w[k] * parts.get(k, 0.0) for k in ("kind", "term", "item", "frame", "list_opens", "list_shape"))
     rel -= w["elsewhere"] * parts.get("elsewhere", 0.0)
     if parts["short"]:
         rel *= w["short"]
@@ -132,6 +132,7 @@ def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: Knowled
             # "“党建带工建”,根本在“带”": a definition puts its term first
             "term": float(bool(q.term) and re.sub(r"^[“\"‘'「]", "", c.text).startswith(q.term)),
             "item": float(bool(q.item) and bool(marker.search(c.text))),  # "第四个方面要求" -> "四是…"
+            "frame": float(bool(q.frame) and bool(re.search(q.frame, c.text))),  # "以…为契机" fills "以什么为契机"
             "list_opens": float("list" in q.expects and bool(OPENS_LIST.search(c.text))),
             "list_shape": float("list" in q.expects and not OPENS_LIST.search(c.text) and bool(LIST_SHAPE.search(c.text))),
             "short": float(len(c.text) < SHORT_UNIT),  # short lead-ins embed deceptively close

@@ -102,6 +102,7 @@ class Question:
     when: str = ""  # what a when-question asks the time of ("成立", "组织党员代表去焦裕禄陵园")
     item: int = 0  # asks for the n-th item of a list ("第四个方面要求是啥"): n
     term: str = ""  # the term a what-is question asks about ("党建带工建")
+    frame: str = ""  # a pattern the answer fills in: "以什么为契机" -> 以…为契机 (a regex)
     injection: bool = False
     follow_up: bool = False
     years: tuple[str, ...] = ()
@@ -615,6 +616,29 @@ def concept_term(text: str) -> str:
     return re.sub(r"[“”\"‘’'「」『』《》\s]", "", term)
 
 
+FRAME_GAP = re.compile(r"(?P<left>[\u4e00-\u9fff]{1,3})(?:什么样的|什么|啥|哪些|哪个|哪种)(?P<right>[\u4e00-\u9fff]{1,3})")
+
+
+GENERIC_HEAD = re.compile(r"作用|方式|方法|做法|措施|工作|内容|要求|问题|情况|活动|形式|办法|经验|效果|意义|好处|东西|事")
+
+
+def answer_frame(text: str) -> str:
+    """The words around the question word, as a pattern the answering sentence fills in: "以什么为契机" ->
+    以…为契机, "牢牢把握什么主线" -> 把握…主线; "" when either side is missing or only grammar."""
+    m = FRAME_GAP.search(text)
+    if not m:
+        return ""
+    left = re.sub(r"[了的是有些个]+$", "", m.group("left"))
+    left = left[-1:] if left[-1:] and left[-1] in "以把将向对从用按" else left[-2:]  # "要以什么为契机" -> 以
+    right = re.sub(r"^(?:的|了|是|呢|吗)+", "", m.group("right"))
+    right = re.split(r"[的了呢吗是]", right)[0]
+    if GENERIC_HEAD.match(right):  # "发挥哪些作用" frames half the documents' sentences
+        return ""
+    if not left or not right or len(left) == 1 and len(right) < 2:
+        return ""
+    return rf"{re.escape(left)}[^，,。；;？?]{{1,30}}?{re.escape(right)}"
+
+
 def item_marker(n: int) -> re.Pattern:
     """How a source marks its n-th item: 四是 / （四） / 第四， / 四、 / 4."""
     cn = CN_DIGITS[n - 1] if 1 <= n <= 10 else str(n)
@@ -720,6 +744,7 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
         limit=bool(LIMIT_ASK.search(standalone)),
         item=item_asked(standalone),
         term=concept_term(standalone),
+        frame=answer_frame(standalone),
         when=when_event(standalone),
         injection=injection,
         follow_up=follow_up,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -256,3 +257,12 @@ def test_a_situation_told_first_is_no_question():
     question = "我在旗组织部，几家小企业联起来建了支部以后，有的老板又想自己单独建，当初联起来建到底算不算个过渡？"
     assert "number" not in expected_kinds(question)
     assert "number" in expected_kinds("涪陵那次全国个私协会座谈会，来了全国多少个省区市和计划单列市的个私协会？")
+
+
+def test_the_words_around_the_question_word_frame_the_answer():
+    from retrieval.understand import answer_frame
+
+    frame = answer_frame("非公企业党建研究会下一步要以什么为契机推进工作？")
+    assert re.search(frame, "以深入推进基层组织建设年和双强争先活动为契机,积极团结")
+    assert not re.search(frame, "为契机。")  # the frame needs its filler
+    assert answer_frame("企业和企业主应当发挥哪些作用？") == ""  # 发挥…作用 frames half the documents
