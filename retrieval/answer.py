@@ -154,7 +154,13 @@ def by_best_sentence(hits: list[Hit], cands: list[Candidate], passages: int) -> 
     for c in cands:
         best[c.chunk.id] = max(best.get(c.chunk.id, -9.0), c.relevance)
     head = sorted(hits[:passages], key=lambda h: -best.get(h.chunk.id, -9.0))
-    return head + hits[passages:]
+    top = max(cands, key=lambda c: c.relevance, default=None)
+    if head and top is not None and all(h.chunk.id != top.chunk.id for h in head):
+        # The answer comes from a passage search ranked low or did not return (the fourth item, in the chunk
+        # after the one opening the list): it leads the sources, since it is what the answer quotes.
+        found = next((h for h in hits if h.chunk.id == top.chunk.id), None)
+        head = [found or Hit(top.chunk, head[0].score), *head]
+    return head + [h for h in hits[passages:] if h.chunk.id != head[0].chunk.id]
 
 
 def _info(p: Prepared) -> dict:

@@ -215,6 +215,7 @@ def test_a_question_about_the_nth_item_is_answered_with_that_item(kb, settings):
     ans = answer("涪陵那次会上，钟攸平提的第四个方面要求是啥？", kb, settings)
     first = split_statements(ans.text)[0]
     assert ans.outcome == "answered" and "两个作用" in first.text and "两支队伍" not in first.text
+    assert ans.retrieved[0].chunk.id == ans.citations[0].chunk_id  # the passage quoted leads the sources
     for c in ans.citations:  # each quote lies inside the passage it cites
         assert c.quote in kb.snapshot().by_id[c.chunk_id].text
     for st in split_statements(ans.text):
