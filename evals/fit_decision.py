@@ -28,7 +28,8 @@ from .runner import load_dataset
 
 CALIBRATION = ["evals/datasets/dev.jsonl", "evals/datasets/paraphrase.jsonl",
                *(f"evals/datasets/{kind}{batch}_calibration.jsonl" for batch in ("", "2", "3")
-                 for kind in ("fresh", "conversations"))]
+                 for kind in ("fresh", "conversations")),
+               "evals/datasets/pairs_calibration.jsonl"]
 
 
 def collect(paths: list[str], kb: KnowledgeBase, settings: Settings) -> list[tuple[dict, bool, dict]]:

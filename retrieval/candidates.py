@@ -14,7 +14,7 @@ import numpy as np
 from .chunk import FULL_SENTENCE_END, split_sentences
 from .index import KnowledgeBase, Snapshot, unit_vectors
 from .types import Chunk, Hit
-from .understand import MEASURABLE_KINDS, Question, item_marker, satisfies
+from .understand import MEASURABLE_KINDS, Question, item_marker, local_place, satisfies
 
 OPENS_LIST = re.compile(r"[:：]\s*(?:一是|1[、.]|首先)|[:：]$|如下|以下|(?:[一二三四五六七八九十两]|几)(?:个方面|方面|项|点|大做法|条)[^，。]{0,12}[:：]")
 LIST_SHAPE = re.compile(r"(?:[^、]{1,40}、){2,}|一是.{2,}二是|[:：]\s*(?:一是|1[、.]|首先)|“[^”]{2,12}”、“")
@@ -114,7 +114,7 @@ def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: Knowled
     marker = item_marker(q.item) if q.item else None
     out = []
     for c, sim in zip(raw, sims, strict=True):
-        doc_head = f"{c.chunk.title}{c.chunk.region}"
+        doc_head = f"{c.chunk.title}{local_place(c.chunk.region)}"
         head = f"{doc_head}{c.chunk.section}{c.chunk.text}"
         lex = sum(w for g, w in weights.items() if g in c.text or (g in place_grams and g in doc_head)) / total
         lex = min(1.0, lex + sum(w for g, w in extra.items() if g in c.text) / total)

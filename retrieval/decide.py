@@ -15,16 +15,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .candidates import Candidate, idf_coverage
-from .understand import EVENT_WORDS, MEASURABLE_KINDS, Question, mentions, satisfies
+from .understand import (
+    EVENT_WORDS,
+    MEASURABLE_KINDS,
+    Question,
+    defined_term,
+    defines,
+    local_place,
+    mentions,
+    satisfies,
+)
 
 WEIGHTS = Path(__file__).with_name("decision.toml")
 FEATURES = ("coverage", "sentence_coverage", "dense", "sentence_sim", "relevance", "margin", "type_ok", "focus_ok",
             "premise_ok")
-KIND_WORDS = {"date": "具体日期", "year": "具体时间", "duration": "具体时长", "share": "具体比例", "number": "具体数字", "person": "具体人名"}
+KIND_WORDS = {"date": "具体日期", "year": "具体年份", "time": "具体时间", "money": "具体金额", "concept": "具体解释", "duration": "具体时长", "share": "具体比例", "number": "具体数字", "person": "具体人名"}
 # An unsure decision quotes "what the materials do say" only when a sentence shares this much of the question
 # (IDF-weighted bigrams); below it the quote would be unrelated. On the calibration parts every unsure question
 # under it was unanswerable (6 of 6), and no answerable one was unsure without a named gap.
 RELATED = 0.3
+# Asking what a term means (not "X的重点是什么", which asks for an attribute).
+MEANING_ASK = re.compile(r"什么意思|啥意思|的意思|含义|何谓|什么叫|是指什么|指的是什么|是指啥|指啥|指什么")
 GENERIC = re.compile(r"^(?:为什么|为何|原因|什么|怎么|如何|哪些|多少|具体|主要|这个|那个|这么|那么|这样|那样|这些|那些|他们|她们|我们|企业|工作|党建|组织|问题|情况)$")
 
 
@@ -44,7 +55,7 @@ def load_weights(path: Path = WEIGHTS) -> dict:
 
 
 def _head(c: Candidate) -> str:
-    return f"{c.chunk.title}{c.chunk.region}{c.chunk.section}{c.text}"
+    return f"{c.chunk.title}{local_place(c.chunk.region)}{c.chunk.section}{c.text}"
 
 
 def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexical, words) -> tuple[dict, dict]:
@@ -65,6 +76,11 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
     focused = [c for c in relevant if all(f in _head(c) for f in focus) and all(mentions(e, _head(c)) for e in named)]
     joint = [c for c in typed if c in focused]
     unmet = next((k for k in kinds if not any(satisfies(k, c.text, q.counts, q.unit, q.per, q.limit, q.when) for c in (focused or relevant))), "")
+    # A what-is question needs a sentence that explains its term, not one that only uses it (临空经济).
+    term = defined_term(q.standalone) if MEANING_ASK.search(q.standalone) else ""
+    if term and not re.fullmatch(r"[一二三四五六七八九十两][\u4e00-\u9fff]{1,2}", term) and \
+            any(term in c.text for c in cands) and not any(defines(term, c.text) for c in cands):
+        unmet = unmet or "concept"
     absent = [f for f in focus if not any(f in _head(c) for c in cands if c.lex > 0)]
     if (focus or named) and not absent and not joint and kinds:
         unmet = unmet or kinds[0]
@@ -141,7 +157,8 @@ def decide(q: Question, grams: list[str], cands: list[Candidate], hits, lexical,
         word = why["events"][0]
         return Decision("partial", p, rounded, f"资料中没有“{word}”的相关说法", reason=f"premise '{word}' not in the passages")
     if why["unmet"]:
-        thing = f"“{q.counts}”" if why["unmet"] in ("number", "person") and q.counts else _topic(q)
+        thing = f"“{q.counts}”" if why["unmet"] in ("number", "person", "money") and q.counts else \
+            f"“{defined_term(q.standalone)}”" if why["unmet"] == "concept" else _topic(q)
         return Decision("partial", p, rounded, f"资料中没有{thing}的{KIND_WORDS[why['unmet']]}",
                         reason=f"no {why['unmet']} in the answering sentences")
     if p < weights["answer_above"] and feats["sentence_coverage"] < RELATED:

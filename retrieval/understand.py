@@ -35,25 +35,32 @@ INJECTION = re.compile(
 # What kind of answer the question asks for; checked against the answering sentence.
 EXPECTS: list[tuple[str, re.Pattern]] = [
     ("date", re.compile(r"哪一天|哪天|几号|具体日期|几月几")),
-    ("year", re.compile(r"哪一年|哪年|何年|什么时候|何时|几月|什么时间|啥时候|年份")),
+    ("year", re.compile(r"哪一年|哪年|何年|年份|几几年")),  # a year: "去年4月" does not say which
+    ("time", re.compile(r"什么时候|何时|几月|什么时间|啥时候")),
     ("duration", re.compile(r"多长时间|多久|多少天|几天|多长|为期")),
-    ("share", re.compile(r"比例|占比|百分之|百分比|比重|覆盖率|占.{0,8}(多少|几成)|几成|增长了?多少|增幅|率是")),
+    ("share", re.compile(r"比例|占比|百分之|百分比|比重|覆盖率|占.{0,8}(多少|几成)|几成|增长了?多少|增幅|增长幅度|增长率|增速|率是")),
     ("number", re.compile(r"多少|几个|几名|几家|几人|几位|几次|几万|几千|几百|数量|数额|金额|几所|几支|几户|人数|个数|规模多大")),
     ("list", re.compile(r"哪些|哪几|几个方面|几方面|几项|几点|几种|几类|包括什么|包括哪|分别|有什么(做法|措施|要求|方式|形式|内容|活动|经验)|都有什么|几大")),
-    ("person", re.compile(r"是谁|叫什么名字|叫啥名|姓什么|姓啥|哪位|谁(?:担任|负责|主持|介绍|讲话|提出|作的)")),
+    ("person", re.compile(r"是谁|叫什么名字|叫啥|全名|名字叫|姓什么|姓啥|哪位|谁(?:担任|负责|主持|介绍|讲话|提出|作的)")),
+    ("money", re.compile(r"多少钱|多少经费|多少资金|多少费用|花了多少|花多少|投入多少|投入了多少|拨多少|拨了多少|多少万元|多少元|多少款")),
     ("reason", re.compile(r"为什么|为何|原因|何以|为啥")),
     ("how", re.compile(r"怎么|怎样|如何|办法|措施|途径|步骤|做法|方式|怎么办|咋")),
     ("concept", re.compile(r"什么是|是什么|指什么|含义|意思|指的是|是指|何谓|定义")),
 ]
-MEASURABLE_KINDS = ("date", "year", "duration", "share", "number", "person")
+MEASURABLE_KINDS = ("date", "year", "time", "duration", "share", "number", "person", "money")
 GENERIC_ROLES = {"领导", "同志", "人员", "干部", "代表"}
 TITLED_NAME = re.compile(r"(?:书记|会长|主任|部长|司长|组长|主席|秘书长|局长|市长|旗长|县长|区长|经理|董事长)[)）]?[\u4e00-\u9fff]{1,3}"
                          r"(?:作|在|介绍|主持|强调|指出|表示|讲|说|提出|肯定|出席|同志)")
-PERSON_ROLE = re.compile(r"([\u4e00-\u9fff]{2})(?:是谁|叫什么名字|叫啥名|姓什么|姓啥)|哪位([\u4e00-\u9fff]{2})")
+ROLES = "秘书长|董事长|负责人|主持人|书记|会长|主任|组长|主席|局长|部长|司长|厂长|经理|委员|市长|旗长|县长|区长|领导|同志|代表"
+PERSON_ROLE = re.compile(rf"({ROLES})[^，,。？?]{{0,3}}?(?:是谁|叫什么名字|叫啥|全名|名字叫|姓什么|姓啥)|哪位({ROLES})"
+                         r"|([\u4e00-\u9fff]{2})(?:是谁|叫什么名字|叫啥|姓什么|姓啥)|哪位([\u4e00-\u9fff]{2})")
+PERSON_VERBS = "作了|作重要|介绍|主持|强调|指出|表示|讲话|提出|肯定|出席|同志|担任|代表"
 # Spans a sentence must hold to answer each kind of question.
 SATISFIES: dict[str, re.Pattern] = {
     "date": re.compile(r"\d{1,2}\s*[日号]|\d{1,2}月\d{1,2}"),
-    "year": re.compile(r"(?:19|20)\d{2}\s*年|\d{1,2}月"),  # "20xx年", masked in the source, says no year
+    "year": re.compile(r"(?:19|20)\d{2}\s*年"),  # "20xx年", masked in the source, says no year
+    "time": re.compile(r"(?:19|20)\d{2}\s*年|\d{1,2}\s*月|去年|今年|前年|上半年|下半年|年初|年底|年末"),
+    "money": re.compile(r"\d[\d.,]*\s*(?:余|多)?(?:万|亿|千)?元"),
     # How long, or how often ("多久召开一次" is answered by "每年召开一次").
     "duration": re.compile(r"[\d一二三四五六七八九十两]+\s*(?:个)?(?:天|日|周|月|年|小时)|每(?:个)?(?:年|月|季度|周|天|日|半年)"),
     "share": re.compile(r"\d+(?:\.\d+)?\s*[%％]|百分之|占.{0,12}\d|\d+(?:\.\d+)?成|100%"),
@@ -76,7 +83,9 @@ YEAR = re.compile(r"(?:19|20)\d{2}\s*年")
 PROVINCES = ("北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽", "福建",
              "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西", "甘肃", "青海",
              "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门")
-PLACE_SUFFIX = set("省市县旗盟")
+PLACE_SUFFIX = set("省市县旗盟区")
+# 区 ends a place only after a name: not 社区, 园区, 开发区, 辖区, 城区, 高新区 …
+NOT_A_DISTRICT = re.compile(r"[社园发地小城市郊景矿辖片政特新街学校营务任格范验税济民会工业镇]$")
 PLACE_BLOCK = set("场级委民政长容里内域直属")
 ZONE = re.compile(r"([\u4e00-\u9fff]{2,4})(?:经济技术开发区|开发区|高新区|工业园区|新区)")
 PLACE_LEAD = "在和与及的了是从到去对把给向往赴由跟同比像那这"  # words before a place name, not part of it
@@ -194,13 +203,17 @@ def expected_kinds(text: str) -> tuple[str, ...]:
     # "几个方面/有哪几项" is a list, not a number.
     if "list" in kinds and "number" in kinds and not re.search(r"多少|几名|几家|几人|几次|数量|数额|金额", text):
         kinds.remove("number")
+    if "number" in kinds and ("money" in kinds or re.search(r"哪几", text)):
+        kinds.remove("number")  # "多少钱" asks for an amount; "哪几家" for the list
     if "share" in kinds and "number" in kinds:
         kinds.remove("number")  # "占…多少" asks for a share
     return tuple(kinds)
 
 
-COUNTED_AFTER = re.compile(r"(?:多少|几)(?:个|名|家|人|次|户|项|元|万元|万|位|支|所|批|期|条|天|年)?([\u4e00-\u9fff]{2,8})")
-COUNTED_BEFORE = re.compile(r"([\u4e00-\u9fff]{2,8}?)(?:各|分别|都)?(?:一共|总共|共|大概|大约)?(?:是|有|达到|达|为|占)?(?:多少|几)")
+COUNTED_AFTER = re.compile(r"(?<![近这前好十])(?:多少|几)(?:个|名|家|人|次|户|项|元|万元|万|位|支|所|批|期|条|天|年)?([\u4e00-\u9fff]{2,8})")
+COUNTED_BEFORE = re.compile(r"([\u4e00-\u9fff]{2,8}?)(?:各|分别|都)?(?:一共|总共|共|大概|大约)?(?:是|有|达到|达|为|占)?(?<![近这前好十])(?:多少|几)")
+# Words before 多少 that are when or how it was counted, not what ("2014年底统计下来一共多少户").
+NOT_A_THING = re.compile(r"(?:统计下来|算下来|加起来|下来|起来|年底|年初|年末|目前|现在|截至|截止|一共|总共|到底)$")
 
 
 UNITS = [set("名人位"), set("个家所支户"), {"元", "万元", "万"}, set("天日"), {"次"}, set("项条"), {"期"}, {"年"}, {"月"},
@@ -220,12 +233,15 @@ def counted_thing(text: str) -> str:
     """What a 多少/几 question counts: "拨多少党建经费" -> "经费", "划分了多少个网格" -> "网格"; for a
     who-question, the role asked about ("组长是谁" -> "组长")."""
     if (m := PERSON_ROLE.search(text)) and not re.search(r"多少|几", text):
-        return m.group(1) or m.group(2)
+        role = next(g for g in m.groups() if g)
+        return "" if re.search(r"[的了是在]", role) else role
     m = COUNTED_AFTER.search(text)
     thing = m.group(1) if m else ""
     thing = re.split(r"[的了呢吗？?，,。]|是|有|在|从|给", re.sub(r"^(?:有|是|在|从|给)", "", thing))[0]
     if len(thing) < 2 and (m := COUNTED_BEFORE.search(text)):
         thing = re.split(r"[的了、，,]", m.group(1))[-1]
+        while NOT_A_THING.search(thing):
+            thing = NOT_A_THING.sub("", thing)
     thing = re.sub(r"(?:各|分别|都|共|一共|总共)$", "", thing)
     return thing if len(thing) >= 2 else ""
 
@@ -275,13 +291,19 @@ def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bo
     if kind == "person":  # "组长是谁" is answered by a sentence that names the 组长
         if thing in GENERIC_ROLES:  # "哪位领导讲的": a titled name ("副司长韩旭", "书记张")
             return bool(TITLED_NAME.search(sentence))
-        return not thing or thing in sentence
+        if not thing:
+            return True
+        root = thing[:-1] if thing.endswith("人") and len(thing) == 3 else thing  # 主持人 -> 主持
+        # The role with a name: "党委书记张介绍…", "秘书长杨文彬主持会议".
+        return bool(re.search(rf"{root}[)）]?[\u4e00-\u9fff]{{2,3}}(?:{PERSON_VERBS})", sentence)
+                    or re.search(rf"{root}[)）]?[\u4e00-\u9fff](?:介绍|强调|指出|表示|讲话|主持)", sentence)  # 书记张介绍
+                    or re.search(rf"(?:秘书长|会长|书记|主任|主席|部长|司长|局长)[\u4e00-\u9fff]{{2,3}}{root}", sentence))
     rx = SATISFIES.get(kind)
     if rx is None:
         return True
     if not rx.search(sentence):
         return False
-    if kind in ("year", "date") and event:
+    if kind in ("year", "time", "date") and event:
         return _near_event(sentence, rx, event)
     if kind != "number":
         return True
@@ -339,10 +361,14 @@ def places_in(text: str, known: frozenset[str] = frozenset()) -> tuple[str, ...]
             if len(stem) >= 2 and len(stem) <= 4 and re.fullmatch(r"[\u4e00-\u9fff]+", stem) \
                     and not re.search(f"[{PLACE_JUNK}]", stem):
                 best = max(best, stem, key=len)
+        if ch == "区" and (NOT_A_DISTRICT.search(best) or ZONE.match(text, max(0, j - 8))):
+            continue
+        best = next((k for k in known if best.endswith(k)), best)  # "想学新郑市": the known 新郑
         if best and not NOT_A_PLACE.search(best) and not any(best in p or p in best for p in out):
             out.append(best)
     for m in ZONE.finditer(text):  # 昆山开发区, 苏州工业园区
-        stem = re.split(f"[{PLACE_LEAD}]", m.group(1))[-1]
+        stem = re.split(f"[{PLACE_LEAD}]", PLACE_LEAD_WORDS.split(m.group(1))[-1])[-1]
+        stem = next((k for k in known if stem.endswith(k)), stem)
         if len(stem) >= 2 and not re.search(f"[{PLACE_JUNK}]", stem) and not any(stem in p or p in stem for p in out):
             out.append(stem)
     for stem in sorted(known, key=lambda k: (text.find(k), -len(k))):
@@ -351,12 +377,18 @@ def places_in(text: str, known: frozenset[str] = frozenset()) -> tuple[str, ...]
     return tuple(sorted(out, key=text.find))
 
 
+def local_place(region: str) -> str:
+    """The place a document is about, the last of its region: "浙江省金华市永康市" -> 永康市 (not 金华)."""
+    parts = re.findall(r"[\u4e00-\u9fff]+?(?:自治区|省|市|县|区|旗|盟)", region)
+    return parts[-1] if parts else region
+
+
 def region_places(regions: list[str]) -> frozenset[str]:
     """Place stems of the documents' regions: "浙江省金华市永康市" -> 浙江, 金华, 永康."""
     return frozenset(m for r in regions for m in re.findall(r"([\u4e00-\u9fff]{2,5}?)(?:自治区|省|市|县|区|旗|盟)", r))
 
 
-ORGANISATION = re.compile(r"([\u4e00-\u9fff]{2,12}?)(?:联合党支部|党支部|党总支|党委|公司|集团|协会|商会|研究会|领导小组)")
+ORGANISATION = re.compile(r"([\u4e00-\u9fff]{2,12}?)(?:联合党支部|党支部|党总支|党委|公司|集团|协会|商会|研究会|领导小组|局)")
 NAME_STOP = PLACE_LEAD + "的了是在和与我们你他她这那全本该各每个些么怎哪都多少几谁何啥，,、：:“”"
 NOT_A_NAME = re.compile(r"^(?:这个|那个|这家|那家|该|各级|基层|我们|俺们|咱们|他们|企业|非公|非公企业|两新|个私|全国|全市|全旗|市里|区里)$")
 
@@ -613,7 +645,21 @@ def concept_term(text: str) -> str:
     """The term a what-is question asks about, quotes dropped: "什么是“党建带工建”？" -> 党建带工建."""
     m = CONCEPT_TERM.search(text.strip())
     term = (m.group("a") or m.group("b")) if m else ""
+    term = re.sub(r"(?:具体|到底|究竟|指的|的)+$", "", term)
     return re.sub(r"[“”\"‘’'「」『』《》\s]", "", term)
+
+
+def defined_term(text: str) -> str:
+    """What a what-is question wants explained: its last quoted term ("“1+N”模式中的“1”是指什么" -> 1), or its term."""
+    quoted = re.findall(r"[“\"「『]([^”\"」』]{1,16})[”\"」』]", text)
+    return quoted[-1] if quoted else concept_term(text)
+
+
+def defines(term: str, sentence: str) -> bool:
+    """The sentence explains the term: "“党建带工建”,根本在“带”", "“1”是每个苏木乡镇…", "所谓…", "X(…)"."""
+    t = re.escape(term)
+    return bool(re.search(rf"{t}[”」\"']?\s*(?:[,，]?\s*(?:是|指|即|就是|意思是|根本在|主要是|包括)|[(（:：])", sentence)
+                or re.search(rf"所谓[“\"]?{t}", sentence))
 
 
 FRAME_GAP = re.compile(r"(?P<left>[\u4e00-\u9fff]{1,3})(?:什么样的|什么|啥|哪些|哪个|哪种)(?P<right>[\u4e00-\u9fff]{1,3})")

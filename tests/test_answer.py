@@ -274,3 +274,13 @@ def test_a_situation_told_at_length_is_searched_for_what_it_asks(kb, settings):
     ans = answer("我刚递了入党申请书，车间的老党员说要跟我结对子带着我，这种一个党员带一个积极分子的做法有啥说法不？",
                  kb, settings)
     assert "一带一" in ans.text, ans.text
+
+
+@pytest.mark.parametrize("question", [
+    "新郑市委提出的“临空经济”具体是什么意思？",  # used, never explained
+    "俺想打听下，新郑市工商联组织党员代表去焦裕禄陵园，那是哪一年去的？",  # 去年4月: no year
+    "金华市两新党建官方微博目前有多少名粉丝？",  # 7229 are 永康's
+])
+def test_near_misses_on_meaning_year_and_parent_region_are_not_answered(kb, settings, question):
+    ans = answer(question, kb, settings)
+    assert ans.outcome in ("partial", "refused"), ans.text

@@ -107,7 +107,8 @@ def test_what_is_and_who_questions_know_what_they_ask_about():
     assert understand("什么是“党建带工建”？", max_chars=500).term == "党建带工建"
     q = understand("新郑市工商联领导小组的组长是谁？", max_chars=500)
     assert "person" in q.expects and q.counts == "组长"
-    assert satisfies("person", "他担任领导小组组长", q.counts)
+    assert satisfies("person", "领导小组组长王强主持会议", q.counts)
+    assert not satisfies("person", "他担任领导小组组长", q.counts)  # a role with no name
     assert not satisfies("person", "市工商联领导小组先后多次召开工作会议研究确定典型", q.counts)
     assert entities_in("芝瑞镇石材行业党支部有多少名党员？") == ("芝瑞镇石材行业",)
     assert entities_in("我们厂党支部怎么建") == ()
@@ -267,3 +268,22 @@ def test_the_words_around_the_question_word_frame_the_answer():
     assert re.search(frame, "以深入推进基层组织建设年和双强争先活动为契机,积极团结")
     assert not re.search(frame, "为契机。")  # the frame needs its filler
     assert answer_frame("企业和企业主应当发挥哪些作用？") == ""  # 发挥…作用 frames half the documents
+
+
+def test_which_year_needs_a_year_and_who_needs_a_name():
+    assert expected_kinds("那是哪一年去的？") == ("year",)
+    assert not satisfies("year", "去年4月份,我们组织党员代表赴焦裕禄陵园")  # a month of 去年 is no year
+    assert satisfies("time", "去年4月份,我们组织党员代表赴焦裕禄陵园")  # but it says when
+    assert "money" in expected_kinds("红山水泥公司每年拿多少钱搞党建活动？")
+    assert satisfies("money", "每年拿出10万元作为党建活动经费") and not satisfies("money", "发放服务联系卡13000余张")
+    q = understand("全国个私协会系统在涪陵开的那次座谈会，主持人是谁？", max_chars=500)
+    assert q.counts == "主持人" and satisfies("person", "中国个协副会长兼秘书长杨文彬主持会议。", q.counts)
+    assert not satisfies("person", "工会组织推荐党员工会主席作为党组织负责人候选人", "主席")
+    assert understand("近几年一共新发展了多少名党员？", max_chars=500).counts == "党员"  # 近几年 asks nothing
+
+
+def test_a_document_is_about_its_own_place_not_its_parent_region():
+    from retrieval.understand import local_place
+
+    assert local_place("浙江省金华市永康市") == "永康市"
+    assert local_place("内蒙古自治区赤峰市克什克腾旗") == "克什克腾旗"
