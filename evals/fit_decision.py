@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.answer import analyze, extractive
-from retrieval.decide import FEATURES, WEIGHTS, features
+from retrieval.decide import FEATURES, GATES, WEIGHTS, features
 from retrieval.index import KnowledgeBase
 from retrieval.settings import Settings
 from retrieval.types import Answer, Turn
@@ -68,16 +68,18 @@ def fit(X: np.ndarray, y: np.ndarray, l2: float = 0.05, steps: int = 4000, lr: f
     return w, b
 
 
-def choose(p: np.ndarray, y: np.ndarray, gated: np.ndarray) -> tuple[float, float]:
+def choose(p: np.ndarray, y: np.ndarray, gated: np.ndarray, support: np.ndarray | None = None) -> tuple[float, float]:
     """Thresholds: false refusals <= 1%; then the lowest `answer_above` that flags within one question of
     the most unanswerable questions reachable while answerable ones flagged partial stay <= 5% (a higher
     one would only add partial answers to answerable questions)."""
-    ans, una = p[y == 1], p[y == 0]
+    support = p if support is None else support  # refusals are decided on the support, without the checks
+    ans, una, sup = p[y == 1], p[y == 0], support[y == 1]
     grid = np.round(np.arange(0.02, 0.96, 0.01), 2)
-    refuse = max([t for t in grid if (ans < t).mean() <= 0.01] or [0.02])
+    refuse = max([t for t in grid if (sup < t).mean() <= 0.01] or [0.02])
     options = []
     for t in grid[grid >= refuse]:
-        partial = ((ans >= refuse) & (ans < t)).mean() + ((gated[y == 1]) & (ans >= t)).mean()
+        kept = sup >= refuse
+        partial = (kept & (ans < t)).mean() + (kept & gated[y == 1] & (ans >= t)).mean()
         if partial <= 0.05:
             options.append((float(t), float(((una < t) | gated[y == 0]).mean())))
     if not options:
@@ -100,7 +102,10 @@ def main() -> None:
     mean, scale = X.mean(0), X.std(0) + 1e-9
     w, b = fit((X - mean) / scale, y)
     p = 1 / (1 + np.exp(-(((X - mean) / scale) @ w + b)))
-    refuse, answer_above = choose(p, y, gated)
+    S = X.copy()
+    S[:, [FEATURES.index(g) for g in GATES]] = 1.0
+    support = 1 / (1 + np.exp(-(((S - mean) / scale) @ w + b)))
+    refuse, answer_above = choose(p, y, gated, support)
     # Below the least similar passage any answerable question had, nothing in the materials is about it.
     floor = round(float(X[y == 1, FEATURES.index("dense")].min()) - 0.005, 4)
     out = {"n": len(y), "answerable": int(y.sum()), "refuse_below": refuse, "answer_above": answer_above, "dense_floor": floor,

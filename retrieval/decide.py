@@ -3,7 +3,8 @@
 One calibrated decision over several signals (features below), fitted on labelled questions by
 `python -m evals.fit_decision` and kept as data in decision.toml, plus two checks of meaning that no
 score can replace: the answer must be of the kind asked for (a number for 多少, a year for 哪一年),
-and a year or place the question names must be in the answering passage's heading, title or sentence."""
+and a year or place the question names must be in the answering passage's heading, title or sentence.
+A question is refused on the passages' support alone; a failed check makes the answer partial, its gap said."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from .understand import (
 )
 
 WEIGHTS = Path(__file__).with_name("decision.toml")
+GATES = ("type_ok", "focus_ok", "premise_ok")  # the checks of meaning among the features
 FEATURES = ("coverage", "sentence_coverage", "dense", "sentence_sim", "relevance", "margin", "type_ok", "focus_ok",
             "premise_ok")
 KIND_WORDS = {"date": "具体日期", "year": "具体年份", "time": "具体时间", "money": "具体金额", "concept": "具体解释", "duration": "具体时长", "share": "具体比例", "number": "具体数字", "person": "具体人名"}
@@ -148,8 +150,11 @@ def decide(q: Question, grams: list[str], cands: list[Candidate], hits, lexical,
         return Decision("refused", p, rounded, reason="no word of the question is a subject of the materials")
     if q.term and unknown_term(q.term, hits, lexical, words):
         return Decision("refused", p, rounded, reason=f"the term '{q.term}' is not in the materials")
-    if p < weights["refuse_below"]:
-        return Decision("refused", p, rounded, reason=f"answerability {p:.2f} below {weights['refuse_below']}")
+    # Refuse on the support the passages give; a check that fails (no year, no such person, a premise not
+    # said) makes the answer partial — the gap said plainly — unless the support is weak as well.
+    support = probability({**feats, **dict.fromkeys(GATES, 1.0)}, weights)
+    if support < weights["refuse_below"]:
+        return Decision("refused", p, rounded, reason=f"answerability {support:.2f} below {weights['refuse_below']}")
     if why["absent"]:
         names = "、".join(why["absent"])
         return Decision("partial", p, rounded, f"资料中没有关于“{names}”的内容", reason=f"{names} not in the passages")
