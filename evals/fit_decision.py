@@ -4,7 +4,7 @@
 
 Features come from the real pipeline (understand -> retrieve -> score sentences); the label is the golden
 `answerable`. A logistic regression on standardized features (weights kept non-negative), then two thresholds
-chosen on the same data: `refuse_below` keeps false refusals of answerable questions at or under 1%,
+chosen on the same data: `refuse_below` keeps false refusals of answerable questions at or under 0.5%,
 `answer_above` is the lowest that flags (within one question) as many unanswerable questions as partial as any
 threshold keeping answerable ones flagged partial at or under 5%.
 A question whose best passage is less similar than any answerable one's was (`dense_floor`) is refused
@@ -69,13 +69,13 @@ def fit(X: np.ndarray, y: np.ndarray, l2: float = 0.05, steps: int = 4000, lr: f
 
 
 def choose(p: np.ndarray, y: np.ndarray, gated: np.ndarray, support: np.ndarray | None = None) -> tuple[float, float]:
-    """Thresholds: false refusals <= 1%; then the lowest `answer_above` that flags within one question of
+    """Thresholds: false refusals <= 0.5%; then the lowest `answer_above` that flags within one question of
     the most unanswerable questions reachable while answerable ones flagged partial stay <= 5% (a higher
     one would only add partial answers to answerable questions)."""
     support = p if support is None else support  # refusals are decided on the support, without the checks
     ans, una, sup = p[y == 1], p[y == 0], support[y == 1]
     grid = np.round(np.arange(0.02, 0.96, 0.01), 2)
-    refuse = max([t for t in grid if (sup < t).mean() <= 0.01] or [0.02])
+    refuse = max([t for t in grid if (sup < t).mean() <= 0.005] or [0.02])
     options = []
     for t in grid[grid >= refuse]:
         kept = sup >= refuse
