@@ -1,0 +1,59 @@
+"""Liveness and readiness probes, and what the caller's key may do."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+
+from retrieval.errors import DjbotError, IndexNotBuiltError
+from retrieval.settings import Settings
+
+from ..deps import ApiError, Ctx, error_response, get_settings, require_admin, require_user
+
+router = APIRouter(tags=["运维"])
+
+
+@router.get("/healthz", summary="进程存活")
+def healthz():
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="可以回答问题（索引、向量库已就绪）；附各聊天通道状态")
+def readyz(ctx: Ctx, request: Request):
+    channels = {name: st.to_dict() for name, st in getattr(request.app.state, "channels", {}).items()}
+    try:
+        snap = ctx.kb.snapshot()
+        ctx.kb.collection.count()  # the vector store answers, so a question can be answered now
+    except DjbotError as exc:
+        body = error_response(503, exc.code if isinstance(exc, IndexNotBuiltError) else "not_ready", exc.message)
+        return _with_channels(body, channels)
+    except Exception as exc:  # a vector store that cannot be reached is "not ready", not a 500
+        return _with_channels(error_response(503, "not_ready", f"向量库不可用（{type(exc).__name__}）"), channels)
+    # Channels are reported, not required: an unreachable Telegram must not take the API out of rotation.
+    return {"status": "ready", "documents": len(snap.documents), "chunks": len(snap.chunks),
+            "generation": snap.generation, "channels": channels}
+
+
+@router.get("/v1/me", summary="当前密钥的权限（网页据此显示管理页）")
+def me(request: Request, s: Annotated[Settings, Depends(get_settings)]):
+    keys = bool(s.api_key or s.admin_key)
+    try:
+        require_admin(request, s)
+        role = "admin"
+    except ApiError:
+        try:
+            require_user(request, s)
+            role = "user"
+        except ApiError:
+            role = "none"
+    return {"role": role, "keys_required": keys}
+
+
+def _with_channels(response, channels: dict):
+    import json
+
+    body = json.loads(response.body)
+    body["channels"] = channels
+    return error_response(response.status_code, body["error"]["code"], body["error"]["message"]) \
+        if not channels else type(response)(body, status_code=response.status_code)

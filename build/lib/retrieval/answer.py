@@ -1,0 +1,291 @@
+"""answer(question) -> Answer, in stages a newcomer can follow:
+
+understand (understand.py: normalize, expected answer kind, follow-ups) -> retrieve (search.py) ->
+score the candidate sentences (candidates.py) -> decide answered / partial / refused (decide.py, weights
+in decision.toml) -> compose and cite (compose.py). The LLM path (llm.py) reuses every stage but compose."""
+
+from __future__ import annotations
+
+import re
+import time
+import weakref
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .candidates import Candidate, idf_coverage, question_grams, score_candidates
+from .compose import compose as choose_sentences
+from .compose import render, with_asked_item
+from .decide import Decision, decide
+from .index import KnowledgeBase, Snapshot
+from .search import search
+from .settings import Settings
+from .topics import suggest, topics, welcome_answer
+from .types import Answer, Hit, Turn
+from .understand import (
+    INJECTION,
+    Question,
+    SlipFixer,
+    asking_clause,
+    clean_input,
+    question_parts,
+    region_places,
+    to_simplified,
+    understand,
+)
+
+REFUSAL = "抱歉，知识库中没有找到能回答这个问题的依据。为保证准确，我只根据已收录的党建资料作答，不凭空回答。"
+REFUSAL_INJECTION = "抱歉，我只回答非公企业党建工作方面的问题，不能执行这类指令，也不会透露系统设置、密钥或账号。"
+SUGGEST_LEAD = "您可以试着问问这些相关内容："
+
+
+def clean_question(question: str, settings: Settings) -> str:
+    """Collapse whitespace and enforce the length limit; empty questions are an input error."""
+    return clean_input(question, settings.max_question_chars)
+
+
+_FIXERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # KnowledgeBase -> (generation, fixer)
+
+
+def slip_fixer(kb: KnowledgeBase, snap: Snapshot) -> SlipFixer:
+    """The typing-slip fixer for this snapshot's vocabulary (built once per generation)."""
+    cached = _FIXERS.get(kb)
+    if cached and cached[0] == snap.generation:
+        return cached[1]
+    vocab = []
+    path = kb.settings.userdict_path()
+    if path.is_file():
+        vocab = [line.split()[0] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    words = kb.tokenizer.dictionary()
+    in_vocab = {g for w in vocab for g in (w[i : i + 2] for i in range(len(w) - 1))}
+    fixer = SlipFixer([d.text for d in snap.documents.values()] + [d.title for d in snap.documents.values()], vocab,
+                      word_freq=lambda g: max(words.get(g, 0), 10_000 if g in in_vocab else 0),
+                      places=region_places([d.region for d in snap.documents.values()]))
+    _FIXERS[kb] = (snap.generation, fixer)
+    return fixer
+
+
+def warm(kb: KnowledgeBase, snap: Snapshot) -> None:
+    """What answering derives from a snapshot's whole text, built before the snapshot serves."""
+    slip_fixer(kb, snap)
+    topics(snap)
+
+
+def standalone_question(question: str, history: list | None, words=None) -> str:
+    """The rule-based standalone form of a follow-up (the LLM path may rewrite it better)."""
+    from .understand import is_follow_up, own_content, resolve_follow_up
+
+    turns = [t if isinstance(t, Turn) else Turn(str(t)) for t in (history or []) if t]
+    if not turns:
+        return question
+    own = own_content(question, words)
+    return resolve_follow_up(question, turns[-1], own) if is_follow_up(question, own) else question
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A question ready to be answered: understood, searched once, its sentences scored, decided."""
+
+    question: str  # as the user typed it
+    standalone: str
+    q: Question
+    snap: Snapshot
+    hits: list[Hit]
+    qvec: np.ndarray
+    grams: list[str]
+    candidates: list[Candidate]
+    verdict: Decision
+    timings: dict
+
+
+def prepare(question: str, kb: KnowledgeBase, settings: Settings, rewrite=None, *,
+            history: list | None = None) -> Prepared | Answer:
+    """Every stage before composing, shared by the extractive and the LLM path. `rewrite(text)` may
+    replace the rule-based follow-up resolution. Returns the refusal Answer when nothing supports an answer."""
+    p = analyze(question, kb, settings, rewrite, history=history)
+    if isinstance(p, Prepared) and p.verdict.outcome == "refused":
+        return refusal(p, p.verdict.reason)
+    return p
+
+
+def analyze(question: str, kb: KnowledgeBase, settings: Settings, rewrite=None, *,
+            history: list | None = None) -> Prepared | Answer:
+    """Understand, retrieve, score and decide, whatever the decision (the fitting script reads the
+    features of refused questions too); only an instruction attempt stops early."""
+    t0 = time.perf_counter()
+    cleaned = clean_question(question, settings)
+    snap = kb.snapshot()
+    if (welcome := welcome_answer(cleaned, snap)) is not None:  # greetings, "你能做什么", "/help" typed as text
+        return welcome
+    q = understand(question, max_chars=settings.max_question_chars, history=history,
+                   fixer=slip_fixer(kb, snap), content_words=kb.tokenizer.words)
+    if q.injection:
+        return Answer(question=q.original, text=REFUSAL_INJECTION, refused=True, outcome="refused", mode="refusal",
+                      reason="instruction or prompt-injection attempt",
+                      timings={"total": (time.perf_counter() - t0) * 1000})
+    if rewrite is not None and history:
+        rewritten = rewrite(q.text)
+        if rewritten and rewritten != q.text:
+            q = understand(rewritten, max_chars=max(settings.max_question_chars, len(rewritten)),
+                           fixer=slip_fixer(kb, snap), content_words=kb.tokenizer.words)
+            q = replace(q, original=clean_question(question, settings), follow_up=True)
+    qvec = kb.embedder.embed_query(q.standalone)
+    clause = asking_clause(q.standalone)
+    if clause != q.standalone and len(clause) >= 4:
+        # A situation told at length ("我是街道党工委的，总觉得…，上面把…定成了什么性质的责任？"): the asking
+        # clause weighs as much as the whole in what the question means.
+        both = qvec + kb.embedder.embed_query(clause)
+        qvec = both / np.linalg.norm(both)
+    hits = search(kb, q.search_text, settings, snap=snap, qvec=qvec)
+    t1 = time.perf_counter()
+    grams = question_grams(q.standalone, kb.tokenizer)
+    cands = score_candidates(q, grams, hits, kb, snap, qvec, settings.answer_passages)
+    cands = with_asked_item(q, cands, snap)
+    hits = by_best_sentence(hits, cands, settings.answer_passages)
+    verdict = decide(q, grams, cands, hits, snap.lexical, kb.tokenizer.words)
+    timings = {"retrieve": (t1 - t0) * 1000, "decide": (time.perf_counter() - t1) * 1000}
+    return Prepared(q.original, q.standalone, q, snap, hits, qvec, grams, cands, verdict, timings)
+
+
+def by_best_sentence(hits: list[Hit], cands: list[Candidate], passages: int) -> list[Hit]:
+    """The passages whose sentences were scored, reordered by their best sentence: the passage that
+    answers comes first among the sources, not the one that merely shares the most words."""
+    best: dict[str, float] = {}
+    for c in cands:
+        best[c.chunk.id] = max(best.get(c.chunk.id, -9.0), c.relevance)
+    head = sorted(hits[:passages], key=lambda h: -best.get(h.chunk.id, -9.0))
+    top = max(cands, key=lambda c: c.relevance, default=None)
+    if head and top is not None and all(h.chunk.id != top.chunk.id for h in head):
+        # The answer comes from a passage search ranked low or did not return (the fourth item, in the chunk
+        # after the one opening the list): it leads the sources, since it is what the answer quotes.
+        found = next((h for h in hits if h.chunk.id == top.chunk.id), None)
+        head = [found or Hit(top.chunk, head[0].score), *head]
+    return head + [h for h in hits[passages:] if h.chunk.id != head[0].chunk.id]
+
+
+def _info(p: Prepared) -> dict:
+    info = {"outcome": p.verdict.outcome, "answerability": round(p.verdict.probability, 3), **p.verdict.features}
+    if p.q.corrections:
+        info["corrections"] = [f"{a}→{b}" for a, b in p.q.corrections]
+    return info
+
+
+def refusal(p: Prepared, reason: str, **guard) -> Answer:
+    """The fixed refusal with the nearest topics, keeping what retrieval found for trainers."""
+    return Answer(question=p.question, text=REFUSAL, refused=True, outcome="refused", retrieved=tuple(p.hits),
+                  mode="refusal", suggestions=suggest(p.hits, p.snap), reason=reason, standalone_question=p.standalone,
+                  guard={**_info(p), **guard}, timings=p.timings, generation=p.snap.generation)
+
+
+def focus_words(p: Prepared, kb: KnowledgeBase, limit: int = 3) -> list[str]:
+    """The question's most specific words that the knowledge base uses: what a sentence must be about."""
+    lexical = p.snap.lexical
+    words = [w for w in dict.fromkeys(kb.tokenizer.words(p.standalone)) if len(w) >= 2 and lexical.idf(w) > 0
+             and lexical.df.get(w, 0) > 0]
+    return sorted(words, key=lambda w: -lexical.idf(w))[:limit]
+
+
+def compose_prepared(p: Prepared, kb: KnowledgeBase, settings: Settings) -> tuple[str, tuple]:
+    """The cited extractive text for a prepared question (with its gap stated when partial)."""
+    chosen, lead = choose_sentences(p.q, p.candidates, p.snap, focus_words(p, kb),
+                                     lambda text: idf_coverage(p.grams, text, p.snap.lexical),
+                                     settings.answer_max_chars)
+    if not chosen:
+        return "", ()
+    gap = p.verdict.gap if p.verdict.outcome == "partial" else ""
+    return render(p.q, chosen, lead, p.snap, gap)
+
+
+def answer(question: str, kb: KnowledgeBase, settings: Settings, *, history: list | None = None) -> Answer:
+    """Answer from the knowledge base only: answered, partly answered with the gap said plainly, or
+    refused with the nearest topics. A message asking several things is answered part by part."""
+    return in_parts(answer_one, question, kb, settings, history=history)
+
+
+def in_parts(answer_fn, question: str, kb: KnowledgeBase, settings: Settings, *, history: list | None = None) -> Answer:
+    """`answer_fn` on each question a message asks (see understand.question_parts), the answers joined;
+    a message that asks one thing, or whose parts all fail, is answered whole."""
+    cleaned = clean_question(question, settings)
+    text = to_simplified(cleaned)
+    known = slip_fixer(kb, kb.snapshot()).places
+    parts = [] if INJECTION.search(text) else question_parts(text, kb.tokenizer.words, known)
+    if len(parts) > 1:
+        answers = [answer_fn(part, kb, settings, history=history) for part in parts]
+        if any(a.outcome != "refused" for a in answers):
+            return join_answers(cleaned, parts, answers)
+    return answer_fn(question, kb, settings, history=history)
+
+
+def join_answers(question: str, parts: list[str], answers: list[Answer]) -> Answer:
+    """One answer from the answers to each part: citations renumbered (a quote cited twice keeps one
+    number), a part the materials cannot answer said plainly; partial unless every part is answered."""
+    lines: list[str] = []
+    citations: list = []
+    numbers: dict[tuple[str, int, int], int] = {}
+    for part, a in zip(parts, answers, strict=True):
+        if a.outcome == "refused":
+            lines.append(f"资料中没有关于“{part.rstrip('？?。')}”的内容。")
+            continue
+        mapping = {}
+        for c in a.citations:
+            key = (c.chunk_id, c.start, c.end)
+            if key not in numbers:
+                numbers[key] = len(citations) + 1
+                citations.append(replace(c, n=numbers[key]))
+            mapping[c.n] = numbers[key]
+        lines.append(re.sub(r"\[(\d+)\]", lambda m, mp=mapping: f"[{mp.get(int(m[1]), m[1])}]", a.text))
+    hits: dict = {}  # each part's best passages first, in turn
+    for rank in range(max(len(a.retrieved) for a in answers)):
+        for a in answers:
+            if rank < len(a.retrieved):
+                hits.setdefault(a.retrieved[rank].chunk.id, a.retrieved[rank])
+    timings: dict[str, float] = {}
+    for a in answers:
+        for k, v in a.timings.items():
+            timings[k] = timings.get(k, 0.0) + v
+    answered = all(a.outcome == "answered" for a in answers)
+    first = next(a for a in answers if a.outcome != "refused")
+    return Answer(question=question, text="\n".join(lines), citations=tuple(citations), retrieved=tuple(hits.values()),
+                  outcome="answered" if answered else "partial", mode=first.mode,
+                  standalone_question="；".join(a.standalone_question or p for p, a in zip(parts, answers, strict=True)),
+                  reason="；".join(a.reason for a in answers if a.reason),
+                  guard={"parts": [{"question": p, **a.guard} for p, a in zip(parts, answers, strict=True)]},
+                  timings=timings, generation=first.generation)
+
+
+def answer_one(question: str, kb: KnowledgeBase, settings: Settings, *, history: list | None = None) -> Answer:
+    """One question, whole."""
+    p = prepare(question, kb, settings, history=history)
+    if isinstance(p, Answer):
+        return p
+    return extractive(p, kb, settings)
+
+
+def extractive(p: Prepared, kb: KnowledgeBase, settings: Settings) -> Answer:
+    """The extractive answer for a prepared question (answered or partial)."""
+    t0 = time.perf_counter()
+    text, citations = compose_prepared(p, kb, settings)
+    timings = {**p.timings, "compose": (time.perf_counter() - t0) * 1000}
+    if not text:
+        return replace(refusal(p, "no answering sentence"), timings=timings)
+    return Answer(question=p.question, text=text, citations=citations, retrieved=tuple(p.hits),
+                  outcome=p.verdict.outcome, mode="extractive", standalone_question=p.standalone,
+                  reason=p.verdict.reason, timings=timings, guard=_info(p), generation=p.snap.generation)
+
+
+def render_sources(ans: Answer) -> str:
+    """The plain-text sources block: [n] 《title》（publisher，date）· section · “quote”."""
+    lines = []
+    for c in ans.citations:
+        meta = "，".join(x for x in (c.publisher, c.date) if x) or "来源信息不详"
+        sec = f" · {c.section.split(' > ')[-1]}" if c.section else ""
+        lines.append(f"[{c.n}] 《{c.title}》（{meta}）{sec} ·“{c.quote}”")
+    return "\n".join(lines)
+
+
+def render_text(ans: Answer) -> str:
+    """Answer plus sources (or refusal plus suggestions) as plain text, for the CLI and plain channels."""
+    if ans.refused or not ans.citations:  # a refusal or a welcome: the suggested questions follow
+        lead = [SUGGEST_LEAD] if ans.refused and ans.suggestions else []
+        return "\n".join([ans.text, *lead, *(f"· {s}" for s in ans.suggestions)])
+    return f"{ans.text}\n\n来源：\n{render_sources(ans)}"

@@ -1,0 +1,162 @@
+"""Candidate answer sentences of the top passages, each scored once for how well it answers the
+question; the decision and the composition both read these scores."""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from .chunk import FULL_SENTENCE_END, split_sentences
+from .index import KnowledgeBase, Snapshot, unit_vectors
+from .types import Chunk, Hit
+from .understand import MEASURABLE_KINDS, Question, item_marker, local_place, satisfies
+
+OPENS_LIST = re.compile(r"[:：]\s*(?:一是|1[、.]|首先)|[:：]$|如下|以下|(?:[一二三四五六七八九十两]|几)(?:个方面|方面|项|点|大做法|条)[^，。]{0,12}[:：]")
+LIST_SHAPE = re.compile(r"(?:[^、]{1,40}、){2,}|一是.{2,}二是|[:：]\s*(?:一是|1[、.]|首先)|“[^”]{2,12}”、“")
+SHORT_UNIT = 20
+CLOSED = re.compile(r"[。！？!?；;…”’」』）)\]】:：]\s*$")  # a sentence that ends, not one the page cut off
+# "四同", "六有", "两带": a numeral plus one character abbreviates a list of items that share it.
+ABBREVIATION = re.compile(r"[“\"‘'「]([一二三四五六七八九十两])([\u4e00-\u9fff])[”\"’'」]")
+NUMERALS = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)} | {"两": 2}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    chunk: Chunk
+    rank: int  # rank of its passage
+    start: int  # absolute offsets into the document text
+    end: int
+    text: str
+    lex: float = 0.0  # IDF-weighted share of the question's bigrams in the sentence itself
+    ctx: float = 0.0  # ... in its passage's title, section and neighbouring text
+    sim: float = 0.0  # cosine similarity to the question
+    relevance: float = 0.0
+    parts: dict = field(default_factory=dict, compare=False, hash=False)  # what `relevance` was made of
+
+
+SENTENCE_WEIGHTS = Path(__file__).with_name("sentence.toml")
+
+
+@functools.cache
+def load_sentence_weights(path: Path = SENTENCE_WEIGHTS) -> dict:
+    with path.open("rb") as f:
+        return tomllib.load(f)
+
+
+def relevance(parts: dict, w: dict) -> float:
+    """How well a sentence answers the question: a weighted sum of its parts, then discounted when the
+    sentence is a short lead-in. `w` comes from sentence.toml (`python -m evals.fit_sentences`)."""
+    s = w["semantic"]
+    rel = (1 - s) * (parts["lexical"] + w["context"] * parts["context"]) + s * parts["semantic"] + w["phrase"] * parts["phrase"] - w["rank"] * parts["rank"]
+    rel += sum(w[k] * parts.get(k, 0.0) for k in ("kind", "term", "item", "frame", "list_opens", "list_shape"))
+    rel -= w["elsewhere"] * parts.get("elsewhere", 0.0)
+    if parts["short"]:
+        rel *= w["short"]
+    return rel
+
+
+def question_grams(text: str, tokenizer) -> list[str]:
+    """Content bigrams of the question: inside its content words, stopwords removed."""
+    words = tokenizer.words(text)
+    return list(dict.fromkeys(w[i : i + 2] for w in words if len(w) >= 2 for i in range(len(w) - 1)))
+
+
+def idf_coverage(grams: list[str], text: str, lexical) -> float:
+    """IDF-weighted share of `grams` found in `text`."""
+    if not grams:
+        return 0.0
+    weights = [lexical.bigram_idf(g) for g in grams]
+    total = sum(weights) or 1.0
+    return sum(w for g, w in zip(grams, weights, strict=True) if g in text) / total
+
+
+def sentences_of(hit: Hit, rank: int) -> list[Candidate]:
+    c = hit.chunk
+    return [Candidate(c, rank, s.start + c.start, s.end + c.start, c.text[s.start : s.end])
+            for s in split_sentences(c.text, ends=FULL_SENTENCE_END)]
+
+
+def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: KnowledgeBase, snap: Snapshot, qvec,
+                     passages: int, sentence_weights: dict | None = None) -> list[Candidate]:
+    """Every sentence of the top `passages` hits with its lexical, contextual and semantic scores, and its
+    relevance: the weighted parts (see `relevance`, weights in sentence.toml)."""
+    sentence_weights = sentence_weights or load_sentence_weights()
+    # A sentence the page breaks off mid-way ("…在外企中通过发挥工会") answers nothing, however well it matches.
+    raw = [c for rank, h in enumerate(hits[:passages]) for c in sentences_of(h, rank) if CLOSED.search(c.text)]
+    if not raw:
+        return []
+    weights = {g: snap.lexical.bigram_idf(g) for g in grams}
+    total = sum(weights.values()) or 1.0
+    # Domain synonyms of the question's words (两个党员 -> 联合组建) count at half weight.
+    extra = {g: 0.5 * snap.lexical.bigram_idf(g) for g in question_grams(" ".join(q.expansions), kb.tokenizer)
+             if g not in weights} if q.expansions else {}
+    sims = [0.0] * len(raw)
+    by_chunk: dict[str, list[int]] = {}
+    for i, c in enumerate(raw):
+        by_chunk.setdefault(c.chunk.id, []).append(i)
+    for idx in by_chunk.values():
+        vecs = unit_vectors(kb, raw[idx[0]].chunk, [raw[i].text for i in idx], snap)
+        for i, v in zip(idx, vecs, strict=True):
+            sims[i] = float(np.dot(v, qvec))
+    lo, hi = min(sims), max(sims)
+    span = max(hi - lo, 0.1)  # e5 similarities are compressed: a 0.01 difference is no landslide
+    kinds = [k for k in q.expects if k in MEASURABLE_KINDS]
+    # Places name a whole document ("永康" is in its title or region, "我市" in its sentences).
+    place_grams = {g for g in grams if any(g in p for p in q.places)}
+    abbreviations = [(NUMERALS[n], ch) for n, ch in ABBREVIATION.findall(q.standalone)]
+    # Phrases the question shares word for word, stopwords included ("没有党员", "不足三人").
+    tri = {t for run in re.findall(r"[\u4e00-\u9fff]{3,}", q.standalone) for t in (run[i : i + 3] for i in range(len(run) - 2))}
+    marker = item_marker(q.item) if q.item else None
+    out = []
+    for c, sim in zip(raw, sims, strict=True):
+        doc_head = f"{c.chunk.title}{local_place(c.chunk.region)}"
+        head = f"{doc_head}{c.chunk.section}{c.chunk.text}"
+        lex = sum(w for g, w in weights.items() if g in c.text or (g in place_grams and g in doc_head)) / total
+        lex = min(1.0, lex + sum(w for g, w in extra.items() if g in c.text) / total)
+        if any(len(re.findall(ch + r"[\u4e00-\u9fff]", c.text)) >= n for n, ch in abbreviations):
+            lex = max(lex, 0.8)  # "同部署、同检查、同考核、同表彰" spells out "四同"
+        ctx = sum(w for g, w in weights.items() if g not in c.text and g in head and g not in place_grams) / total
+        parts = {
+            "lexical": lex,
+            "context": ctx,
+            "semantic": (sim - lo) / span,
+            "phrase": sum(t in c.text for t in tri) / len(tri) if tri else 0.0,
+            "rank": float(c.rank),
+            "kind": float(bool(kinds) and all(satisfies(k, c.text, q.counts, q.unit, q.per, q.limit, q.when)
+                                              for k in kinds)),
+            # "“党建带工建”,根本在“带”": a definition puts its term first
+            "term": float(bool(q.term) and re.sub(r"^[“\"‘'「]", "", c.text).startswith(q.term)),
+            "item": float(bool(q.item) and bool(marker.search(c.text))),  # "第四个方面要求" -> "四是…"
+            "frame": float(bool(q.frame) and bool(re.search(q.frame, c.text))),  # "以…为契机" fills "以什么为契机"
+            "list_opens": float("list" in q.expects and bool(OPENS_LIST.search(c.text))),
+            "list_shape": float("list" in q.expects and not OPENS_LIST.search(c.text) and bool(LIST_SHAPE.search(c.text))),
+            "short": float(len(c.text) < SHORT_UNIT),  # short lead-ins embed deceptively close
+            # "永康…覆盖达到了什么程度": a sentence from another place's document answers another question
+            "elsewhere": float(bool(q.places) and not all(pl in head for pl in q.places)),
+        }
+        rel = relevance(parts, sentence_weights)
+        if q.seen and any(_same(c.text, s) for s in q.seen):
+            # A follow-up wants what the previous answer did not say; but what came of it or what is to be
+            # done next ("效果怎么样", "之后要做好哪些工作") is often the end of a sentence already quoted.
+            rel -= 0.0 if q.sequel else 0.5
+        out.append(Candidate(c.chunk, c.rank, c.start, c.end, c.text, lex, ctx, sim, rel, parts))
+    if q.seen and (q.own == 0 or q.sequel):
+        # "那具体怎么做？" / "效果怎么样？" continue where the previous answer stopped: what follows a sentence it gave.
+        said = [c for c in out if any(_same(c.text, s) for s in q.seen)]
+        last = {}
+        for d in said:  # the last sentence the previous answer quoted from each document
+            last[d.chunk.source] = max(last.get(d.chunk.source, 0), d.end)
+        out = [replace(c, relevance=c.relevance + 0.3)
+               if c.chunk.source in last and 0 <= c.start - last[c.chunk.source] <= 200 else c for c in out]
+    return out
+
+
+def _same(sentence: str, said: str) -> bool:
+    a = re.sub(r"\W|\[\d+\]", "", sentence)
+    b = re.sub(r"\W|\[\d+\]", "", said)
+    return bool(a) and bool(b) and (a in b or b in a)

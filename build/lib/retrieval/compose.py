@@ -1,0 +1,367 @@
+"""Stage 4, compose: a short extractive answer whose first statement answers the question.
+
+Sentences enter by relevance to the question (not by sharing words with it); a list question gets
+the whole list it asks about; a sentence that leans on the one before it ("对于前一种情况") comes
+with it or not at all; first-person sources are attributed; list markers are dropped and numbering
+is used only for real list items."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from .candidates import LIST_SHAPE, OPENS_LIST, Candidate
+from .chunk import ENUMERATOR, FULL_SENTENCE_END, SENTENCE_END, split_sentences
+from .index import Snapshot
+from .types import Chunk, Citation
+from .understand import Question, item_marker
+
+# A sentence that cannot stand alone: it points at what came just before it.
+LEANS_BACK = re.compile(
+    r"^(?:对于前一种|对于后一种|对前一种|对后一种|对此|对这|这些|这一|这种|这样|这项|这次|此外|此举|为此|因此|由此|同时|"
+    r"其中|另外|然后|通过这|在此|据此|如|例如|比如|譬如|并|而且|从而)"
+)
+# Illustrations ("如选派…") support the sentence before them; the others need it to be understood.
+ILLUSTRATES = re.compile(r"^(?:如|例如|比如|譬如)")
+CASE_REFERENCE = re.compile(r"^(?:对于|对)?(?:前一种|后一种|前者|后者|第一种|第二种)")
+PARAGRAPH_ITEM = re.compile(r"^\s*(?:\d{1,2}\s*[、.．](?!\d)|[(（][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+\s*[、.．]|[一二三四五六七八九十]+是)")
+ITEM_MARK = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]+是[，,、]?|第[一二三四五六七八九十]+[，,、]|[(（][一二三四五六七八九十\d]+[)）][、.]?|"
+    r"\d{1,2}\s*[、.．](?!\d)|[一二三四五六七八九十]+\s*[、.．]|首先[，,]|其次[，,]|再次[，,]|最后[，,])"
+)
+SPECIFICS = re.compile(r"具体|举例|例子|事例|案例|哪些做法|什么做法|哪些措施|怎么做的|是怎样做的")
+FIRST_PERSON = re.compile(r"我们|我(?:市|区|县|旗|镇|省|州|局|会|部)")
+
+
+def _doc_span(snap: Snapshot, source: str, start: int, end: int, rank: int, base: Chunk) -> Candidate:
+    doc = snap.documents[source]
+    chunks = snap.by_source.get(source, ())
+    owner = next((c for c in chunks if c.start <= start and end <= c.end), None)
+    if owner is None:  # a long sentence across a chunk boundary: quote what one passage holds
+        owner = max((c for c in chunks if c.start <= start < c.end), key=lambda c: c.end, default=base)
+        cut = max(doc.text.rfind(p, start, owner.end) for p in "；;")
+        end = cut + 1 if cut > start else min(end, owner.end)
+    return Candidate(owner, rank, start, end, doc.text[start:end])
+
+
+def following(c: Candidate, snap: Snapshot, ends=FULL_SENTENCE_END) -> Candidate | None:
+    """The next sentence in the same paragraph of the document."""
+    doc = snap.documents.get(c.chunk.source)
+    if not doc:
+        return None
+    line_end = doc.text.find("\n", c.end)
+    line_end = len(doc.text) if line_end < 0 else line_end
+    spans = split_sentences(doc.text[c.end : line_end], c.end, ends=ends)
+    return _doc_span(snap, c.chunk.source, spans[0].start, spans[0].end, c.rank, c.chunk) if spans else None
+
+
+def preceding(c: Candidate, snap: Snapshot) -> Candidate | None:
+    """The previous full sentence in the same paragraph of the document."""
+    doc = snap.documents.get(c.chunk.source)
+    if not doc:
+        return None
+    line_start = doc.text.rfind("\n", 0, c.start) + 1
+    spans = split_sentences(doc.text[line_start : c.start], line_start, ends=FULL_SENTENCE_END)
+    return _doc_span(snap, c.chunk.source, spans[-1].start, spans[-1].end, c.rank, c.chunk) if spans else None
+
+
+def defining_case(c: Candidate, snap: Snapshot) -> Candidate | None:
+    """The sentence before `c` in its paragraph that names the cases "前一种/后一种情况" refer to."""
+    cur = c
+    while (prev := preceding(cur, snap)) is not None:
+        if re.search(r"状况|情况|两种|两类", prev.text) and not CASE_REFERENCE.match(prev.text):
+            return prev
+        cur = prev
+    return None
+
+
+FIRST_CASE = re.compile(r"^(?:对于|对)?(?:前一种|前者|第一种)")
+
+
+def _bigram_lcs(a: str, b: str) -> int:
+    """Longest common subsequence of the two texts' CJK bigrams: shared words in the same order."""
+    x = [a[i : i + 2] for i in range(len(a) - 1)]
+    y = [b[i : i + 2] for i in range(len(b) - 1)]
+    prev = [0] * (len(y) + 1)
+    for gx in x:
+        cur = [0]
+        for j, gy in enumerate(y):
+            cur.append(prev[j] + 1 if gx == gy else max(prev[j + 1], cur[j]))
+        prev = cur
+    return prev[-1]
+
+
+def pick_case(question: str, defining: str, cases: list[Candidate]) -> Candidate:
+    """Which of "前一种/后一种情况" the question is about: the case clause of the defining sentence
+    ("有些企业建立党组织未建工会、有些企业建立工会组织未建党组织") that shares most of its words in order."""
+    clauses = [c for c in re.split(r"[、；;]", defining) if re.search(r"有些|有的|一些|一种|一类", c)]
+    first = next((c for c in cases if FIRST_CASE.match(c.text)), None)
+    second = next((c for c in cases if not FIRST_CASE.match(c.text)), None)
+    if len(clauses) == 2 and first and second:
+        core = re.sub(r"\W", "", question)
+        return first if _bigram_lcs(core, clauses[0]) >= _bigram_lcs(core, clauses[1]) else second
+    return max(cases, key=lambda c: (c.lex, c.relevance))
+
+
+def next_paragraph_item(c: Candidate, snap: Snapshot) -> Candidate | None:
+    """The first sentence of the next paragraph when it is a numbered item ("2、…", "（二）…")."""
+    doc = snap.documents.get(c.chunk.source)
+    if not doc:
+        return None
+    line_end = doc.text.find("\n", c.end)
+    if line_end < 0:
+        return None
+    start = line_end + 1
+    end = doc.text.find("\n", start)
+    line = doc.text[start : end if end >= 0 else len(doc.text)]
+    if not PARAGRAPH_ITEM.match(line):
+        return None
+    spans = split_sentences(line, start, ends=FULL_SENTENCE_END)
+    return _doc_span(snap, c.chunk.source, spans[0].start, spans[0].end, c.rank, c.chunk) if spans else None
+
+
+def list_items(c: Candidate, snap: Snapshot, limit: int = 9) -> list[Candidate]:
+    """The items of the list `c` opens ("提出了六个方面的要求：一是…", "有以下一些经验…" followed by
+    numbered paragraphs), or its siblings if `c` is an item."""
+    if not (OPENS_LIST.search(c.text) or ENUMERATOR.match(c.text) or PARAGRAPH_ITEM.match(c.text)):
+        return []
+    items: list[Candidate] = []
+    cur = c
+    while (nxt := following(cur, snap, SENTENCE_END)) is not None and len(items) < limit:
+        cur = nxt
+        if ENUMERATOR.match(nxt.text):
+            items.append(nxt)
+    if not items:
+        cur, number = c, _item_number(c.text)
+        while (nxt := next_paragraph_item(cur, snap)) is not None and len(items) < limit:
+            n = _item_number(nxt.text)
+            if number and n and n != number + 1:
+                break  # "4、" after "3、" belongs to another list than "2、" after "3、"
+            items.append(nxt)
+            cur, number = nxt, n
+    return items
+
+
+def with_asked_item(q: Question, cands: list[Candidate], snap: Snapshot, top: int = 6) -> list[Candidate]:
+    """For "第四个方面要求是啥": the n-th item of a list one of the best sentences opens or leads into,
+    scored as that sentence plus the bonus a marked item gets; found beyond the retrieved passages too
+    ("提出了六个方面的要求：一是…" in one chunk, "四是…" in the next)."""
+    if not q.item:
+        return cands
+    marker = item_marker(q.item)
+    out = list(cands)
+    for c in sorted(cands, key=lambda c: -c.relevance)[:top]:
+        if OPENS_LIST.search(c.text):
+            found = list_items(c, snap, limit=max(9, q.item))
+        else:  # "…队伍建设是关键。一是要选优配强党组织书记。": items a few sentences on
+            found, cur = [], c
+            for _ in range(4):
+                if (cur := following(cur, snap, SENTENCE_END)) is None:
+                    break
+                found.append(cur)
+        item = next((i for i in found if marker.match(i.text.lstrip())), None)
+        if item is None:
+            continue
+        score = c.relevance + 0.3
+        same = [i for i, x in enumerate(out) if x.chunk.source == item.chunk.source and x.start <= item.start < x.end]
+        if not same:
+            out.append(replace(item, lex=c.lex, ctx=c.ctx, sim=c.sim, relevance=score))
+        elif out[same[0]].relevance < score:
+            out[same[0]] = replace(out[same[0]], relevance=score)
+    return out
+
+
+def _item_number(text: str) -> int:
+    m = re.match(r"^\s*[(（]?(\d{1,2}|[一二三四五六七八九十]+)", text)
+    if not m:
+        return 0
+    v = m.group(1)
+    return int(v) if v.isdigit() else {c: i for i, c in enumerate("一二三四五六七八九十", 1)}.get(v[-1], 0)
+
+
+INLINE_LIST = re.compile(r"[:：]\s*(?=一是|1[、.]|首先)")
+
+
+def split_inline_list(c: Candidate) -> list[Candidate]:
+    """"提出了六个方面的要求：一是…" -> the lead-in up to the colon, and the first item after it."""
+    m = INLINE_LIST.search(c.text)
+    if not m:
+        return [c]
+    lead = replace(c, end=c.start + m.end(), text=c.text[: m.end()])
+    first = replace(c, start=c.start + m.end(), text=c.text[m.end() :])
+    return [lead, first_clause(first)]
+
+
+def first_clause(c: Candidate, limit: int = 60) -> Candidate:
+    """A long list item shortened to its first clause(s); still an exact quote."""
+    if len(c.text) <= limit:
+        return c
+    spans = split_sentences(c.text)
+    if spans and spans[0].end <= limit:
+        return replace(c, end=c.start + spans[0].end, text=c.text[: spans[0].end])
+    cut = max(c.text.rfind(m, 0, limit) for m in "，,")
+    cut = cut + 1 if cut > 10 else limit
+    return replace(c, end=c.start + cut, text=c.text[:cut])
+
+
+def best_clauses(c: Candidate, grams_score, budget: int) -> list[Candidate]:
+    """For an over-long sentence keep its best clause (split at ；) and the clauses right after it."""
+    clauses = [replace(c, start=c.start + s.start, end=c.start + s.end, text=c.text[s.start : s.end])
+               for s in split_sentences(c.text)]
+    if len(clauses) <= 1:
+        return [c]
+    best = max(range(len(clauses)), key=lambda i: grams_score(clauses[i].text))
+    out, used = [], 0
+    for cl in clauses[best:]:
+        if out and used + len(cl.text) > budget:
+            break
+        out.append(cl)
+        used += len(cl.text)
+    return out
+
+
+def _overlaps(a: Candidate, chosen: list[Candidate]) -> bool:
+    return any(a.chunk.source == c.chunk.source and a.start < c.end and c.start < a.end for c in chosen)
+
+
+def _about(c: Candidate, focus: list[str]) -> bool:
+    """Is the sentence about the question: does it mention one of the question's specific words?"""
+    return not focus or any(w in c.text for w in focus)
+
+
+def compose(q: Question, cands: list[Candidate], snap: Snapshot, focus: list[str], grams_score,
+            budget: int) -> tuple[list[Candidate], int | None]:
+    """Choose the answering sentences in reading order, and how many lead-in sentences come before
+    list items (None when the answer is not a list)."""
+    ranked = sorted(cands, key=lambda c: -c.relevance)
+    if not ranked:
+        return [], None
+    top = ranked[0]
+    chosen = [top]
+    if CASE_REFERENCE.match(top.text) and (case := defining_case(top, snap)):
+        chosen.insert(0, case)  # "对于后一种情况…" is read with the sentence that names the cases
+    elif LEANS_BACK.match(top.text) and (prev := preceding(top, snap)):
+        chosen.insert(0, prev)  # "如选派…" is read with the sentence it illustrates
+    else:
+        # A sentence that names cases ("针对有些…、有些…的状况") is answered by the case sentence after it.
+        doc = snap.documents.get(top.chunk.source)
+        cases = [c for c in ranked if c.chunk.source == top.chunk.source and c.start >= top.end and doc
+                 and "\n" not in doc.text[top.end : c.start] and CASE_REFERENCE.match(c.text)]
+        if cases:  # the case the question describes ("有工会但还没有党组织" -> 后一种)
+            chosen.append(pick_case(q.standalone, top.text, cases))
+    items = [] if q.item else list_items(top, snap)  # "第二项是什么" asks for one item, not the list
+    if items:
+        is_item = bool(ENUMERATOR.match(top.text) or PARAGRAPH_ITEM.match(top.text))
+        parts = split_inline_list(top)
+        head = [first_clause(top, 60 if is_item else 120)] if len(parts) == 1 else parts
+        at = chosen.index(top)
+        chosen = chosen[:at] + head + chosen[at + 1 :]
+        if len(parts) > 1:
+            is_item = False
+            items = [parts[1], *items]
+            chosen = chosen[: at + 1]
+        used = sum(len(c.text) for c in chosen)
+        picked = []
+        for item in items:
+            short = first_clause(item)
+            if used + len(short.text) > budget:
+                break
+            picked.append(short)
+            used += len(short.text)
+        if len(picked) >= (1 if is_item else 2):
+            return chosen + picked, len(chosen) - 1 if is_item else len(chosen)
+        chosen = chosen + picked
+    if len(top.text) < 30 or ("list" in q.expects and not LIST_SHAPE.search(top.text)):
+        # A lead-in ("3、始终把强化保障作为…重点环节。") is followed by its content.
+        nxt = following(top, snap)
+        if nxt and not _overlaps(nxt, chosen) and len(nxt.text) <= budget:
+            chosen.append(nxt)
+    if SPECIFICS.search(q.standalone):
+        # "具体采取了哪些做法": the examples that follow the answering sentence ("如选派…") are the specifics.
+        last = max((c for c in chosen if c.chunk.source == top.chunk.source), key=lambda c: c.end)
+        nxt = following(last, snap)
+        if nxt and ILLUSTRATES.match(nxt.text) and not _overlaps(nxt, chosen) \
+                and sum(len(c.text) for c in chosen) + len(nxt.text) <= budget:
+            chosen.append(nxt)
+    if len(top.text) > budget * 0.7:
+        kept = best_clauses(top, grams_score, int(budget * 0.7))
+        chosen = [c for c in chosen if c is not top] + kept
+    used = sum(len(c.text) for c in chosen)
+    for c in ranked[1:]:
+        if len(chosen) >= 3 or used + len(c.text) > budget or _overlaps(c, chosen):
+            continue
+        same = c.chunk.id == top.chunk.id
+        if c.relevance < max(0.35, (0.8 if same else 0.9) * top.relevance) or not _about(c, focus):
+            continue
+        if LEANS_BACK.match(c.text) and not ILLUSTRATES.match(c.text):
+            prev = preceding(c, snap)
+            if not prev or not _overlaps(prev, chosen):
+                continue  # it would dangle without the sentence before it
+        chosen.append(c)
+        used += len(c.text)
+    # The answering sentence (with what it leans on) stays first; the rest follow in reading order.
+    first = [c for c in chosen if c.chunk.source == top.chunk.source and c.start <= top.start]
+    rest = [c for c in chosen if c not in first]
+    order: dict[str, int] = {top.chunk.source: 0}
+    for c in rest:
+        order.setdefault(c.chunk.source, len(order))
+    first.sort(key=lambda c: c.start)
+    rest.sort(key=lambda c: (order[c.chunk.source], c.start))
+    return first + rest, None
+
+
+def speaker(publisher: str, region: str) -> str:
+    """Who speaks in a document's first person: its publishing body, else its city or county."""
+    body = re.sub(r"[（(].*?[）)]", "", publisher or "").strip()
+    places = re.findall(r"[\u4e00-\u9fff]{2,5}?(?:市|县|旗|区|州)", re.sub(r".*?(?:省|自治区)", "", region or ""))
+    if body and not body.startswith(("《", "人民网")):
+        return body
+    return places[-1] if places else ""
+
+
+def attribute(text: str, chunk: Chunk, said: set[str]) -> str:
+    """A quote in the source's first person ("我们…", "我市…") is labelled with who is speaking, once
+    per source, so it reads as reported speech ("苏州市：我们…") while the quote stays exact."""
+    if chunk.source in said or not FIRST_PERSON.search(text):
+        return text
+    who = speaker(chunk.publisher, chunk.region)
+    if not who:
+        return text
+    said.add(chunk.source)
+    return f"{who}：{text}"
+
+
+def render(q: Question, chosen: list[Candidate], lead: int | None, snap: Snapshot,
+           gap: str = "") -> tuple[str, tuple[Citation, ...]]:
+    """Text with [n] after every clause, and the citations (exact quotes) behind the numbers."""
+    numbers: dict[str, int] = {}
+    spans: dict[str, list[Candidate]] = {}
+    for c in chosen:
+        numbers.setdefault(c.chunk.id, len(numbers) + 1)
+        spans.setdefault(c.chunk.id, []).append(c)
+    lines = []
+    said: set[str] = set()
+    for i, c in enumerate(chosen):
+        body = ITEM_MARK.sub("", c.text.strip()).strip()
+        body = attribute(body.rstrip("。；;，,.!！?？:："), c.chunk, said)
+        n = numbers[c.chunk.id]
+        body = re.sub(r"([。！？；!?;][”’」』）)]*)(?=.)", lambda m, n=n: f"[{n}]{m.group(1)}", body)
+        line = f"{body}[{n}]。"
+        if lead is not None and i >= lead:
+            line = f"{i - lead + 1}. {line}"
+        elif lead is not None and i == lead - 1 and OPENS_LIST.search(c.text):
+            line = line[:-1] + "："
+        lines.append(line)
+    text = "\n".join(lines) if lead is not None else "".join(lines)
+    if gap:
+        text = f"{gap}。资料中相关的内容是：\n{text}"
+    citations = []
+    for cid, n in numbers.items():
+        ps = spans[cid]
+        c = ps[0].chunk
+        start, end = min(p.start for p in ps), max(p.end for p in ps)
+        doc = snap.documents.get(c.source)
+        quote = doc.text[start:end] if doc else " ".join(p.text for p in ps)
+        citations.append(Citation(n=n, chunk_id=cid, source=c.source, title=c.title, publisher=c.publisher,
+                                  date=c.date, section=c.section, quote=quote, start=start, end=end, passage=c.text))
+    return text, tuple(citations)
