@@ -1,1 +1,0 @@
-"""The HTTP service's routers, one per resource (FastAPI's "bigger applications" layout)."""
