@@ -32,24 +32,29 @@ CALIBRATION = ["evals/datasets/dev.jsonl", "evals/datasets/paraphrase.jsonl",
                "evals/datasets/pairs_calibration.jsonl"]
 
 
-def collect(paths: list[str], kb: KnowledgeBase, settings: Settings) -> list[tuple[dict, bool, dict]]:
-    """(features, answerable, gate facts) for every non-injection question; conversation turns get history."""
-    rows = []
+def analyzed(paths: list[str], kb: KnowledgeBase, settings: Settings):
+    """(item, prepared question) for every question of the datasets that reached a decision; conversation turns
+    get the history the eval gives them (each earlier turn's standalone question and the answer as shown)."""
     history: list[Turn] = []
     for path in paths:
         for item in load_dataset(Path(path)):
             if item.turn <= 1:
                 history = []
             p = analyze(item.question, kb, settings, history=list(history))
-            if isinstance(p, Answer) or not p.candidates:  # injection, or nothing retrieved
-                if item.conversation:
-                    history.append(Turn(item.question, ""))
-                continue
-            feats, why = features(p.q, p.grams, p.candidates, p.hits, p.snap.lexical, kb.tokenizer.words)
-            rows.append((feats, item.answerable, why))
-            if item.conversation:  # the history the eval gives the next turn: the answer as shown
-                said = "" if p.verdict.outcome == "refused" else extractive(p, kb, settings).text
-                history.append(Turn(p.standalone, said))
+            ok = not isinstance(p, Answer) and bool(p.candidates)  # not an injection, something retrieved
+            if item.conversation:
+                said = "" if not ok or p.verdict.outcome == "refused" else extractive(p, kb, settings).text
+                history.append(Turn(p.standalone if ok else item.question, said))
+            if ok:
+                yield item, p
+
+
+def collect(paths: list[str], kb: KnowledgeBase, settings: Settings) -> list[tuple[dict, bool, dict]]:
+    """(features, answerable, gate facts) for every non-injection question."""
+    rows = []
+    for item, p in analyzed(paths, kb, settings):
+        feats, why = features(p.q, p.grams, p.candidates, p.hits, p.snap.lexical, kb.tokenizer.words)
+        rows.append((feats, item.answerable, why))
     return rows
 
 

@@ -14,16 +14,12 @@ import argparse
 import json
 import re
 import unicodedata
-from pathlib import Path
 
-from retrieval.answer import analyze, extractive
 from retrieval.candidates import SENTENCE_WEIGHTS, load_sentence_weights, relevance
 from retrieval.index import KnowledgeBase
 from retrieval.settings import Settings
-from retrieval.types import Answer, Turn
 
-from .fit_decision import CALIBRATION
-from .runner import load_dataset
+from .fit_decision import CALIBRATION, analyzed
 
 GRID = {
     "semantic": [0.3, 0.4, 0.5, 0.6, 0.7],
@@ -45,31 +41,20 @@ def _norm(text: str) -> str:
 def collect(paths: list[str], kb: KnowledgeBase, settings: Settings) -> list[list[tuple[dict, float, bool]]]:
     """Per answerable question: its candidates as (parts, the fixed rest of their score, right?)."""
     weights = load_sentence_weights()
-    questions, history = [], []
-    for path in paths:
-        for item in load_dataset(Path(path)):
-            if item.turn <= 1:
-                history = []
-            p = analyze(item.question, kb, settings, history=list(history))
-            if isinstance(p, Answer):
-                if item.conversation:
-                    history.append(Turn(item.question, ""))
-                continue
-            if item.conversation:
-                said = "" if p.verdict.outcome == "refused" else extractive(p, kb, settings).text
-                history.append(Turn(p.standalone, said))
-            if not item.answerable or not item.evidence:
-                continue
-            quotes = [_norm(e.quote) for e in item.evidence]
-            rows = []
-            for c in p.candidates:
-                text = _norm(c.text)
-                right = any(q in text or (len(text) >= 8 and text in q) for q in quotes)
-                # Follow-up offsets and item lifts are rules on top of the weighted parts: kept as they are.
-                rest = c.relevance - relevance(c.parts, weights) if c.parts else c.relevance
-                rows.append((c.parts, rest, right))
-            if any(r for _, _, r in rows):
-                questions.append(rows)
+    questions = []
+    for item, p in analyzed(paths, kb, settings):
+        if not item.answerable or not item.evidence:
+            continue
+        quotes = [_norm(e.quote) for e in item.evidence]
+        rows = []
+        for c in p.candidates:
+            text = _norm(c.text)
+            right = any(q in text or (len(text) >= 8 and text in q) for q in quotes)
+            # Follow-up offsets and item lifts are rules on top of the weighted parts: kept as they are.
+            rest = c.relevance - relevance(c.parts, weights) if c.parts else c.relevance
+            rows.append((c.parts, rest, right))
+        if any(r for _, _, r in rows):
+            questions.append(rows)
     return questions
 
 

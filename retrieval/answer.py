@@ -44,14 +44,23 @@ def clean_question(question: str, settings: Settings) -> str:
     return clean_input(question, settings.max_question_chars)
 
 
-_FIXERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # KnowledgeBase -> (generation, fixer)
+_VOCABULARY: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # KnowledgeBase -> (generation, fixer, places)
 
 
 def slip_fixer(kb: KnowledgeBase, snap: Snapshot) -> SlipFixer:
     """The typing-slip fixer for this snapshot's vocabulary (built once per generation)."""
-    cached = _FIXERS.get(kb)
+    return _vocabulary(kb, snap)[0]
+
+
+def known_places(kb: KnowledgeBase, snap: Snapshot) -> frozenset[str]:
+    """The places the snapshot's documents are about (their regions' stems: 苏州, 永康, 克什克腾)."""
+    return _vocabulary(kb, snap)[1]
+
+
+def _vocabulary(kb: KnowledgeBase, snap: Snapshot) -> tuple[SlipFixer, frozenset[str]]:
+    cached = _VOCABULARY.get(kb)
     if cached and cached[0] == snap.generation:
-        return cached[1]
+        return cached[1], cached[2]
     vocab = []
     path = kb.settings.userdict_path()
     if path.is_file():
@@ -59,10 +68,10 @@ def slip_fixer(kb: KnowledgeBase, snap: Snapshot) -> SlipFixer:
     words = kb.tokenizer.dictionary()
     in_vocab = {g for w in vocab for g in (w[i : i + 2] for i in range(len(w) - 1))}
     fixer = SlipFixer([d.text for d in snap.documents.values()] + [d.title for d in snap.documents.values()], vocab,
-                      word_freq=lambda g: max(words.get(g, 0), 10_000 if g in in_vocab else 0),
-                      places=region_places([d.region for d in snap.documents.values()]))
-    _FIXERS[kb] = (snap.generation, fixer)
-    return fixer
+                      word_freq=lambda g: max(words.get(g, 0), 10_000 if g in in_vocab else 0))
+    places = region_places([d.region for d in snap.documents.values()])
+    _VOCABULARY[kb] = (snap.generation, fixer, places)
+    return fixer, places
 
 
 def warm(kb: KnowledgeBase, snap: Snapshot) -> None:
@@ -118,7 +127,8 @@ def analyze(question: str, kb: KnowledgeBase, settings: Settings, rewrite=None, 
     if (welcome := welcome_answer(cleaned, snap)) is not None:  # greetings, "你能做什么", "/help" typed as text
         return welcome
     q = understand(question, max_chars=settings.max_question_chars, history=history,
-                   fixer=slip_fixer(kb, snap), content_words=kb.tokenizer.words)
+                   fixer=slip_fixer(kb, snap), content_words=kb.tokenizer.words,
+                   known_places=known_places(kb, snap))
     if q.injection:
         return Answer(question=q.original, text=REFUSAL_INJECTION, refused=True, outcome="refused", mode="refusal",
                       reason="instruction or prompt-injection attempt",
@@ -127,7 +137,8 @@ def analyze(question: str, kb: KnowledgeBase, settings: Settings, rewrite=None, 
         rewritten = rewrite(q.text)
         if rewritten and rewritten != q.text:
             q = understand(rewritten, max_chars=max(settings.max_question_chars, len(rewritten)),
-                           fixer=slip_fixer(kb, snap), content_words=kb.tokenizer.words)
+                           fixer=slip_fixer(kb, snap), content_words=kb.tokenizer.words,
+                           known_places=known_places(kb, snap))
             q = replace(q, original=clean_question(question, settings), follow_up=True)
     qvec = kb.embedder.embed_query(q.standalone)
     clause = asking_clause(q.standalone)
@@ -207,7 +218,7 @@ def in_parts(answer_fn, question: str, kb: KnowledgeBase, settings: Settings, *,
     a message that asks one thing, or whose parts all fail, is answered whole."""
     cleaned = clean_question(question, settings)
     text = to_simplified(cleaned)
-    known = slip_fixer(kb, kb.snapshot()).places
+    known = known_places(kb, kb.snapshot())
     parts = [] if INJECTION.search(text) else question_parts(text, kb.tokenizer.words, known)
     if len(parts) > 1:
         answers = [answer_fn(part, kb, settings, history=history) for part in parts]

@@ -19,6 +19,7 @@ from .candidates import Candidate, idf_coverage
 from .understand import (
     EVENT_WORDS,
     MEASURABLE_KINDS,
+    NUMERAL_ABBREVIATION,
     Question,
     defined_term,
     defines,
@@ -31,7 +32,8 @@ WEIGHTS = Path(__file__).with_name("decision.toml")
 GATES = ("type_ok", "focus_ok", "premise_ok")  # the checks of meaning among the features
 FEATURES = ("coverage", "sentence_coverage", "dense", "sentence_sim", "relevance", "margin", "type_ok", "focus_ok",
             "premise_ok")
-KIND_WORDS = {"date": "具体日期", "year": "具体年份", "time": "具体时间", "money": "具体金额", "concept": "具体解释", "duration": "具体时长", "share": "具体比例", "number": "具体数字", "person": "具体人名"}
+KIND_WORDS = {"date": "具体日期", "year": "具体年份", "time": "具体时间", "money": "具体金额", "concept": "具体解释",
+              "duration": "具体时长", "share": "具体比例", "number": "具体数字", "person": "具体人名"}
 # An unsure decision quotes "what the materials do say" only when a sentence shares this much of the question
 # (IDF-weighted bigrams); below it the quote would be unrelated. On the calibration parts every unsure question
 # under it was unanswerable (6 of 6), and no answerable one was unsure without a named gap.
@@ -80,7 +82,7 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
     unmet = next((k for k in kinds if not any(satisfies(k, c.text, q.counts, q.unit, q.per, q.limit, q.when) for c in (focused or relevant))), "")
     # A what-is question needs a sentence that explains its term, not one that only uses it (临空经济).
     term = defined_term(q.standalone) if MEANING_ASK.search(q.standalone) else ""
-    if term and not re.fullmatch(r"[一二三四五六七八九十两][\u4e00-\u9fff]{1,2}", term) and \
+    if term and not NUMERAL_ABBREVIATION.fullmatch(term) and \
             any(term in c.text for c in cands) and not any(defines(term, c.text) for c in cands):
         unmet = unmet or "concept"
     absent = [f for f in focus if not any(f in _head(c) for c in cands if c.lex > 0)]
@@ -111,7 +113,7 @@ def anchored(text: str, lexical, words) -> bool:
     """Does the question use a word the materials are about? One the passages use repeatedly, a long name
     they use once (白景文), or two words they use once (官方微博…粉丝); "今天心情怎么样" shares one
     everyday word ("今天", once) with them."""
-    if re.search(r"[一二三四五六七八九十两][\u4e00-\u9fff](?=[”」\"'是指的]|$)", text):
+    if re.search(rf"(?:{NUMERAL_ABBREVIATION.pattern})(?=[”」\"'是指的]|$)", text):
         return True  # a numeral abbreviation ("四同") is spelled out in the text, never written as such
     dfs = [(lexical.df.get(w, 0), len(w)) for w in set(words(text))]
     return any(df >= 2 or (df == 1 and n >= 3) for df, n in dfs) or sum(df == 1 for df, _ in dfs) >= 2
@@ -120,7 +122,7 @@ def anchored(text: str, lexical, words) -> bool:
 def unknown_term(term: str, hits, lexical, words) -> bool:
     """A what-is question about a term the materials never use ("三会一课"): most of it is words they never use.
     A numeral abbreviation ("四同", "六有") is spelled out in the text instead, so it never counts as unknown."""
-    if re.fullmatch(r"[一二三四五六七八九十两][\u4e00-\u9fff]{1,2}", term) or term in "".join(h.chunk.text for h in hits):
+    if NUMERAL_ABBREVIATION.fullmatch(term) or term in "".join(h.chunk.text for h in hits):
         return False
     unseen = sum(len(w) for w in words(term) if len(w) >= 2 and lexical.df.get(w, 0) == 0)
     return unseen * 2 >= len(term)  # most of it ("三会一课" of 三会一课制度) the materials never say

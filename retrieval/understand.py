@@ -51,8 +51,10 @@ EXPECTS: list[tuple[str, re.Pattern]] = [
 ]
 MEASURABLE_KINDS = ("date", "year", "time", "duration", "share", "number", "person", "money")
 GENERIC_ROLES = {"领导", "同志", "人员", "干部", "代表"}
-TITLED_NAME = re.compile(r"(?:书记|会长|主任|部长|司长|组长|主席|秘书长|局长|市长|旗长|县长|区长|经理|董事长)[)）]?[\u4e00-\u9fff]{1,3}"
-                         r"(?:作|在|介绍|主持|强调|指出|表示|讲|说|提出|肯定|出席|同志)")
+TITLES = "秘书长|董事长|书记|会长|主任|部长|司长|组长|主席|局长|市长|旗长|县长|区长|经理"
+TITLED_NAME = re.compile(rf"(?:{TITLES})[)）]?[\u4e00-\u9fff]{{1,3}}(?:作|在|介绍|主持|强调|指出|表示|讲|说|提出|肯定|出席|同志)")
+# "四同", "六有": a numeral and a character or two abbreviating a list the text spells out.
+NUMERAL_ABBREVIATION = re.compile(r"[一二三四五六七八九十两][\u4e00-\u9fff]{1,2}")
 ROLES = "秘书长|董事长|负责人|主持人|书记|会长|主任|组长|主席|局长|部长|司长|厂长|经理|委员|市长|旗长|县长|区长|领导|同志|代表"
 PERSON_ROLE = re.compile(rf"({ROLES})[^，,。？?]{{0,3}}?(?:是谁|叫什么名字|叫啥|全名|名字叫|姓什么|姓啥)|哪位({ROLES})"
                          r"|([\u4e00-\u9fff]{2})(?:是谁|叫什么名字|叫啥|姓什么|姓啥)|哪位([\u4e00-\u9fff]{2})")
@@ -299,7 +301,7 @@ def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bo
         # The role with a name: "党委书记张介绍…", "秘书长杨文彬主持会议".
         return bool(re.search(rf"{root}[)）]?[\u4e00-\u9fff]{{2,3}}(?:{PERSON_VERBS})", sentence)
                     or re.search(rf"{root}[)）]?[\u4e00-\u9fff](?:介绍|强调|指出|表示|讲话|主持)", sentence)  # 书记张介绍
-                    or re.search(rf"(?:秘书长|会长|书记|主任|主席|部长|司长|局长)[\u4e00-\u9fff]{{2,3}}{root}", sentence))
+                    or re.search(rf"(?:{TITLES})[\u4e00-\u9fff]{{2,3}}{root}", sentence))
     rx = SATISFIES.get(kind)
     if rx is None:
         return True
@@ -442,9 +444,7 @@ class SlipFixer:
     nowhere: neither bigram it forms with its neighbours occurs in the knowledge base, while the
     replacement (same common pinyin reading) forms frequent bigrams with the same neighbours."""
 
-    def __init__(self, corpus: list[str], vocabulary: list[str] = (), word_freq=None,
-                 places: frozenset[str] = frozenset()) -> None:
-        self.places = places  # the knowledge base's own place names, for places_in
+    def __init__(self, corpus: list[str], vocabulary: list[str] = (), word_freq=None) -> None:
 
         self.word_freq = word_freq or (lambda w: 1)
         self.counts = cjk_bigram_counts([*corpus, *vocabulary])
@@ -756,8 +756,9 @@ def resolve_follow_up(text: str, previous: Turn, own_content: int = 1, known: fr
 
 
 def understand(question: str, *, max_chars: int, history: list | None = None, fixer: SlipFixer | None = None,
-               content_words=None) -> Question:
-    """Everything the later stages need to know about the question; see the module docstring."""
+               content_words=None, known_places: frozenset[str] = frozenset()) -> Question:
+    """Everything the later stages need to know about the question; see the module docstring.
+    `known_places` are the knowledge base's own places (named without 市/旗 too)."""
     original = clean_input(question, max_chars)
     text = to_simplified(original)
     injection = bool(INJECTION.search(text))
@@ -777,7 +778,7 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
         own = own_content(text, content_words)
         if is_follow_up(text, own):
             follow_up = True
-            standalone = resolve_follow_up(text, turns[-1], own, fixer.places if fixer is not None else frozenset())
+            standalone = resolve_follow_up(text, turns[-1], own, known_places)
             seen = tuple(s for s in re.split(r"(?<=[。！？；])", turns[-1].answer) if s.strip())
             sequel = "result" if RESULT_ASK.search(text) else "next" if (
                 ACTION_PRONOUN.search(text) or re.match(r"(?:之后|后来|接下来|下一步)", text)) else ""
@@ -797,7 +798,7 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
         injection=injection,
         follow_up=follow_up,
         years=years_in(standalone),
-        places=places_in(standalone, fixer.places if fixer is not None else frozenset()),
+        places=places_in(standalone, known_places),
         entities=entities_in(standalone),
         corrections=corrections,
         expansions=synonyms(standalone),
