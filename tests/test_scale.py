@@ -114,4 +114,4 @@ def test_new_generations_are_warmed_before_they_serve(tmp_path, embedder):
     kb.ingest([docs])
     generation = kb.snapshot().generation
     assert seen == [(generation, False)]
-    assert answer_module._FIXERS[kb][0] == generation
+    assert answer_module._VOCABULARY[kb][0] == generation
