@@ -378,7 +378,52 @@ def places_in(text: str, known: frozenset[str] = frozenset()) -> tuple[str, ...]
     for stem in sorted(known, key=lambda k: (text.find(k), -len(k))):
         if stem in text and not any(stem in p or p in stem for p in out):
             out.append(stem)
+    for stem in _tagged_places(text):  # "无锡各个镇里": a place jieba's dictionary knows, named without a suffix
+        if not any(stem in p or p in stem for p in out):
+            out.append(stem)
     return tuple(sorted(out, key=text.find))
+
+
+# Stems of cities and provinces that are common words too (大都市, 朝阳产业, 中和, 江山).
+NOT_A_REGION = frozenset(("大都", "江山", "中山", "朝阳", "永安", "中和", "安宁", "北海", "滨海", "大城", "桃园", "沙河", "开平",
+                          "长乐", "安国", "三河", "海城", "台山", "东川", "平川", "新店", "临河", "安东", "广宁", "兴平", "宁国",
+                          "宁安", "北宁", "新庄", "南海", "合山", "大藏", "永城", "新乐", "东兴", "丰城", "同江", "建阳", "南康",
+                          "龙井", "四平", "白山", "华阴", "巴中", "定西", "保山", "安阳", "吉安", "大庆", "武安", "临江", "东港"))
+
+
+def _tagged_places(text: str) -> list[str]:
+    """Places named without a suffix (无锡, 杭州) or with one the parser skips (渝北区民协), from jieba's
+    dictionary: a word tagged `ns` whose city or province form (无锡市, 浙江省) is a place there too."""
+    bare, suffixed = _gazetteer()
+    out, i = [], 0
+    while i < len(text):
+        for n in range(min(8, len(text) - i), 1, -1):
+            word = text[i : i + n]
+            stem = word[:-1] if word in suffixed else word if word in bare else ""
+            if stem:
+                out.append(stem)
+                i += n
+                break
+        else:
+            i += 1
+    return list(dict.fromkeys(out))
+
+
+@functools.cache
+def _gazetteer() -> tuple[frozenset[str], frozenset[str]]:
+    """(bare stems, suffixed names) read once from jieba's dictionary's place tags; its full tag table
+    would cost ~100 MB, these two sets a few hundred KB."""
+    import jieba
+
+    tags = set()
+    with open(Path(jieba.__file__).with_name("dict.txt"), encoding="utf-8") as f:
+        for line in f:  # "无锡市 102 ns"
+            word, _, tag = line.split(" ", 2)
+            if tag.strip() == "ns":
+                tags.add(word)
+    bare = {w for w in tags if len(w) >= 2 and any(w + s in tags for s in ("市", "省", "盟", "自治区"))}
+    suffixed = {w for w in tags if len(w) >= 3 and w[-1] in "区县旗" and not w.startswith("自治") and not NOT_A_PLACE.search(w)}
+    return frozenset(bare - NOT_A_REGION), frozenset(suffixed)
 
 
 def local_place(region: str) -> str:

@@ -237,6 +237,15 @@ def test_the_knowledge_bases_own_places_are_known_without_a_suffix():
                                                      "克什克腾旗给企业里的哪类人专门办过培训班？"]
 
 
+def test_places_jiebas_dictionary_knows_are_places_without_a_suffix():
+    # the dictionary's 无锡/渝北 have an administrative form (无锡市, 渝北区); 城市, 大都 and names do not count
+    assert places_in("无锡各个镇里，享受同级副职待遇的镇工会主席有几位？") == ("无锡",)
+    assert places_in("重庆市渝北区民协党委现在有多少个分会党组织？") == ("重庆", "渝北")
+    assert places_in("温州和宁波的做法有什么不同？") == ("温州", "宁波")
+    assert places_in("厂子里党员大都是一线工人，城市里的东西想让他们提提点子") == ()
+    assert places_in("钟攸平要求把哪项活动打造成过硬品牌？") == ()
+
+
 def test_a_place_switch_asks_the_same_question_about_the_other_place():
     turn = Turn("克什克腾旗非公经济和社会组织的党组织覆盖最后达到了什么程度？", answer="……[1]。")
     known = frozenset({"永康", "克什克腾", "新郑"})
