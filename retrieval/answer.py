@@ -140,6 +140,24 @@ def analyze(question: str, kb: KnowledgeBase, settings: Settings, rewrite=None, 
                            fixer=slip_fixer(kb, snap), content_words=kb.tokenizer.words,
                            known_places=known_places(kb, snap))
             q = replace(q, original=clean_question(question, settings), follow_up=True)
+    p = _retrieve_and_decide(q, kb, settings, snap, t0)
+    if history and rewrite is None and not q.follow_up and p.verdict.outcome != "answered":
+        # Nothing in its wording points back ("给企业省下来多少运费", "进去以后要干啥"), yet on its own it finds
+        # no answer: read in the light of the previous turn, it may. A new topic answers on its own and never
+        # gets here; the contextual reading is kept only when it decides better.
+        leaned = understand(question, max_chars=settings.max_question_chars, history=history,
+                            fixer=slip_fixer(kb, snap), content_words=kb.tokenizer.words,
+                            known_places=known_places(kb, snap), lean=True)
+        p2 = _retrieve_and_decide(leaned, kb, settings, snap, t0)
+        if OUTCOME_RANK[p2.verdict.outcome] > OUTCOME_RANK[p.verdict.outcome]:
+            p = p2
+    return p
+
+
+OUTCOME_RANK = {"refused": 0, "partial": 1, "answered": 2}
+
+
+def _retrieve_and_decide(q: Question, kb: KnowledgeBase, settings: Settings, snap: Snapshot, t0: float) -> Prepared:
     qvec = kb.embedder.embed_query(q.standalone)
     clause = asking_clause(q.standalone)
     if clause != q.standalone and len(clause) >= 4:

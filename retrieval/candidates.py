@@ -53,7 +53,7 @@ def relevance(parts: dict, w: dict) -> float:
     sentence is a short lead-in. `w` comes from sentence.toml (`python -m evals.fit_sentences`)."""
     s = w["semantic"]
     rel = (1 - s) * (parts["lexical"] + w["context"] * parts["context"]) + s * parts["semantic"] + w["phrase"] * parts["phrase"] - w["rank"] * parts["rank"]
-    rel += sum(w[k] * parts.get(k, 0.0) for k in ("kind", "term", "item", "frame", "list_opens", "list_shape"))
+    rel += sum(w.get(k, 0.0) * parts.get(k, 0.0) for k in ("kind", "term", "item", "frame", "list_opens", "list_shape", "focus"))
     rel -= w["elsewhere"] * parts.get("elsewhere", 0.0)
     if parts["short"]:
         rel *= w["short"]
@@ -105,7 +105,8 @@ def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: Knowled
             sims[i] = float(np.dot(v, qvec))
     lo, hi = min(sims), max(sims)
     span = max(hi - lo, 0.1)  # e5 similarities are compressed: a 0.01 difference is no landslide
-    kinds = [k for k in q.expects if k in MEASURABLE_KINDS]
+    # A place named anywhere is weak evidence of the place asked for: it flags a gap (decide), never ranks.
+    kinds = [k for k in q.expects if k in MEASURABLE_KINDS and k not in ("region", "place")]
     # Places name a whole document ("永康" is in its title or region, "我市" in its sentences).
     place_grams = {g for g in grams if any(g in p for p in q.places)}
     abbreviations = [(NUMERALS[n], ch) for n, ch in ABBREVIATION.findall(q.standalone)]
@@ -127,7 +128,7 @@ def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: Knowled
             "semantic": (sim - lo) / span,
             "phrase": sum(t in c.text for t in tri) / len(tri) if tri else 0.0,
             "rank": float(c.rank),
-            "kind": float(bool(kinds) and all(satisfies(k, c.text, q.counts, q.unit, q.per, q.limit, q.when)
+            "kind": float(bool(kinds) and all(satisfies(k, c.text, q.counts, q.unit, q.per, q.limit, q.when, q.places)
                                               for k in kinds)),
             # "“党建带工建”,根本在“带”": a definition puts its term first
             "term": float(bool(q.term) and re.sub(r"^[“\"‘'「]", "", c.text).startswith(q.term)),
@@ -138,12 +139,15 @@ def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: Knowled
             "short": float(len(c.text) < SHORT_UNIT),  # short lead-ins embed deceptively close
             # "永康…覆盖达到了什么程度": a sentence from another place's document answers another question
             "elsewhere": float(bool(q.places) and not all(pl in head for pl in q.places)),
+            # "那社会组织呢？": a follow-up's own words are what it asks about now
+            "focus": sum(w in c.text for w in q.own_words) / len(q.own_words) if q.own_words else 0.0,
         }
         rel = relevance(parts, sentence_weights)
         if q.seen and any(_same(c.text, s) for s in q.seen):
             # A follow-up wants what the previous answer did not say; but what came of it or what is to be
-            # done next ("效果怎么样", "之后要做好哪些工作") is often the end of a sentence already quoted.
-            rel -= 0.0 if q.sequel else 0.5
+            # done next ("效果怎么样", "之后要做好哪些工作") is often the end of a sentence already quoted, and
+            # "那动力靠啥？" after "以什么为中心" asks about a part of one ("…以改革为动力").
+            rel -= 0.0 if q.sequel or any(w in c.text for w in q.own_words) else 0.5
         out.append(Candidate(c.chunk, c.rank, c.start, c.end, c.text, lex, ctx, sim, rel, parts))
     if q.seen and (q.own == 0 or q.sequel):
         # "那具体怎么做？" / "效果怎么样？" continue where the previous answer stopped: what follows a sentence it gave.

@@ -33,7 +33,8 @@ GATES = ("type_ok", "focus_ok", "premise_ok")  # the checks of meaning among the
 FEATURES = ("coverage", "sentence_coverage", "dense", "sentence_sim", "relevance", "margin", "type_ok", "focus_ok",
             "premise_ok")
 KIND_WORDS = {"date": "具体日期", "year": "具体年份", "time": "具体时间", "money": "具体金额", "concept": "具体解释",
-              "duration": "具体时长", "share": "具体比例", "number": "具体数字", "person": "具体人名"}
+              "duration": "具体时长", "share": "具体比例", "number": "具体数字", "person": "具体人名",
+              "region": "具体地名", "place": "具体地点"}
 # An unsure decision quotes "what the materials do say" only when a sentence shares this much of the question
 # (IDF-weighted bigrams); below it the quote would be unrelated. On the calibration parts every unsure question
 # under it was unanswerable (6 of 6), and no answerable one was unsure without a named gap.
@@ -74,12 +75,12 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
     bar = 0.6 * ranked[0].relevance if ranked else 0.0
     relevant = [c for c in ranked if c.lex > 0 and c.relevance >= bar][:8] or ranked[:2]
     focus = [*q.years, *q.places]
-    typed = [c for c in relevant if all(satisfies(k, c.text, q.counts, q.unit, q.per, q.limit, q.when) for k in kinds)]
+    typed = [c for c in relevant if all(satisfies(k, c.text, q.counts, q.unit, q.per, q.limit, q.when, q.places) for k in kinds)]
     # An organisation the passages name ("芝瑞镇石材行业党支部") must be what the answering sentence is about.
     named = [e for e in q.entities if any(mentions(e, _head(c)) for c in cands if c.lex > 0)] if kinds else []
     focused = [c for c in relevant if all(f in _head(c) for f in focus) and all(mentions(e, _head(c)) for e in named)]
     joint = [c for c in typed if c in focused]
-    unmet = next((k for k in kinds if not any(satisfies(k, c.text, q.counts, q.unit, q.per, q.limit, q.when) for c in (focused or relevant))), "")
+    unmet = next((k for k in kinds if not any(satisfies(k, c.text, q.counts, q.unit, q.per, q.limit, q.when, q.places) for c in (focused or relevant))), "")
     # A what-is question needs a sentence that explains its term, not one that only uses it (临空经济).
     term = defined_term(q.standalone) if MEANING_ASK.search(q.standalone) else ""
     if term and not NUMERAL_ABBREVIATION.fullmatch(term) and \

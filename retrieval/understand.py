@@ -35,28 +35,34 @@ INJECTION = re.compile(
 )
 
 # What kind of answer the question asks for; checked against the answering sentence.
+ROLES = "秘书长|董事长|负责人|主持人|书记|会长|主任|组长|主席|局长|部长|司长|厂长|经理|委员|市长|旗长|县长|区长|领导|同志|代表"
 EXPECTS: list[tuple[str, re.Pattern]] = [
     ("date", re.compile(r"哪一天|哪天|几号|具体日期|几月几")),
     ("year", re.compile(r"哪一年|哪年|何年|年份|几几年")),  # a year: "去年4月" does not say which
     ("time", re.compile(r"什么时候|何时|几月|什么时间|啥时候")),
-    ("duration", re.compile(r"多长时间|多久|多少天|几天|多长|为期")),
+    ("duration", re.compile(r"多长时间|多久|多少天|几天|多长|为期|(?<![近这前好十])几年")),
     ("share", re.compile(r"比例|占比|百分之|百分比|比重|覆盖率|占.{0,8}(多少|几成)|几成|增长了?多少|增幅|增长幅度|增长率|增速|率是")),
     ("number", re.compile(r"多少|几个|几名|几家|几人|几位|几次|几万|几千|几百|数量|数额|金额|几所|几支|几户|人数|个数|规模多大")),
     ("list", re.compile(r"哪些|哪几|几个方面|几方面|几项|几点|几种|几类|包括什么|包括哪|分别|有什么(做法|措施|要求|方式|形式|内容|活动|经验)|都有什么|几大")),
-    ("person", re.compile(r"是谁|叫什么名字|叫啥|全名|名字叫|姓什么|姓啥|哪位|谁(?:担任|负责|主持|介绍|讲话|提出|作的)")),
+    ("person", re.compile(r"是谁|叫什么名字|叫啥|全名|名字叫|姓什么|姓啥|哪位|谁(?:担任|负责|主持|介绍|讲话|提出|作的)"
+                          rf"|(?:{ROLES})(?:叫|是)什么(?:名字)?(?:[？?]|$)")),
     ("money", re.compile(r"多少钱|多少经费|多少资金|多少费用|花了多少|花多少|投入多少|投入了多少|拨多少|拨了多少|多少万元|多少元|多少款")),
+    ("region", re.compile(r"哪(?:个|一个|些)(?:省|市|县|国家|城市)|哪座城市|哪省|哪国")),  # a place name answers
+    ("place", re.compile(r"什么地方|哪(?:个|些)(?:地方|地区|乡镇|镇|社区|村)|去(?:了)?哪(?:里|儿|(?![些个一样种家位]))|到哪(?:里|儿)?(?:去|考察|学习|参观|取经)")),  # ... or where to
     ("reason", re.compile(r"为什么|为何|原因|何以|为啥")),
     ("how", re.compile(r"怎么|怎样|如何|办法|措施|途径|步骤|做法|方式|怎么办|咋")),
     ("concept", re.compile(r"什么是|是什么|指什么|含义|意思|指的是|是指|何谓|定义")),
 ]
-MEASURABLE_KINDS = ("date", "year", "time", "duration", "share", "number", "person", "money")
+MEASURABLE_KINDS = ("date", "year", "time", "duration", "share", "number", "person", "money", "region", "place")
+# Where someone went or goes: "赴焦裕禄陵园", "到哇哈哈集团去学习".
+DESTINATION = re.compile(r"(?:赴|前往|到|去)[\u4e00-\u9fff]{2,10}?(?:陵园|纪念馆|基地|集团|公司|园区|学院|大学|学校|景区|村|镇)"
+                         r"|[\u4e00-\u9fff]{2,4}(?:镇|乡|村|社区|街道|园区|开发区)(?![长委])")  # 芝瑞镇, 赛罕社区
 GENERIC_ROLES = {"领导", "同志", "人员", "干部", "代表"}
 TITLES = "秘书长|董事长|书记|会长|主任|部长|司长|组长|主席|局长|市长|旗长|县长|区长|经理"
 TITLED_NAME = re.compile(rf"(?:{TITLES})[)）]?[\u4e00-\u9fff]{{1,3}}(?:作|在|介绍|主持|强调|指出|表示|讲|说|提出|肯定|出席|同志)")
 # "四同", "六有": a numeral and a character or two abbreviating a list the text spells out.
 NUMERAL_ABBREVIATION = re.compile(r"[一二三四五六七八九十两][\u4e00-\u9fff]{1,2}")
-ROLES = "秘书长|董事长|负责人|主持人|书记|会长|主任|组长|主席|局长|部长|司长|厂长|经理|委员|市长|旗长|县长|区长|领导|同志|代表"
-PERSON_ROLE = re.compile(rf"({ROLES})[^，,。？?]{{0,3}}?(?:是谁|叫什么名字|叫啥|全名|名字叫|姓什么|姓啥)|哪位({ROLES})"
+PERSON_ROLE = re.compile(rf"({ROLES})[^，,。？?]{{0,3}}?(?:是谁|叫什么名字|叫啥|全名|名字叫|姓什么|姓啥|叫什么(?=[？?]|$))|哪位({ROLES})"
                          r"|([\u4e00-\u9fff]{2})(?:是谁|叫什么名字|叫啥|姓什么|姓啥)|哪位([\u4e00-\u9fff]{2})")
 PERSON_VERBS = "作了|作重要|介绍|主持|强调|指出|表示|讲话|提出|肯定|出席|同志|担任|代表"
 # Spans a sentence must hold to answer each kind of question.
@@ -81,6 +87,7 @@ EVENT_WORDS = re.compile(
 FOLLOW_UP_START = re.compile(r"^(?:那|那么|那该|那要|那如果|那具体|还有|然后|另外|此外|除此之外|再说说|再讲讲|接着|如果是|要是"
                              r"|之后|后来|接下来|下一步)")
 # "培训下来效果怎么样？": how something turned out, asked of what the previous turn was about.
+NEXT_ASK = re.compile(r"^(?:那|他们|她们|它们|这些人)?(?:之后|后来|接下来|下一步|往后|今后|以后|未来)|打算")
 RESULT_ASK = re.compile(r"效果|成效|结果|影响|反响|收获|作用如何")
 PRONOUN = re.compile(r"他们|她们|它们|他|她|它|这个|那个|这些|那些|这种|那种|这家|那家|这趟|那趟|这次|那次|此次|这回|那回|该(?=[\u4e00-\u9fff])|其(?=[\u4e00-\u9fff])|这样|上述|以上|此(?=[\u4e00-\u9fff])")
 YEAR = re.compile(r"(?:19|20)\d{2}\s*年")
@@ -126,6 +133,7 @@ class Question:
     seen: tuple[str, ...] = field(default=())  # sentences the previous answer already gave
     own: int = -1  # content words of its own, for a follow-up ("那具体怎么做？" has none)
     sequel: str = ""  # a follow-up asking what came of it ("result": 效果怎么样) or what comes next ("next": 之后…, 这样做)
+    own_words: tuple[str, ...] = ()  # a follow-up's own content words ("那动力靠啥？": 动力)
 
     @property
     def search_text(self) -> str:
@@ -289,9 +297,12 @@ def _near_event(sentence: str, rx: re.Pattern, event: str, width: int = 40) -> b
 
 
 def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bool = False,
-              limit: bool = False, event: str = "") -> bool:
+              limit: bool = False, event: str = "", besides: tuple[str, ...] = ()) -> bool:
     """Does `sentence` hold the kind of fact the question asks for (about `thing`, in `unit`, when given;
-    a year or date near the `event` asked about)?"""
+    a year or date near the `event` asked about; a place other than the question's own, `besides`)?"""
+    if kind in ("region", "place"):  # "准备带他们去哪个省": "到外地走走" names none
+        named = any(not any(b in p or p in b for b in besides) for p in places_in(sentence))
+        return named or (kind == "place" and bool(DESTINATION.search(sentence)))
     if kind == "person":  # "组长是谁" is answered by a sentence that names the 组长
         if thing in GENERIC_ROLES:  # "哪位领导讲的": a titled name ("副司长韩旭", "书记张")
             return bool(TITLED_NAME.search(sentence))
@@ -484,6 +495,9 @@ def cjk_bigram_counts(texts: list[str]) -> dict[str, int]:
 NUMERAL_CHARS = set("一二三四五六七八九十百千万两零")
 
 
+COMMON_WORD = 50  # jieba frequency below which a word is too rare to be what a slip was meant to type
+
+
 class SlipFixer:
     """Fixes IME homophone slips (当建 -> 党建, 联和 -> 联合). A character is replaced only when it fits
     nowhere: neither bigram it forms with its neighbours occurs in the knowledge base, while the
@@ -541,8 +555,8 @@ class SlipFixer:
                 elif max(new) < 2:
                     continue
                 made = [g for g in (left + cand if left else "", cand + right if right else "") if g]
-                if max(self.word_freq(g) for g in made) <= 20 * as_is:
-                    continue  # the replacement must make a real, much likelier word (党建, 联合)
+                if max(self.word_freq(g) for g in made) <= max(20 * as_is, COMMON_WORD):
+                    continue  # the replacement must make a real, much likelier word (党建, 联合; not 省下 -> 生下)
                 if sum(new) > best_n:
                     best, best_n = cand, sum(new)
             if best:
@@ -758,10 +772,14 @@ def is_follow_up(text: str, own_content: int) -> bool:
     return bool(FOLLOW_UP_START.match(text)) and own_content <= 3
 
 
-def resolve_follow_up(text: str, previous: Turn, own_content: int = 1, known: frozenset[str] = frozenset()) -> str:
+def resolve_follow_up(text: str, previous: Turn, own_content: int = 1, known: frozenset[str] = frozenset(),
+                      lean: bool = False) -> str:
     """Make a follow-up standalone: "那具体怎么做？" carries the whole previous question, a pronoun is
-    replaced by the previous subject, "那划分了多少个网格？" gets the previous subject in front."""
+    replaced by the previous subject, "那划分了多少个网格？" gets the previous subject in front. A question
+    read as a follow-up only because it finds nothing alone (`lean`) carries the whole previous question."""
     body = FOLLOW_UP_START.sub("", text).strip(" ，,")
+    if lean:
+        return f"{previous.question.rstrip('？?。')}，{body}"
     if (found := _ordinal_item(body, previous.answer)) is not None:
         # "其中第二项具体怎么做？" -> "联合组建具体怎么做？": the item the previous answer listed.
         m, item = found
@@ -781,7 +799,7 @@ def resolve_follow_up(text: str, previous: Turn, own_content: int = 1, known: fr
     subject = subject_of(previous.question)
     if own_content == 0 or not subject:
         return f"{previous.question.rstrip('？?。')}，{body}"
-    sequel = re.match(r"(?:之后|后来|接下来|下一步)", text)  # "之后要做好哪些工作？": after what was asked about
+    sequel = NEXT_ASK.search(text)  # "之后要做好哪些工作？" / "往后打算怎么干": after what was asked about
     if RESULT_ASK.search(body) or sequel:
         # "培训下来效果怎么样？" asks what came of what the previous question was about, all of it.
         return f"{statement_of(previous.question)}，{ACTION_PRONOUN.sub('', body, count=1)}"
@@ -801,9 +819,10 @@ def resolve_follow_up(text: str, previous: Turn, own_content: int = 1, known: fr
 
 
 def understand(question: str, *, max_chars: int, history: list | None = None, fixer: SlipFixer | None = None,
-               content_words=None, known_places: frozenset[str] = frozenset()) -> Question:
+               content_words=None, known_places: frozenset[str] = frozenset(), lean: bool = False) -> Question:
     """Everything the later stages need to know about the question; see the module docstring.
-    `known_places` are the knowledge base's own places (named without 市/旗 too)."""
+    `known_places` are the knowledge base's own places (named without 市/旗 too). `lean` reads a question
+    with history as a follow-up even when nothing in its wording says so ("给企业省下来多少运费")."""
     original = clean_input(question, max_chars)
     text = to_simplified(original)
     injection = bool(INJECTION.search(text))
@@ -817,16 +836,19 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
             if fixed != place:
                 text = text.replace(place, fixed)
                 corrections += ((place, fixed),)
-    standalone, follow_up, seen, own, sequel = text, False, (), -1, ""
+    standalone, follow_up, seen, own, sequel, own_words = text, False, (), -1, "", ()
     turns = [t if isinstance(t, Turn) else Turn(str(t)) for t in (history or []) if t]
     if turns and not injection:
         own = own_content(text, content_words)
-        if is_follow_up(text, own):
+        if lean or is_follow_up(text, own):
+            # The follow-up's own words ("那动力靠啥？": 动力) say what it wants of the previous turn.
+            own_words = tuple(w for w in (content_words(text) if content_words else re.findall(r"[\u4e00-\u9fff]{2,}", text))
+                              if len(w) >= 2 and not GENERIC_ASK.fullmatch(w))
             follow_up = True
-            standalone = resolve_follow_up(text, turns[-1], own, known_places)
+            standalone = resolve_follow_up(text, turns[-1], own, known_places, lean and not is_follow_up(text, own))
             seen = tuple(s for s in re.split(r"(?<=[。！？；])", turns[-1].answer) if s.strip())
             sequel = "result" if RESULT_ASK.search(text) else "next" if (
-                ACTION_PRONOUN.search(text) or re.match(r"(?:之后|后来|接下来|下一步)", text)) else ""
+                ACTION_PRONOUN.search(text) or NEXT_ASK.search(text)) else ""
     return Question(
         original=original,
         text=text,
@@ -850,6 +872,7 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
         seen=seen,
         own=own,
         sequel=sequel,
+        own_words=own_words,
     )
 
 

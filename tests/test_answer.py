@@ -285,3 +285,32 @@ def test_a_situation_told_at_length_is_searched_for_what_it_asks(kb, settings):
 def test_near_misses_on_meaning_year_and_parent_region_are_not_answered(kb, settings, question):
     ans = answer(question, kb, settings)
     assert ans.outcome in ("partial", "refused"), ans.text
+
+
+def _then(first_question: str, follow_up: str, kb, settings):
+    first = answer(first_question, kb, settings)
+    return answer(follow_up, kb, settings, history=[Turn(first.standalone_question or first_question, first.text)])
+
+
+def test_a_follow_up_nothing_marks_is_read_with_the_previous_turn_when_alone_it_finds_nothing(kb, settings):
+    # No pronoun, no 那…: alone it was refused; with the previous question it is the same sentence's figure.
+    ans = _then("克旗挂职干部白景文是跟哪家单位协调解决石材外运难题的？", "给企业省下来多少运费", kb, settings)
+    assert not ans.refused and "1200万元" in ans.text, ans.text  # partial yet: the sentence says 运输费用, not 运费
+    # a new topic asked on its own is still answered on its own
+    ans = _then("克旗挂职干部白景文是跟哪家单位协调解决石材外运难题的？", "苏州市总工会在党建工作联席会议里是什么角色？",
+                kb, settings)
+    assert "成员单位" in ans.text and "石材" not in ans.text, ans.text
+
+
+def test_a_follow_up_about_part_of_the_sentence_already_given_may_quote_it_again(kb, settings):
+    # "以服务为中心,以活动为载体,以改革为动力" was all one sentence of the first answer.
+    ans = _then("新郑市工商联党组抓党建，说是坚持以什么为中心、以什么为载体？", "那动力靠啥？", kb, settings)
+    assert "以改革为动力" in split_statements(ans.text)[0].text, ans.text
+
+
+def test_a_where_question_with_no_place_in_the_materials_is_flagged(kb, settings):
+    # "到外地走走" names no place: which province is not in the materials
+    ans = _then("永康年初制定的干部教育培训计划里，加了一项啥内容？", "准备带他们去哪个省？", kb, settings)
+    assert ans.outcome in ("partial", "refused"), ans.text
+    ans = answer("新郑市工商联组织企业家副主席、党员代表去哪里考察学习？", kb, settings)
+    assert ans.outcome == "answered" and "杭州" in ans.text, ans.text
