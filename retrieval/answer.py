@@ -142,7 +142,7 @@ def analyze(question: str, kb: KnowledgeBase, settings: Settings, rewrite=None, 
             q = replace(q, original=clean_question(question, settings), follow_up=True)
     p = _retrieve_and_decide(q, kb, settings, snap, t0)
     if history and rewrite is None and not q.follow_up and p.verdict.outcome != "answered":
-        # Nothing in its wording points back ("给企业省下来多少运费", "进去以后要干啥"), yet on its own it finds
+        # Nothing in its wording points back ("给企业省下来多少运费"), yet on its own it finds
         # no answer: read in the light of the previous turn, it may. A new topic answers on its own and never
         # gets here; the contextual reading is kept only when it decides better.
         leaned = understand(question, max_chars=settings.max_question_chars, history=history,
