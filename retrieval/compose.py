@@ -17,9 +17,10 @@ from .types import Chunk, Citation
 from .understand import Question, item_marker
 
 # A sentence that cannot stand alone: it points at what came just before it.
+# "并/同时/此外…" only add to what came before ("并通过联席会议…分期分批进行培训" stands alone); they are not here.
 LEANS_BACK = re.compile(
-    r"^(?:对于前一种|对于后一种|对前一种|对后一种|对此|对这|这些|这一|这种|这样|这项|这次|此外|此举|为此|因此|由此|同时|"
-    r"其中|另外|然后|通过这|在此|据此|如|例如|比如|譬如|并|而且|从而)"
+    r"^(?:对于前一种|对于后一种|对前一种|对后一种|对此|对这|这些|这一|这种|这样|这项|这次|此举|为此|因此|由此|"
+    r"其中|通过这|在此|据此|如|例如|比如|譬如)"
 )
 # Illustrations ("如选派…") support the sentence before them; the others need it to be understood.
 ILLUSTRATES = re.compile(r"^(?:如|例如|比如|譬如)")

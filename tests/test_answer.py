@@ -314,3 +314,11 @@ def test_a_where_question_with_no_place_in_the_materials_is_flagged(kb, settings
     assert ans.outcome in ("partial", "refused"), ans.text
     ans = answer("新郑市工商联组织企业家副主席、党员代表去哪里考察学习？", kb, settings)
     assert ans.outcome == "answered" and "杭州" in ans.text, ans.text
+
+
+def test_a_sentence_that_only_adds_to_the_last_one_comes_without_it(kb, settings):
+    # "并通过…典型示范引导学…" used to drag in "我市工商联把非公企业党建工作纳入…;同时,我们还建立…" in front of it.
+    ans = answer("怎样用典型示范来推动非公企业党建？", kb, settings)
+    first = split_statements(ans.text)[0].text
+    assert "典型示范" in first and "纳入全联每年重要工作" not in ans.text, ans.text
+    assert "典型示范会" in ans.text, ans.text
