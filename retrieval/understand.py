@@ -907,7 +907,14 @@ def _by_place(text: str, known: frozenset[str] = frozenset()) -> list[str]:
         left, right = text[s1 : s2 - 1], text[s2:e2]
         rest = EACH.sub("", text[e2:], count=1)
         return [text[:s1] + left + rest, text[:s1] + right + rest]
+    # "个私协会系统和克什克腾旗各提出了什么要求": two subjects that are not both places, asked about each.
+    if m := EACH_PAIR.search(text):
+        rest = re.sub(r"^(?:分别|各自|各)", "", text[m.end() :])
+        return [text[: m.start()] + m.group(1) + rest, text[: m.start()] + m.group(2) + rest]
     return [text]
+
+
+EACH_PAIR = re.compile(r"([^，,：:；;？?]{2,16}?)[和与及跟、]([^，,：:；;？?和与及跟、]{2,10}?)(?=分别|各自|各(?![级种类地个位]))")
 
 
 def question_parts(text: str, content_words=None, known: frozenset[str] = frozenset()) -> list[str]:
