@@ -286,14 +286,21 @@ def when_event(text: str) -> str:
 
 
 def _near_event(sentence: str, rx: re.Pattern, event: str, width: int = 40) -> bool:
-    """A date or year stands near one of the event's own words: "20**年" in a sentence about a report
-    does not say when the society was founded."""
+    """A date or year stands near the event's own words: "20**年" in a sentence about a report does not
+    say when the society was founded."""
     grams = {event[i : i + 2] for i in range(len(event) - 1)} - GENERIC_BIGRAMS
     grams = {g for g in grams if re.fullmatch(r"[\u4e00-\u9fff]{2}", g)}
     if not grams:
         return True
-    at = [m.start() for g in grams for m in re.finditer(re.escape(g), sentence)]
-    return any(abs(a - m.start()) <= width for m in rx.finditer(sentence) for a in at)
+    for m in rx.finditer(sentence):
+        near = {g for g in grams for a in re.finditer(re.escape(g), sentence) if abs(a.start() - m.start()) <= width}
+        # a fifth of the event's words at least: "党员代表" near "4月15日" is another trip, not the visit to 焦裕禄陵园
+        if near and len(near) >= EVENT_SHARE * len(grams):
+            return True
+    return False
+
+
+EVENT_SHARE = 0.2
 
 
 def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bool = False,

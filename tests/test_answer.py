@@ -281,6 +281,7 @@ def test_a_situation_told_at_length_is_searched_for_what_it_asks(kb, settings):
     "俺想打听下，新郑市工商联组织党员代表去焦裕禄陵园，那是哪一年去的？",  # 去年4月: no year
     "金华市两新党建官方微博目前有多少名粉丝？",  # 7229 are 永康's
     "无锡各个镇里，享受同级副职待遇的镇工会主席有几位？",  # 27 are 苏州's; 无锡 has no 市 here
+    "新郑市工商联组织党员代表去焦裕禄陵园接受再教育的具体日期是哪一天？",  # 4月15日 is the trip to 杭州
 ])
 def test_near_misses_on_meaning_year_and_parent_region_are_not_answered(kb, settings, question):
     ans = answer(question, kb, settings)
