@@ -26,6 +26,7 @@ LEANS_BACK = re.compile(
 ILLUSTRATES = re.compile(r"^(?:如|例如|比如|譬如)")
 CASE_REFERENCE = re.compile(r"^(?:对于|对)?(?:前一种|后一种|前者|后者|第一种|第二种)")
 PARAGRAPH_ITEM = re.compile(r"^\s*(?:\d{1,2}\s*[、.．](?!\d)|[(（][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+\s*[、.．]|[一二三四五六七八九十]+是)")
+ADDS_ON = re.compile(r"^(?:并且|并|同时[，,]|此外[，,]|另外[，,]|而且|从而)(?=[\u4e00-\u9fff“])")
 ITEM_MARK = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+是[，,、]?|第[一二三四五六七八九十]+[，,、]|[(（][一二三四五六七八九十\d]+[)）][、.]?|"
     r"\d{1,2}\s*[、.．](?!\d)|[一二三四五六七八九十]+\s*[、.．]|首先[，,]|其次[，,]|再次[，,]|最后[，,])"
@@ -344,6 +345,8 @@ def render(q: Question, chosen: list[Candidate], lead: int | None, snap: Snapsho
     said: set[str] = set()
     for i, c in enumerate(chosen):
         body = ITEM_MARK.sub("", c.text.strip()).strip()
+        if i == 0:
+            body = ADDS_ON.sub("", body)  # "并通过…" opening an answer adds to nothing the user sees
         body = attribute(body.rstrip("。；;，,.!！?？:："), c.chunk, said)
         n = numbers[c.chunk.id]
         body = re.sub(r"([。！？；!?;][”’」』）)]*)(?=.)", lambda m, n=n: f"[{n}]{m.group(1)}", body)

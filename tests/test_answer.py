@@ -323,3 +323,10 @@ def test_a_sentence_that_only_adds_to_the_last_one_comes_without_it(kb, settings
     first = split_statements(ans.text)[0].text
     assert "典型示范" in first and "纳入全联每年重要工作" not in ans.text, ans.text
     assert "典型示范会" in ans.text, ans.text
+
+
+def test_an_answer_does_not_open_with_a_word_that_adds_to_an_unquoted_sentence(kb, settings):
+    ans = answer("苏州是怎样提高非公企业工会主席工作能力的？", kb, settings)  # the source: "同时,为进一步适应…"
+    first = split_statements(ans.text)[0].text
+    assert "培训" in first and not first.startswith(("同时", "并")), ans.text
+    assert ans.citations[0].quote.startswith("同时")  # the quote stays exact
