@@ -292,12 +292,12 @@ def _near_event(sentence: str, rx: re.Pattern, event: str, width: int = 40) -> b
     grams = {g for g in grams if re.fullmatch(r"[\u4e00-\u9fff]{2}", g)}
     if not grams:
         return True
-    for m in rx.finditer(sentence):
-        near = {g for g in grams for a in re.finditer(re.escape(g), sentence) if abs(a.start() - m.start()) <= width}
-        # a fifth of the event's words at least: "党员代表" near "4月15日" is another trip, not the visit to 焦裕禄陵园
-        if near and len(near) >= EVENT_SHARE * len(grams):
-            return True
-    return False
+    # A fifth of the event's words in the sentence at least: "党员代表" near "4月15日" is another trip, not
+    # the visit to 焦裕禄陵园.
+    if sum(g in sentence for g in grams) < EVENT_SHARE * len(grams):
+        return False
+    at = [m.start() for g in grams for m in re.finditer(re.escape(g), sentence)]
+    return any(abs(a - m.start()) <= width for m in rx.finditer(sentence) for a in at)
 
 
 EVENT_SHARE = 0.2
@@ -921,7 +921,8 @@ def _by_place(text: str, known: frozenset[str] = frozenset()) -> list[str]:
     return [text]
 
 
-EACH_PAIR = re.compile(r"([^，,：:；;？?]{2,16}?)[和与及跟、]([^，,：:；;？?和与及跟、]{2,10}?)(?=分别|各自|各(?![级种类地个位]))")
+# Each side is the phrase right before or after the conjunction: "“1+N”模式中的“1”和“N”分别…" pairs “1” and “N”.
+EACH_PAIR = re.compile(r"([^，,：:；;？?的]{2,12}?)[和与及跟、]([^，,：:；;？?的和与及跟、]{2,10}?)(?=分别|各自|各(?![级种类地个位]))")
 
 
 def question_parts(text: str, content_words=None, known: frozenset[str] = frozenset()) -> list[str]:
