@@ -126,9 +126,9 @@ def analyze(question: str, kb: KnowledgeBase, settings: Settings, rewrite=None, 
     snap = kb.snapshot()
     if (welcome := welcome_answer(cleaned, snap)) is not None:  # greetings, "你能做什么", "/help" typed as text
         return welcome
-    q = understand(question, max_chars=settings.max_question_chars, history=history,
-                   fixer=slip_fixer(kb, snap), content_words=kb.tokenizer.words,
-                   known_places=known_places(kb, snap))
+    vocabulary = {"fixer": slip_fixer(kb, snap), "content_words": kb.tokenizer.words,
+                  "known_places": known_places(kb, snap)}
+    q = understand(question, max_chars=settings.max_question_chars, history=history, **vocabulary)
     if q.injection:
         return Answer(question=q.original, text=REFUSAL_INJECTION, refused=True, outcome="refused", mode="refusal",
                       reason="instruction or prompt-injection attempt",
@@ -136,18 +136,14 @@ def analyze(question: str, kb: KnowledgeBase, settings: Settings, rewrite=None, 
     if rewrite is not None and history:
         rewritten = rewrite(q.text)
         if rewritten and rewritten != q.text:
-            q = understand(rewritten, max_chars=max(settings.max_question_chars, len(rewritten)),
-                           fixer=slip_fixer(kb, snap), content_words=kb.tokenizer.words,
-                           known_places=known_places(kb, snap))
+            q = understand(rewritten, max_chars=max(settings.max_question_chars, len(rewritten)), **vocabulary)
             q = replace(q, original=clean_question(question, settings), follow_up=True)
     p = _retrieve_and_decide(q, kb, settings, snap, t0)
     if history and rewrite is None and not q.follow_up and p.verdict.outcome != "answered":
         # Nothing in its wording points back ("给企业省下来多少运费"), yet on its own it finds
         # no answer: read in the light of the previous turn, it may. A new topic answers on its own and never
         # gets here; the contextual reading is kept only when it decides better.
-        leaned = understand(question, max_chars=settings.max_question_chars, history=history,
-                            fixer=slip_fixer(kb, snap), content_words=kb.tokenizer.words,
-                            known_places=known_places(kb, snap), lean=True)
+        leaned = understand(question, max_chars=settings.max_question_chars, history=history, lean=True, **vocabulary)
         p2 = _retrieve_and_decide(leaned, kb, settings, snap, t0)
         if OUTCOME_RANK[p2.verdict.outcome] > OUTCOME_RANK[p.verdict.outcome]:
             p = p2

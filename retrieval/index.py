@@ -260,11 +260,16 @@ class KnowledgeBase:
         count = cached[1]
         if count == 0:
             return []
+        # Twice as many as wanted, then the best n: the approximate index (and Chroma merging its unindexed
+        # log at query time) may miss or add one near the cutoff from run to run, and the last one kept sets
+        # the scale of every dense score (search.fuse_scores). With this knowledge base the query is exhaustive.
         res = self.collection.query(
-            query_embeddings=[vector.tolist()], n_results=min(n, count), include=["distances"]
+            query_embeddings=[vector.tolist()], n_results=min(2 * n, count), include=["distances"]
         )
         ids, dists = res["ids"][0], res["distances"][0]
-        return [(i, 1.0 - float(d)) for i, d in zip(ids, dists, strict=True) if i in live]
+        found = sorted(((i, 1.0 - float(d)) for i, d in zip(ids, dists, strict=True) if i in live),
+                       key=lambda kv: (-kv[1], kv[0]))
+        return found[:n]
 
     def sentence_dense(self, vector: np.ndarray, n: int, snap: Snapshot) -> list[tuple[str, float]]:
         """Top-n chunks by their best-matching sentence's cosine similarity."""

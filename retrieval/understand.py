@@ -285,6 +285,9 @@ def when_event(text: str) -> str:
     return last
 
 
+EVENT_SHARE = 0.2  # of the event's bigrams, in a sentence whose date or year answers a when-question
+
+
 def _near_event(sentence: str, rx: re.Pattern, event: str, width: int = 40) -> bool:
     """A date or year stands near the event's own words: "20**年" in a sentence about a report does not
     say when the society was founded."""
@@ -298,9 +301,6 @@ def _near_event(sentence: str, rx: re.Pattern, event: str, width: int = 40) -> b
         return False
     at = [m.start() for g in grams for m in re.finditer(re.escape(g), sentence)]
     return any(abs(a - m.start()) <= width for m in rx.finditer(sentence) for a in at)
-
-
-EVENT_SHARE = 0.2
 
 
 def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bool = False,

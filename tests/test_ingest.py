@@ -153,3 +153,19 @@ def test_lost_vector_store_is_restored_from_the_cache(small):
     report = kb.ingest([docs])
     assert report.unchanged == ["a.txt", "b.txt"] and report.embedded == 0
     assert _vector_ids(kb) == live
+
+
+def test_dense_search_returns_the_exact_best_passages_in_a_stable_order(kb):
+    # The last passage kept sets the scale of every dense score in the fusion: it must not change from one
+    # run to the next (Chroma's approximate index had swapped the 40th passage in one run of ten).
+    import numpy as np
+
+    snap = kb.snapshot()
+    stored = kb.collection.get(include=["embeddings"])
+    vectors = {i: np.asarray(v) for i, v in zip(stored["ids"], stored["embeddings"], strict=True)}
+    qvec = kb.embedder.embed_query("新郑市工商联是怎样落实非公企业党建工作责任的？")
+    exact = sorted(((i, float(v @ qvec / np.linalg.norm(v))) for i, v in vectors.items() if i in snap.by_id),
+                   key=lambda kv: -kv[1])[:40]
+    found = kb.dense(qvec, 40, snap.by_id)
+    assert [i for i, _ in found] == [i for i, _ in exact]
+    assert found == kb.dense(qvec, 40, snap.by_id)
