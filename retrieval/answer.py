@@ -21,7 +21,7 @@ from .index import KnowledgeBase, Snapshot
 from .search import search
 from .settings import Settings
 from .topics import suggest, topics, welcome_answer
-from .types import Answer, Hit, Turn
+from .types import Answer, Hit
 from .understand import (
     INJECTION,
     Question,
@@ -80,17 +80,6 @@ def warm(kb: KnowledgeBase, snap: Snapshot) -> None:
     topics(snap)
 
 
-def standalone_question(question: str, history: list | None, words=None) -> str:
-    """The rule-based standalone form of a follow-up (the LLM path may rewrite it better)."""
-    from .understand import is_follow_up, own_content, resolve_follow_up
-
-    turns = [t if isinstance(t, Turn) else Turn(str(t)) for t in (history or []) if t]
-    if not turns:
-        return question
-    own = own_content(question, words)
-    return resolve_follow_up(question, turns[-1], own) if is_follow_up(question, own) else question
-
-
 @dataclass(frozen=True)
 class Prepared:
     """A question ready to be answered: understood, searched once, its sentences scored, decided."""
@@ -109,8 +98,8 @@ class Prepared:
 
 def prepare(question: str, kb: KnowledgeBase, settings: Settings, rewrite=None, *,
             history: list | None = None) -> Prepared | Answer:
-    """Every stage before composing, shared by the extractive and the LLM path. `rewrite(text)` may
-    replace the rule-based follow-up resolution. Returns the refusal Answer when nothing supports an answer."""
+    """Every stage before composing, shared by the extractive and the LLM path. `rewrite(text, ruled)` may
+    replace the rule-based standalone form `ruled` of a follow-up. Returns the refusal Answer when nothing supports an answer."""
     p = analyze(question, kb, settings, rewrite, history=history)
     if isinstance(p, Prepared) and p.verdict.outcome == "refused":
         return refusal(p, p.verdict.reason)
@@ -133,13 +122,13 @@ def analyze(question: str, kb: KnowledgeBase, settings: Settings, rewrite=None, 
         return Answer(question=q.original, text=REFUSAL_INJECTION, refused=True, outcome="refused", mode="refusal",
                       reason="instruction or prompt-injection attempt",
                       timings={"total": (time.perf_counter() - t0) * 1000})
-    if rewrite is not None and history:
-        rewritten = rewrite(q.text)
-        if rewritten and rewritten != q.text:
+    if rewrite is not None and q.follow_up:
+        rewritten = rewrite(q.text, q.standalone)
+        if rewritten and rewritten != q.standalone:
             q = understand(rewritten, max_chars=max(settings.max_question_chars, len(rewritten)), **vocabulary)
             q = replace(q, original=clean_question(question, settings), follow_up=True)
     p = _retrieve_and_decide(q, kb, settings, snap, t0)
-    if history and rewrite is None and not q.follow_up and p.verdict.outcome != "answered":
+    if history and not q.follow_up and p.verdict.outcome != "answered":
         # Nothing in its wording points back ("给企业省下来多少运费"), yet on its own it finds
         # no answer: read in the light of the previous turn, it may. A new topic answers on its own and never
         # gets here; the contextual reading is kept only when it decides better.

@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-from .answer import compose_prepared, extractive, in_parts, prepare, refusal, standalone_question
+from .answer import compose_prepared, extractive, in_parts, prepare, refusal
 from .chunk import split_sentences
 from .errors import LLMError
 from .grounding import CITE, Statement, check_support, split_statements
@@ -374,7 +374,7 @@ class LLMAnswerer:
     def _prepare(self, question: str, kb: KnowledgeBase, settings: Settings, history: list[str] | None):
         """The shared preparation, with the LLM rewriting follow-ups; an unsupported question is refused
         here, so the model is never asked and cannot answer from its own knowledge."""
-        p = prepare(question, kb, settings, lambda q: self.rewrite(q, history, kb.tokenizer.words), history=history)
+        p = prepare(question, kb, settings, lambda q, ruled: self.rewrite(q, ruled, history), history=history)
         if not isinstance(p, Answer) and p.verdict.outcome == "partial":
             # Partly supported: the gap is stated plainly and the supported part quoted; no model text.
             ans = extractive(p, kb, settings)
@@ -383,12 +383,11 @@ class LLMAnswerer:
             return replace(p, guard={**p.guard, "llm": "not called: no support"})
         return p
 
-    def rewrite(self, question: str, history: list[str] | None, words) -> str:
-        """Standalone question for a follow-up: the LLM when available, the rule otherwise. A rewrite
-        that shares too little with the conversation (a model answering or drifting) is not used."""
-        ruled = standalone_question(question, history, words)
-        if not history or ruled == question:
-            return question
+    def rewrite(self, question: str, ruled: str, history: list[str] | None) -> str:
+        """Standalone question for a follow-up: the LLM when available, else `ruled`, the rule's standalone
+        form. A rewrite that shares too little with the conversation (a model answering or drifting) is not used."""
+        if not history:
+            return ruled
         bind = {"extra_body": {**self.settings.llm_extra_body, "max_tokens": REWRITE_MAX_TOKENS}}
         try:
             previous = [getattr(t, "question", t) for t in history[-3:]]

@@ -6,10 +6,11 @@ import re
 
 import pytest
 
-from retrieval.answer import REFUSAL, answer, render_text, standalone_question
+from retrieval.answer import REFUSAL, answer, render_text
 from retrieval.errors import InvalidInputError
 from retrieval.grounding import check_support, split_statements
 from retrieval.types import Turn
+from retrieval.understand import understand
 
 
 def test_example_question_is_answered_with_cited_exact_quotes(kb, settings):
@@ -159,12 +160,15 @@ def test_injection_is_refused_without_leaking_configuration(kb, settings, questi
 
 def test_follow_up_uses_previous_question(kb):
     prev = "企业已经有工会但还没有党组织，怎样创造条件建立党组织？"
-    words = kb.tokenizer.words
+
+    def standalone(question):
+        return understand(question, max_chars=500, history=[prev], content_words=kb.tokenizer.words).standalone
+
     for follow_up in ["那具体怎么做？", "还有呢？", "怎么做？"]:
-        assert standalone_question(follow_up, [prev], words).startswith(prev.rstrip("？")), follow_up
-    assert "党费" in standalone_question("党费呢？", [prev], words)
-    for standalone in ["五星级党组织创建活动主要考评哪些方面？", "北京明天会下雨吗？", "什么是党建带工建？"]:
-        assert standalone_question(standalone, [prev], words) == standalone
+        assert standalone(follow_up).startswith(prev.rstrip("？")), follow_up
+    assert "党费" in standalone("党费呢？")
+    for alone in ["五星级党组织创建活动主要考评哪些方面？", "北京明天会下雨吗？", "什么是党建带工建？"]:
+        assert standalone(alone) == alone
 
 
 def test_follow_up_is_answered_in_context(kb, settings):
