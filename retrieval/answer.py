@@ -28,6 +28,7 @@ from .understand import (
     SlipFixer,
     asking_clause,
     clean_input,
+    gazetteer,
     question_parts,
     region_places,
     to_simplified,
@@ -78,6 +79,7 @@ def warm(kb: KnowledgeBase, snap: Snapshot) -> None:
     """What answering derives from a snapshot's whole text, built before the snapshot serves."""
     slip_fixer(kb, snap)
     topics(snap)
+    gazetteer()  # jieba's place names, read from its dictionary file once
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import numpy as np
 from .chunk import FULL_SENTENCE_END, split_sentences
 from .index import KnowledgeBase, Snapshot, unit_vectors
 from .types import Chunk, Hit
-from .understand import MEASURABLE_KINDS, Question, item_marker, local_place, satisfies
+from .understand import GAP_ONLY_KINDS, MEASURABLE_KINDS, Question, holds, item_marker, local_place
 
 OPENS_LIST = re.compile(r"[:：]\s*(?:一是|1[、.]|首先)|[:：]$|如下|以下|(?:[一二三四五六七八九十两]|几)(?:个方面|方面|项|点|大做法|条)[^，。]{0,12}[:：]")
 LIST_SHAPE = re.compile(r"(?:[^、]{1,40}、){2,}|一是.{2,}二是|[:：]\s*(?:一是|1[、.]|首先)|“[^”]{2,12}”、“")
@@ -105,8 +105,7 @@ def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: Knowled
             sims[i] = float(np.dot(v, qvec))
     lo, hi = min(sims), max(sims)
     span = max(hi - lo, 0.1)  # e5 similarities are compressed: a 0.01 difference is no landslide
-    # A place named anywhere is weak evidence of the place asked for: it flags a gap (decide), never ranks.
-    kinds = [k for k in q.expects if k in MEASURABLE_KINDS and k not in ("region", "place")]
+    kinds = [k for k in q.expects if k in MEASURABLE_KINDS and k not in GAP_ONLY_KINDS]
     # Places name a whole document ("永康" is in its title or region, "我市" in its sentences).
     place_grams = {g for g in grams if any(g in p for p in q.places)}
     abbreviations = [(NUMERALS[n], ch) for n, ch in ABBREVIATION.findall(q.standalone)]
@@ -128,8 +127,7 @@ def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: Knowled
             "semantic": (sim - lo) / span,
             "phrase": sum(t in c.text for t in tri) / len(tri) if tri else 0.0,
             "rank": float(c.rank),
-            "kind": float(bool(kinds) and all(satisfies(k, c.text, q.counts, q.unit, q.per, q.limit, q.when, q.places)
-                                              for k in kinds)),
+            "kind": float(bool(kinds) and all(holds(q, k, c.text) for k in kinds)),
             # "“党建带工建”,根本在“带”": a definition puts its term first
             "term": float(bool(q.term) and re.sub(r"^[“\"‘'「]", "", c.text).startswith(q.term)),
             "item": float(bool(q.item) and bool(marker.search(c.text))),  # "第四个方面要求" -> "四是…"

@@ -14,7 +14,7 @@ from .candidates import LIST_SHAPE, OPENS_LIST, Candidate
 from .chunk import ENUMERATOR, FULL_SENTENCE_END, SENTENCE_END, split_sentences
 from .index import Snapshot
 from .types import Chunk, Citation
-from .understand import Question, item_marker
+from .understand import Question, item_marker, local_place
 
 # A sentence that cannot stand alone: it points at what came just before it.
 # "并/同时/此外…" only add to what came before ("并通过联席会议…分期分批进行培训" stands alone); they are not here.
@@ -315,10 +315,10 @@ def compose(q: Question, cands: list[Candidate], snap: Snapshot, focus: list[str
 def speaker(publisher: str, region: str) -> str:
     """Who speaks in a document's first person: its publishing body, else its city or county."""
     body = re.sub(r"[（(].*?[）)]", "", publisher or "").strip()
-    places = re.findall(r"[\u4e00-\u9fff]{2,5}?(?:市|县|旗|区|州)", re.sub(r".*?(?:省|自治区)", "", region or ""))
     if body and not body.startswith(("《", "人民网")):
         return body
-    return places[-1] if places else ""
+    place = local_place(region or "")
+    return "" if place.endswith(("省", "自治区")) else place
 
 
 def attribute(text: str, chunk: Chunk, said: set[str]) -> str:

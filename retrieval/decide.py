@@ -23,9 +23,9 @@ from .understand import (
     Question,
     defined_term,
     defines,
+    holds,
     local_place,
     mentions,
-    satisfies,
 )
 
 WEIGHTS = Path(__file__).with_name("decision.toml")
@@ -75,12 +75,12 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
     bar = 0.6 * ranked[0].relevance if ranked else 0.0
     relevant = [c for c in ranked if c.lex > 0 and c.relevance >= bar][:8] or ranked[:2]
     focus = [*q.years, *q.places]
-    typed = [c for c in relevant if all(satisfies(k, c.text, q.counts, q.unit, q.per, q.limit, q.when, q.places) for k in kinds)]
+    typed = [c for c in relevant if all(holds(q, k, c.text) for k in kinds)]
     # An organisation the passages name ("芝瑞镇石材行业党支部") must be what the answering sentence is about.
     named = [e for e in q.entities if any(mentions(e, _head(c)) for c in cands if c.lex > 0)] if kinds else []
     focused = [c for c in relevant if all(f in _head(c) for f in focus) and all(mentions(e, _head(c)) for e in named)]
     joint = [c for c in typed if c in focused]
-    unmet = next((k for k in kinds if not any(satisfies(k, c.text, q.counts, q.unit, q.per, q.limit, q.when, q.places) for c in (focused or relevant))), "")
+    unmet = next((k for k in kinds if not any(holds(q, k, c.text) for c in (focused or relevant))), "")
     # A what-is question needs a sentence that explains its term, not one that only uses it (临空经济).
     term = defined_term(q.standalone) if MEANING_ASK.search(q.standalone) else ""
     if term and not NUMERAL_ABBREVIATION.fullmatch(term) and \

@@ -54,6 +54,8 @@ EXPECTS: list[tuple[str, re.Pattern]] = [
     ("concept", re.compile(r"什么是|是什么|指什么|含义|意思|指的是|是指|何谓|定义")),
 ]
 MEASURABLE_KINDS = ("date", "year", "time", "duration", "share", "number", "person", "money", "region", "place")
+# A place named anywhere is weak evidence of the place asked for: these flag a gap (decide), never rank.
+GAP_ONLY_KINDS = ("region", "place")
 # Where someone went or goes: "赴焦裕禄陵园", "到哇哈哈集团去学习".
 DESTINATION = re.compile(r"(?:赴|前往|到|去)[\u4e00-\u9fff]{2,10}?(?:陵园|纪念馆|基地|集团|公司|园区|学院|大学|学校|景区|村|镇)"
                          r"|[\u4e00-\u9fff]{2,4}(?:镇|乡|村|社区|街道|园区|开发区)(?![长委])")  # 芝瑞镇, 赛罕社区
@@ -303,6 +305,11 @@ def _near_event(sentence: str, rx: re.Pattern, event: str, width: int = 40) -> b
     return any(abs(a - m.start()) <= width for m in rx.finditer(sentence) for a in at)
 
 
+def holds(q: Question, kind: str, sentence: str) -> bool:
+    """Does the sentence hold the kind of fact `q` asks for (its thing, unit, event and places)?"""
+    return satisfies(kind, sentence, q.counts, q.unit, q.per, q.limit, q.when, q.places)
+
+
 def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bool = False,
               limit: bool = False, event: str = "", besides: tuple[str, ...] = ()) -> bool:
     """Does `sentence` hold the kind of fact the question asks for (about `thing`, in `unit`, when given;
@@ -412,7 +419,7 @@ NOT_A_REGION = frozenset(("大都", "江山", "中山", "朝阳", "永安", "中
 def _tagged_places(text: str) -> list[str]:
     """Places named without a suffix (无锡, 杭州) or with one the parser skips (渝北区民协), from jieba's
     dictionary: a word tagged `ns` whose city or province form (无锡市, 浙江省) is a place there too."""
-    bare, suffixed = _gazetteer()
+    bare, suffixed = gazetteer()
     out, i = [], 0
     while i < len(text):
         for n in range(min(8, len(text) - i), 1, -1):
@@ -428,7 +435,7 @@ def _tagged_places(text: str) -> list[str]:
 
 
 @functools.cache
-def _gazetteer() -> tuple[frozenset[str], frozenset[str]]:
+def gazetteer() -> tuple[frozenset[str], frozenset[str]]:
     """(bare stems, suffixed names) read once from jieba's dictionary's place tags; its full tag table
     would cost ~100 MB, these two sets a few hundred KB."""
     import jieba
@@ -847,12 +854,13 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
     turns = [t if isinstance(t, Turn) else Turn(str(t)) for t in (history or []) if t]
     if turns and not injection:
         own = own_content(text, content_words)
-        if lean or is_follow_up(text, own):
+        marked = is_follow_up(text, own)
+        if lean or marked:
             # The follow-up's own words ("那动力靠啥？": 动力) say what it wants of the previous turn.
             own_words = tuple(w for w in (content_words(text) if content_words else re.findall(r"[\u4e00-\u9fff]{2,}", text))
                               if len(w) >= 2 and not GENERIC_ASK.fullmatch(w))
             follow_up = True
-            standalone = resolve_follow_up(text, turns[-1], own, known_places, lean and not is_follow_up(text, own))
+            standalone = resolve_follow_up(text, turns[-1], own, known_places, lean=not marked)
             seen = tuple(s for s in re.split(r"(?<=[。！？；])", turns[-1].answer) if s.strip())
             sequel = "result" if RESULT_ASK.search(text) else "next" if (
                 ACTION_PRONOUN.search(text) or NEXT_ASK.search(text)) else ""
@@ -887,7 +895,7 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
 
 PART_END = re.compile(r"(?<=[？?])|(?<=[；;])(?=[^；;]*[？?吗呢])")
 CONJUNCTION = "和与及、跟同"
-EACH = re.compile(r"分别|各自")
+EACH = re.compile(r"分别|各自|各(?![级种类地个位])")  # "各有", not 各级/各地
 MAX_PARTS = 3
 
 
@@ -916,13 +924,13 @@ def _by_place(text: str, known: frozenset[str] = frozenset()) -> list[str]:
         return [text[:s1] + left + rest, text[:s1] + right + rest]
     # "个私协会系统和克什克腾旗各提出了什么要求": two subjects that are not both places, asked about each.
     if m := EACH_PAIR.search(text):
-        rest = re.sub(r"^(?:分别|各自|各)", "", text[m.end() :])
+        rest = EACH.sub("", text[m.end() :], count=1)
         return [text[: m.start()] + m.group(1) + rest, text[: m.start()] + m.group(2) + rest]
     return [text]
 
 
 # Each side is the phrase right before or after the conjunction: "“1+N”模式中的“1”和“N”分别…" pairs “1” and “N”.
-EACH_PAIR = re.compile(r"([^，,：:；;？?的]{2,12}?)[和与及跟、]([^，,：:；;？?的和与及跟、]{2,10}?)(?=分别|各自|各(?![级种类地个位]))")
+EACH_PAIR = re.compile(rf"([^，,：:；;？?的]{{2,12}}?)[和与及跟、]([^，,：:；;？?的和与及跟、]{{2,10}}?)(?={EACH.pattern})")
 
 
 def question_parts(text: str, content_words=None, known: frozenset[str] = frozenset()) -> list[str]:
