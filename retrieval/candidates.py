@@ -14,15 +14,24 @@ import numpy as np
 from .chunk import FULL_SENTENCE_END, split_sentences
 from .index import KnowledgeBase, Snapshot, unit_vectors
 from .types import Chunk, Hit
-from .understand import GAP_ONLY_KINDS, MEASURABLE_KINDS, Question, holds, item_marker, local_place
+from .understand import (
+    ASKS_ITEMS,
+    COUNTED_TERM,
+    GAP_ONLY_KINDS,
+    MEASURABLE_KINDS,
+    Question,
+    holds,
+    item_marker,
+    lists_items,
+    local_place,
+)
 
 OPENS_LIST = re.compile(r"[:：]\s*(?:一是|1[、.]|首先)|[:：]$|如下|以下|(?:[一二三四五六七八九十两]|几)(?:个方面|方面|项|点|大做法|条)[^，。]{0,12}[:：]")
 LIST_SHAPE = re.compile(r"(?:[^、]{1,40}、){2,}|一是.{2,}二是|[:：]\s*(?:一是|1[、.]|首先)|“[^”]{2,12}”、“")
 SHORT_UNIT = 20
 CLOSED = re.compile(r"[。！？!?；;…”’」』）)\]】:：]\s*$")  # a sentence that ends, not one the page cut off
-# "四同", "六有", "两带": a numeral plus one character abbreviates a list of items that share it.
-ABBREVIATION = re.compile(r"[“\"‘'「]([一二三四五六七八九十两])([\u4e00-\u9fff])[”\"’'」]")
-NUMERALS = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)} | {"两": 2}
+# "四同", "双强", "两支队伍": a quoted numbered term abbreviates a list of items that share its noun.
+QUOTED = re.compile(r"[“\"‘'「]([^”\"’'」]{2,6})[”\"’'」]")
 
 
 @dataclass(frozen=True)
@@ -108,7 +117,10 @@ def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: Knowled
     kinds = [k for k in q.expects if k in MEASURABLE_KINDS and k not in GAP_ONLY_KINDS]
     # Places name a whole document ("永康" is in its title or region, "我市" in its sentences).
     place_grams = {g for g in grams if any(g in p for p in q.places)}
-    abbreviations = [(NUMERALS[n], ch) for n, ch in ABBREVIATION.findall(q.standalone)]
+    # Lifted when the question asks for the items ("“双强”是哪两强") or the term is a numeral and one character
+    # ("四同"); "“双强”先进单位在哪个领域推" asks about something else.
+    abbreviations = [t for t in QUOTED.findall(q.standalone) if COUNTED_TERM.fullmatch(t)
+                     and (ASKS_ITEMS.search(q.standalone) or re.fullmatch(r"[一二三四五六七八九十两][\u4e00-\u9fff]", t))]
     # Phrases the question shares word for word, stopwords included ("没有党员", "不足三人").
     tri = {t for run in re.findall(r"[\u4e00-\u9fff]{3,}", q.standalone) for t in (run[i : i + 3] for i in range(len(run) - 2))}
     marker = item_marker(q.item) if q.item else None
@@ -118,7 +130,7 @@ def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: Knowled
         head = f"{doc_head}{c.chunk.section}{c.chunk.text}"
         lex = sum(w for g, w in weights.items() if g in c.text or (g in place_grams and g in doc_head)) / total
         lex = min(1.0, lex + sum(w for g, w in extra.items() if g in c.text) / total)
-        if any(len(re.findall(ch + r"[\u4e00-\u9fff]", c.text)) >= n for n, ch in abbreviations):
+        if any(lists_items(term, c.text) for term in abbreviations):
             lex = max(lex, 0.8)  # "同部署、同检查、同考核、同表彰" spells out "四同"
         ctx = sum(w for g, w in weights.items() if g not in c.text and g in head and g not in place_grams) / total
         parts = {

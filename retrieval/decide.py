@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .candidates import Candidate, idf_coverage
 from .understand import (
+    ASKS_ITEMS,
     EVENT_WORDS,
     MEASURABLE_KINDS,
     NUMERAL_ABBREVIATION,
@@ -26,6 +27,7 @@ from .understand import (
     holds,
     local_place,
     mentions,
+    spells_out,
 )
 
 WEIGHTS = Path(__file__).with_name("decision.toml")
@@ -85,6 +87,11 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
     term = defined_term(q.standalone) if MEANING_ASK.search(q.standalone) else ""
     if term and not NUMERAL_ABBREVIATION.fullmatch(term) and \
             any(term in c.text for c in cands) and not any(defines(term, c.text) for c in cands):
+        unmet = unmet or "concept"
+    # "“三亮”活动具体是亮哪三样": the items of a numbered term, where the passages only use the term.
+    named_term = (re.findall(r"[“\"「『]([^”\"」』]{2,6})[”\"」』]", q.standalone) or [""])[-1]
+    if ASKS_ITEMS.search(q.standalone) and named_term and any(named_term in c.text for c in cands) and \
+            not any(spells_out(named_term, c.text) for c in cands):
         unmet = unmet or "concept"
     absent = [f for f in focus if not any(f in _head(c) for c in cands if c.lex > 0)]
     if (focus or named) and not absent and not joint and kinds:

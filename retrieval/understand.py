@@ -225,7 +225,9 @@ def expected_kinds(text: str) -> tuple[str, ...]:
 
 
 COUNTED_AFTER = re.compile(r"(?<![近这前好十])(?:多少|几)(?:个|名|家|人|次|户|项|元|万元|万|位|支|所|批|期|条|天|年)?([\u4e00-\u9fff]{2,8})")
-COUNTED_BEFORE = re.compile(r"([\u4e00-\u9fff]{2,8}?)(?:各|分别|都)?(?:一共|总共|共|大概|大约)?(?:是|有|达到|达|为|占)?(?<![近这前好十])(?:多少|几)")
+# What is counted starts at a clause edge or after a particle, never mid-word ("首席培训班每期培训多少人" must not
+# give "席培训班每期培训"); longer than 12 characters it is a clause, not a thing.
+COUNTED_BEFORE = re.compile(r"(?:^|(?<=[^\u4e00-\u9fff]|[的了在给是有把对]))([\u4e00-\u9fff]{2,12}?)(?:各|分别|都)?(?:一共|总共|共|大概|大约)?(?:是|有|达到|达|为|占)?(?<![近这前好十])(?:多少|几)")
 # Words before 多少 that are when or how it was counted, not what ("2014年底统计下来一共多少户").
 NOT_A_THING = re.compile(r"(?:统计下来|算下来|加起来|下来|起来|年底|年初|年末|目前|现在|截至|截止|一共|总共|到底)$")
 
@@ -251,6 +253,8 @@ def counted_thing(text: str) -> str:
         return "" if re.search(r"[的了是在]", role) else role
     m = COUNTED_AFTER.search(text)
     thing = m.group(1) if m else ""
+    if re.match(r"才|就|能|可以|算|的话", thing):  # "达到多少才能单独建支部": a condition follows, not a thing
+        thing = ""
     thing = re.split(r"[的了呢吗？?，,。]|是|有|在|从|给", re.sub(r"^(?:有|是|在|从|给)", "", thing))[0]
     if len(thing) < 2 and (m := COUNTED_BEFORE.search(text)):
         thing = re.split(r"[的了、，,]", m.group(1))[-1]
@@ -287,6 +291,21 @@ def when_event(text: str) -> str:
     return last
 
 
+def paid_for(text: str) -> str:
+    """What a how-much-money question asks the cost of: its clause without the money words
+    ("发放服务联系卡一共花了多少钱" -> "发放服务联系卡")."""
+    m = SPENT.search(text)
+    if not m:
+        return ""
+    before = re.split(r"[，,。？?！!；;]", text[: m.start()])
+    clause = before[-1] + re.split(r"[，,。？?！!；;]", text[m.end() :])[0]
+    if len(re.sub(FILLER_MONEY, "", clause)) < 4 and len(before) > 1:  # "…给业主办培训班，一共花了多少经费"
+        clause = before[-2] + clause
+    return re.sub(FILLER_MONEY, "", clause)
+
+
+SPENT = re.compile(r"(?:花了|花|投入了|投入|拨了|拨付|拨|用了|拿出|给了)?多少[\u4e00-\u9fff]{0,4}?(?:钱|经费|资金|费用|万元|元|款)")
+FILLER_MONEY = re.compile(r"一共|总共|总计|大概|大约|具体|每年|每次|了|的|是|有|给|用|拿出|花|钱")
 EVENT_SHARE = 0.2  # of the event's bigrams, in a sentence whose date or year answers a when-question
 
 
@@ -307,7 +326,10 @@ def _near_event(sentence: str, rx: re.Pattern, event: str, width: int = 40) -> b
 
 def holds(q: Question, kind: str, sentence: str) -> bool:
     """Does the sentence hold the kind of fact `q` asks for (its thing, unit, event and places)?"""
-    return satisfies(kind, sentence, q.counts, q.unit, q.per, q.limit, q.when, q.places)
+    event = q.when
+    if kind == "money":  # the place is checked on its own; 克什克腾 in both says nothing of what was paid for
+        event = re.sub("|".join(map(re.escape, q.places)) or "^$", "", paid_for(q.standalone))
+    return satisfies(kind, sentence, q.counts, q.unit, q.per, q.limit, event, q.places)
 
 
 def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bool = False,
@@ -332,8 +354,8 @@ def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bo
         return True
     if not rx.search(sentence):
         return False
-    if kind in ("year", "time", "date") and event:
-        return _near_event(sentence, rx, event)
+    if kind in ("year", "time", "date", "money") and event:
+        return _near_event(sentence, rx, event, width=60 if kind == "money" else 40)
     if kind != "number":
         return True
     same = next((u for u in UNITS if unit in u), {unit}) if unit else set()
@@ -735,6 +757,40 @@ def defines(term: str, sentence: str) -> bool:
     t = re.escape(term)
     return bool(re.search(rf"{t}[”」\"']?\s*(?:[,，]?\s*(?:是|指|即|就是|意思是|根本在|主要是|包括)|[(（:：])", sentence)
                 or re.search(rf"所谓[“\"]?{t}", sentence))
+
+
+NUMERALS = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)} | {"两": 2, "双": 2}
+# "具体是亮哪三样", "是指哪两项服务": the question wants the items of a numbered term listed.
+ASKS_ITEMS = re.compile(r"哪[一二三四五六七八九十两]")
+COUNTED_TERM = re.compile(r"([一二三四五六七八九十两双])(?:个|支|项|大|条|种|类|件|方面)?([\u4e00-\u9fff]{1,3})")
+
+
+def spells_out(term: str, sentence: str) -> bool:
+    """The sentence says what a numbered term ("三亮", "两支队伍", "双服务") is made of: it defines the term
+    ("四个一(每个…)", "五大做法:…") or lists its items. A term whose noun is a numeral can't be told."""
+    m = COUNTED_TERM.fullmatch(term)
+    if not m or defines(term, sentence) or re.fullmatch(r"[一二三四五六七八九十]+", m.group(2)):
+        return True
+    return lists_items(term, sentence)
+
+
+def lists_items(term: str, sentence: str) -> bool:
+    """The term's noun comes back in the sentence as often as its numeral says, besides the term itself:
+    "同部署、同检查、同考核、同表彰" for 四同, "发展强、党建强" for 双强, "“两支队伍”(党务工作者队伍和出资人队伍)"."""
+    m = COUNTED_TERM.fullmatch(term)
+    if not m or re.fullmatch(r"[一二三四五六七八九十]+", m.group(2)):
+        return False
+    noun, n = m.group(2), NUMERALS[m.group(1)]
+    rest = sentence.replace(term, "")
+    if len(noun) == 1:
+        pieces = rest.split("、")
+        if len(pieces) < 2:
+            return False
+        # Each item is at a 、: the first piece's end, the last piece's start, a middle piece either.
+        items = [pieces[0][-5:], *(p if len(p) <= 8 else p[:5] + p[-5:] for p in pieces[1:-1]), pieces[-1][:5]]
+        return sum(noun in p for p in items) >= n
+    # A longer noun used twice anywhere (队伍) lists nothing unless the term is there with it.
+    return term in sentence and rest.count(noun) >= n
 
 
 FRAME_GAP = re.compile(r"(?P<left>[\u4e00-\u9fff]{1,3})(?:什么样的|什么|啥|哪些|哪个|哪种)(?P<right>[\u4e00-\u9fff]{1,3})")

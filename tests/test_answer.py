@@ -116,6 +116,10 @@ def test_party_questions_the_materials_do_not_cover_are_never_answered(kb, setti
         ("克什克腾旗为什么取消了党建指导员制度？", "取消"),
         ("涪陵区民营经济协会2015年的协会收入是多少？", "收入"),
         ("上海市的非公企业怎样建立联合党支部？", "上海"),
+        # A numbered term the materials only name, never spell out; a cost they never give (the sentence with
+        # an amount, 红山水泥's 10万元, is about something else).
+        ("个私协会说的“两个覆盖”具体是哪两个覆盖？", "两个覆盖"),
+        ("克什克腾旗给业主办培训班，一共花了多少经费？", "金额"),
     ],
 )
 def test_near_misses_and_false_premises_say_what_is_missing(kb, settings, question, gap):
@@ -334,3 +338,9 @@ def test_an_answer_does_not_open_with_a_word_that_adds_to_an_unquoted_sentence(k
     first = split_statements(ans.text)[0].text
     assert "培训" in first and not first.startswith(("同时", "并")), ans.text
     assert ans.citations[0].quote.startswith("同时")  # the quote stays exact
+
+
+def test_a_numbered_term_is_answered_by_the_sentence_that_lists_its_items(kb, settings):
+    ans = answer("“双强”是哪两强？", kb, settings)
+    assert ans.outcome == "answered", ans.text
+    assert "发展强、党建强" in split_statements(ans.text)[0].text, ans.text

@@ -16,10 +16,13 @@ from retrieval.understand import (
     entities_in,
     expected_kinds,
     items_in,
+    lists_items,
+    paid_for,
     places_in,
     question_parts,
     resolve_follow_up,
     satisfies,
+    spells_out,
     to_simplified,
     understand,
 )
@@ -320,3 +323,25 @@ def test_a_document_is_about_its_own_place_not_its_parent_region():
 
     assert local_place("浙江省金华市永康市") == "永康市"
     assert local_place("内蒙古自治区赤峰市克什克腾旗") == "克什克腾旗"
+
+
+def test_what_is_counted_starts_at_a_word_not_mid_word():
+    assert counted_thing("首席培训班每期培训多少人？") == "首席培训班每期培训"
+    assert counted_thing("党员人数达到多少才能单独建支部？") == "党员人数"  # a condition follows, not a thing
+
+
+def test_an_amount_answers_only_the_cost_asked_about():
+    assert paid_for("克旗发放服务联系卡一共花了多少钱？") == "克旗发放服务联系卡"
+    assert paid_for("听说旗里专门给业主办培训班，一共花了多少经费？") == "听说旗里专门业主办培训班"
+    company = "克什克腾红山水泥有限公司每年拿出10万元作为党建活动经费,规范党务工作软件建设和开展党组织活动。"
+    assert satisfies("money", company, event=paid_for("红山水泥每年拿出多少钱搞党建活动？"))
+    assert not satisfies("money", company, event=paid_for("旗里给业主办培训班一共花了多少经费？"))
+
+
+def test_a_numbered_term_is_spelled_out_only_by_its_items():
+    assert lists_items("四同", "实行党工工作同部署、同检查、同考核、同表彰,保证各项工作有序。")
+    assert lists_items("双强", "全市有省级双强百佳党组织1家、金华市级“发展强、党建强”示范单位17家。")
+    assert not lists_items("三亮", "个私协会系统在“三亮活动”和“两个覆盖”方面取得了显著的成绩。")
+    assert not lists_items("两支队伍", "抓好“两支队伍”建设,六是做好数据统计工作,建立完善联系点队伍。")
+    assert spells_out("五大做法", "他介绍了五大做法:创新管理体制,破解组织覆盖难题。")  # defined by its colon
+    assert spells_out("四个一", "开展“四个一”活动。")  # a numeral noun can't be checked: never a gap
