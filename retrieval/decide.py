@@ -17,7 +17,6 @@ from pathlib import Path
 
 from .candidates import Candidate, idf_coverage
 from .understand import (
-    ASKS_ITEMS,
     EVENT_WORDS,
     MEASURABLE_KINDS,
     NUMERAL_ABBREVIATION,
@@ -27,7 +26,7 @@ from .understand import (
     holds,
     local_place,
     mentions,
-    spells_out,
+    reason_clause,
 )
 
 WEIGHTS = Path(__file__).with_name("decision.toml")
@@ -88,11 +87,6 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
     if term and not NUMERAL_ABBREVIATION.fullmatch(term) and \
             any(term in c.text for c in cands) and not any(defines(term, c.text) for c in cands):
         unmet = unmet or "concept"
-    # "“三亮”活动具体是亮哪三样": the items of a numbered term, where the passages only use the term.
-    named_term = (re.findall(r"[“\"「『]([^”\"」』]{2,6})[”\"」』]", q.standalone) or [""])[-1]
-    if ASKS_ITEMS.search(q.standalone) and named_term and any(named_term in c.text for c in cands) and \
-            not any(spells_out(named_term, c.text) for c in cands):
-        unmet = unmet or "concept"
     absent = [f for f in focus if not any(f in _head(c) for c in cands if c.lex > 0)]
     if (focus or named) and not absent and not joint and kinds:
         unmet = unmet or kinds[0]
@@ -101,7 +95,8 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
     events = [m.group(0) for m in EVENT_WORDS.finditer(q.standalone) if m.group(0) not in joined]
     if "reason" in q.expects:
         # A follow-up's premise is its own wording; the previous question's was answered already ("称作").
-        events += [w for w in words(q.text if q.follow_up else q.standalone) if len(w) >= 2 and not GENERIC.match(w) and w not in joined
+        asked = reason_clause(q.text if q.follow_up else q.standalone)
+        events += [w for w in words(asked) if len(w) >= 2 and not GENERIC.match(w) and w not in joined
                    and lexical.df.get(w, 0) == 0 and w not in events]
     feats = {
         "coverage": coverage,

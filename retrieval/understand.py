@@ -64,7 +64,7 @@ TITLES = "秘书长|董事长|书记|会长|主任|部长|司长|组长|主席|�
 TITLED_NAME = re.compile(rf"(?:{TITLES})[)）]?[\u4e00-\u9fff]{{1,3}}(?:作|在|介绍|主持|强调|指出|表示|讲|说|提出|肯定|出席|同志)")
 # "四同", "六有": a numeral and a character or two abbreviating a list the text spells out.
 NUMERAL_ABBREVIATION = re.compile(r"[一二三四五六七八九十两][\u4e00-\u9fff]{1,2}")
-PERSON_ROLE = re.compile(rf"({ROLES})[^，,。？?]{{0,3}}?(?:是谁|叫什么名字|叫啥|全名|名字叫|姓什么|姓啥|叫什么(?=[？?]|$))|哪位({ROLES})"
+PERSON_ROLE = re.compile(rf"({ROLES})[，,]?[^，,。？?]{{0,3}}?(?:是谁|叫什么名字|叫啥|全名|名字叫|姓什么|姓啥|叫什么(?=[？?]|$))|哪位({ROLES})"
                          r"|([\u4e00-\u9fff]{2})(?:是谁|叫什么名字|叫啥|姓什么|姓啥)|哪位([\u4e00-\u9fff]{2})")
 PERSON_VERBS = "作了|作重要|介绍|主持|强调|指出|表示|讲话|提出|肯定|出席|同志|担任|代表"
 # Spans a sentence must hold to answer each kind of question.
@@ -204,10 +204,25 @@ INTERROGATIVE = re.compile(r"吗|什么|怎|如何|哪|多少|几|是否|是不�
 def asking_clause(text: str) -> str:
     """The clause that asks, when a long question first tells its situation: "…几家小企业联起来建了支部以后，
     有的老板又想单独建，当初联起来建到底算不算个过渡？" asks only in its last clause, where 几家 is no question."""
-    clauses = [c for c in re.split(r"[，,；;。！!]", text.strip(" ？?")) if c.strip()]
-    if len(clauses) >= 3 and INTERROGATIVE.search(clauses[-1]):
+    clauses = [c for c in re.split(r"[，,；;。！!\s]", text.strip(" ？?")) if c.strip()]
+    if len(clauses) >= 2 and INTERROGATIVE.search(clauses[-1]) and (
+            len(clauses) >= 3 or SITUATION_JI.search(clauses[0]) and not re.search(r"多少|[？?]", clauses[0])):
         return clauses[-1]
     return text
+
+
+def reason_clause(text: str) -> str:
+    """The clause a why-question asks in, and what follows: "这两年小公司一茬接一茬，领导为啥说党建越来越要紧了"
+    presupposes only what its why-clause says; the story before it is the user's own."""
+    m = re.search(r"为什么|为啥|为何|凭什么|什么原因|啥原因", text)
+    if not m:
+        return text
+    starts = [b.end() for b in re.finditer(r"[，,；;。！!？?\s]", text[: m.start()])]
+    return text[starts[-1] if starts else 0 :]
+
+
+# "几家同行老搞压价": a few of something doing something, told, not asked ("有几家企业" ends where it asks).
+SITUATION_JI = re.compile(r"(?<![有共了])几[个家位名条户]?[\u4e00-\u9fff]{6,}")
 
 
 def expected_kinds(text: str) -> tuple[str, ...]:
@@ -383,6 +398,8 @@ def _counted(thing: str, sentence: str, counts: list[tuple[int, int]]) -> bool:
     if grams and not any(g in sentence for g in grams):
         return False
     at = [m.start() for m in re.finditer(re.escape(head), sentence)]
+    if not at and len(head) == 2:  # "运费" abbreviates "运输费用": its two characters a word apart at most
+        at = [m.start() for m in re.finditer(rf"{re.escape(head[0])}[\u4e00-\u9fff]{{1,2}}{re.escape(head[1])}", sentence)]
     return any((a - end if a >= end else start - a - len(head)) <= NEAR for a in at for start, end in counts)
 
 
@@ -760,18 +777,9 @@ def defines(term: str, sentence: str) -> bool:
 
 
 NUMERALS = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)} | {"两": 2, "双": 2}
-# "具体是亮哪三样", "是指哪两项服务": the question wants the items of a numbered term listed.
-ASKS_ITEMS = re.compile(r"哪[一二三四五六七八九十两]")
+# "“双强”是哪两强": the question wants the items of a numbered term listed.
+ASKS_ITEMS = re.compile(r"哪[二三四五六七八九十两]")  # not 哪一年, 哪一天
 COUNTED_TERM = re.compile(r"([一二三四五六七八九十两双])(?:个|支|项|大|条|种|类|件|方面)?([\u4e00-\u9fff]{1,3})")
-
-
-def spells_out(term: str, sentence: str) -> bool:
-    """The sentence says what a numbered term ("三亮", "两支队伍", "双服务") is made of: it defines the term
-    ("四个一(每个…)", "五大做法:…") or lists its items. A term whose noun is a numeral can't be told."""
-    m = COUNTED_TERM.fullmatch(term)
-    if not m or defines(term, sentence) or re.fullmatch(r"[一二三四五六七八九十]+", m.group(2)):
-        return True
-    return lists_items(term, sentence)
 
 
 def lists_items(term: str, sentence: str) -> bool:
@@ -782,13 +790,9 @@ def lists_items(term: str, sentence: str) -> bool:
         return False
     noun, n = m.group(2), NUMERALS[m.group(1)]
     rest = sentence.replace(term, "")
-    if len(noun) == 1:
-        pieces = rest.split("、")
-        if len(pieces) < 2:
-            return False
-        # Each item is at a 、: the first piece's end, the last piece's start, a middle piece either.
-        items = [pieces[0][-5:], *(p if len(p) <= 8 else p[:5] + p[-5:] for p in pieces[1:-1]), pieces[-1][:5]]
-        return sum(noun in p for p in items) >= n
+    if len(noun) == 1:  # the items start (同部署) or end (发展强) with it
+        cjk = r"[\u4e00-\u9fff]"
+        return max(len(re.findall(noun + cjk, rest)), len(re.findall(cjk + noun, rest))) >= n
     # A longer noun used twice anywhere (队伍) lists nothing unless the term is there with it.
     return term in sentence and rest.count(noun) >= n
 
@@ -993,13 +997,15 @@ def question_parts(text: str, content_words=None, known: frozenset[str] = frozen
     """A message that asks several things, as separate questions to answer one by one: its question
     sentences ("…什么计划？…多少名党员？"), or one question about two places (在新郑市和克什克腾旗…).
     A piece that leans on the one before (too few words of its own, "怎么做？", "一年拿多少？", or a
-    follow-up's pronoun) stays with it."""
+    follow-up's pronoun) or asks nothing ("一个不落地列出来。") stays with it."""
     parts: list[str] = []
     for piece in (p.strip(" ，,") for p in PART_END.split(text)):
         if not piece:
             continue
         own = own_content(piece, content_words)
-        if parts and (own < 3 or is_follow_up(piece, own)):
+        # "一个不落地列出来。" after the question asks nothing itself: how to answer the one before.
+        asks = bool(INTERROGATIVE.search(piece)) or piece.endswith(("？", "?"))
+        if parts and (own < 3 or is_follow_up(piece, own) or not asks):
             parts[-1] += piece
         else:
             parts.append(piece)

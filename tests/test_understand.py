@@ -20,9 +20,9 @@ from retrieval.understand import (
     paid_for,
     places_in,
     question_parts,
+    reason_clause,
     resolve_follow_up,
     satisfies,
-    spells_out,
     to_simplified,
     understand,
 )
@@ -338,10 +338,36 @@ def test_an_amount_answers_only_the_cost_asked_about():
     assert not satisfies("money", company, event=paid_for("旗里给业主办培训班一共花了多少经费？"))
 
 
-def test_a_numbered_term_is_spelled_out_only_by_its_items():
+def test_a_numbered_term_is_listed_only_by_its_items():
     assert lists_items("四同", "实行党工工作同部署、同检查、同考核、同表彰,保证各项工作有序。")
     assert lists_items("双强", "全市有省级双强百佳党组织1家、金华市级“发展强、党建强”示范单位17家。")
     assert not lists_items("三亮", "个私协会系统在“三亮活动”和“两个覆盖”方面取得了显著的成绩。")
     assert not lists_items("两支队伍", "抓好“两支队伍”建设,六是做好数据统计工作,建立完善联系点队伍。")
-    assert spells_out("五大做法", "他介绍了五大做法:创新管理体制,破解组织覆盖难题。")  # defined by its colon
-    assert spells_out("四个一", "开展“四个一”活动。")  # a numeral noun can't be checked: never a gap
+    assert not lists_items("四个一", "每个区域支部建立一个阵地、每个季度召开一次恳谈会。")  # a numeral noun: no telling
+
+
+def test_a_few_of_something_in_the_story_is_not_a_number_asked():
+    story = "俺们厂边上几家同行老搞压价、挖墙脚那一套 新郑那边是咋要求党员的"
+    assert "number" not in expected_kinds(story)
+    assert "number" in expected_kinds("有几个企业成立了党组织，效果怎么样？")  # 有几个… asks
+
+
+def test_a_why_question_presupposes_only_its_why_clause():
+    text = "这两年俺们区小门脸一茬接一茬，个私协会的领导为啥说非公党建越来越重要了？"
+    assert reason_clause(text) == "个私协会的领导为啥说非公党建越来越重要了？"
+    assert reason_clause("克什克腾旗为什么取消了党建指导员制度？") == "克什克腾旗为什么取消了党建指导员制度？"
+
+
+def test_a_piece_that_asks_nothing_stays_with_the_question():
+    assert len(question_parts("新郑组织党员学习时，加强了哪几类教育？一个不落地列出来。")) == 1
+
+
+def test_a_role_asked_after_a_comma_is_still_the_person_asked_for():
+    q = understand("出席座谈会的中组部组织二局领导，叫什么名字？", max_chars=500)
+    assert "person" in q.expects and q.counts == "领导"
+
+
+def test_an_abbreviated_thing_is_counted_by_its_full_form():
+    sentence = "白景文积极与铁路货物运输中心协调,为企业节约了石材运输费用1200万元。"
+    assert satisfies("number", sentence, "运费")  # 运费 = 运输费用
+    assert not satisfies("number", sentence, "党员")
