@@ -17,6 +17,8 @@ from pathlib import Path
 
 from .candidates import Candidate, idf_coverage
 from .understand import (
+    ASKS_ITEMS,
+    COUNTED_TERM,
     EVENT_WORDS,
     MEASURABLE_KINDS,
     NUMERAL_ABBREVIATION,
@@ -27,6 +29,7 @@ from .understand import (
     local_place,
     mentions,
     reason_clause,
+    spelled_out,
 )
 
 WEIGHTS = Path(__file__).with_name("decision.toml")
@@ -42,6 +45,7 @@ KIND_WORDS = {"date": "具体日期", "year": "具体年份", "time": "具体时
 RELATED = 0.3
 # Asking what a term means (not "X的重点是什么", which asks for an attribute).
 MEANING_ASK = re.compile(r"什么意思|啥意思|的意思|含义|何谓|什么叫|是指什么|指的是什么|是指啥|指啥|指什么")
+QUOTED_TERM = re.compile(r"[“\"「『]([^”\"」』]{2,6})[”\"」』]")
 GENERIC = re.compile(r"^(?:为什么|为何|原因|什么|怎么|如何|哪些|多少|具体|主要|这个|那个|这么|那么|这样|那样|这些|那些|他们|她们|我们|企业|工作|党建|组织|问题|情况)$")
 
 
@@ -87,6 +91,16 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
     if term and not NUMERAL_ABBREVIATION.fullmatch(term) and \
             any(term in c.text for c in cands) and not any(defines(term, c.text) for c in cands):
         unmet = unmet or "concept"
+    # "“两支队伍”分别是哪两支": the items of a numbered term the passages only name (see `spelled_out`).
+    if ASKS_ITEMS.search(q.standalone):
+        passages = [h.chunk.text for h in hits]
+        # Quoted in the question, or named bare there ("这个三亮化") and quoted in the passages.
+        terms = {*QUOTED_TERM.findall(q.standalone), *(t for p in passages for t in QUOTED_TERM.findall(p)
+                                                       if t in q.standalone)}
+        numbered = [t for t in terms if COUNTED_TERM.fullmatch(t) and any(t in p for p in passages)]
+        bare = [t for t in numbered if not spelled_out(t, passages)]
+        if bare and not unmet:
+            unmet, term = "concept", bare[0]
     absent = [f for f in focus if not any(f in _head(c) for c in cands if c.lex > 0)]
     if (focus or named) and not absent and not joint and kinds:
         unmet = unmet or kinds[0]
@@ -109,7 +123,7 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
         "focus_ok": float(not absent),
         "premise_ok": float(not events),
     }
-    return feats, {"unmet": unmet, "absent": absent, "events": events}
+    return feats, {"unmet": unmet, "absent": absent, "events": events, "term": term}
 
 
 def anchored(text: str, lexical, words) -> bool:
@@ -168,7 +182,7 @@ def decide(q: Question, grams: list[str], cands: list[Candidate], hits, lexical,
         return Decision("partial", p, rounded, f"资料中没有“{word}”的相关说法", reason=f"premise '{word}' not in the passages")
     if why["unmet"]:
         thing = f"“{q.counts}”" if why["unmet"] in ("number", "person", "money") and q.counts else \
-            f"“{defined_term(q.standalone)}”" if why["unmet"] == "concept" else _topic(q)
+            f"“{why['term'] or defined_term(q.standalone)}”" if why["unmet"] == "concept" else _topic(q)
         return Decision("partial", p, rounded, f"资料中没有{thing}的{KIND_WORDS[why['unmet']]}",
                         reason=f"no {why['unmet']} in the answering sentences")
     if p < weights["answer_above"] and feats["sentence_coverage"] < RELATED:

@@ -797,6 +797,31 @@ def lists_items(term: str, sentence: str) -> bool:
     return term in sentence and rest.count(noun) >= n
 
 
+LIST_OPENS = re.compile(r"[一1][是、.．]|第一|首先|其一")
+
+
+def spelled_out(term: str, texts: list[str]) -> bool:
+    """Do the passages say what a numbered term is made of, anywhere they use it? Around each use: a
+    definition ("“四个一”(每个…)"), its items ("发展强、党建强"), a list opening right after it ("“三项建设”,…
+    一是抓好组织建设"), or a list of as many items close after it ("“三个作用”…巩固执政之基、助推经济发展、
+    凝聚企业人心、促进社企和谐的作用"). Lenient on purpose: only a term the passages merely name counts as
+    not spelled out ("“两支队伍”建设"), and a term whose noun is a numeral ("四个一") can't be told."""
+    m = COUNTED_TERM.fullmatch(term)
+    if not m or re.fullmatch(r"[一二三四五六七八九十]+", m.group(2)):
+        return True
+    n = NUMERALS[m.group(1)]
+    for text in texts:
+        for use in re.finditer(re.escape(term), text):
+            after = text[use.end() : use.end() + 80]
+            run = rf"(?:[\u4e00-\u9fff“”]{{2,14}}、){{{n - 1},}}[\u4e00-\u9fff“”]{{2,14}}"
+            if defines(term, text[use.start() : use.end() + 4]) or LIST_OPENS.search(after[:40]) \
+                    or (n >= 3 and (r := re.search(run, after[:60])) and r.start() <= 35) \
+                    or lists_items(term, near := text[max(0, use.start() - 60) : use.end() + 120]) \
+                    or (len(head := m.group(2)[-2:]) == 2 and near.replace(term, "").count(head) >= n):
+                return True  # the last, "“两化机制”…工作机制科学化。…的工作机制": the noun's head, as often
+    return False
+
+
 FRAME_GAP = re.compile(r"(?P<left>[\u4e00-\u9fff]{1,3})(?:什么样的|什么|啥|哪些|哪个|哪种)(?P<right>[\u4e00-\u9fff]{1,3})")
 
 

@@ -116,7 +116,9 @@ def test_party_questions_the_materials_do_not_cover_are_never_answered(kb, setti
         ("克什克腾旗为什么取消了党建指导员制度？", "取消"),
         ("涪陵区民营经济协会2015年的协会收入是多少？", "收入"),
         ("上海市的非公企业怎样建立联合党支部？", "上海"),
-        # A cost they never give (the sentence with an amount, 红山水泥's 10万元, is about something else).
+        # A cost they never give (the sentence with an amount, 红山水泥's 10万元, is about something else);
+        # the items of a numbered term they only name.
+        ("个私协会讲的“两个作用”是哪两个作用？", "两个作用"),
         ("克什克腾旗给业主办培训班，一共花了多少经费？", "金额"),
     ],
 )
@@ -342,3 +344,5 @@ def test_a_numbered_term_is_answered_by_the_sentence_that_lists_its_items(kb, se
     ans = answer("“双强”是哪两强？", kb, settings)
     assert ans.outcome == "answered", ans.text
     assert "发展强、党建强" in split_statements(ans.text)[0].text, ans.text
+    # Items in the next sentence ("充分发挥党组织巩固执政之基、助推经济发展、…的作用") are no gap.
+    assert answer("克旗说的“三个作用”是哪三个作用？", kb, settings).outcome == "answered"

@@ -23,6 +23,7 @@ from retrieval.understand import (
     reason_clause,
     resolve_follow_up,
     satisfies,
+    spelled_out,
     to_simplified,
     understand,
 )
@@ -371,3 +372,15 @@ def test_an_abbreviated_thing_is_counted_by_its_full_form():
     sentence = "白景文积极与铁路货物运输中心协调,为企业节约了石材运输费用1200万元。"
     assert satisfies("number", sentence, "运费")  # 运费 = 运输费用
     assert not satisfies("number", sentence, "党员")
+
+
+def test_a_numbered_term_counts_as_spelled_out_wherever_the_passages_list_it():
+    listed = ["切实抓好“三项建设”,提升党建工作水平。一是抓好组织建设。", "按照“有场所、有设施、有标志、有党旗、有书报、有制度”的“六有”标准",
+              "充分发挥“三个作用”,实现发展共赢。充分发挥党组织巩固执政之基、助推经济发展、凝聚企业人心、促进社企和谐的作用。"]
+    for term, text in zip(("三项建设", "六有", "三个作用"), listed, strict=True):
+        assert spelled_out(term, [text]), term
+    named = "五是抓好“两支队伍”建设,培育“双强”典型;六是做好数据统计工作,建立完善联系点队伍。"
+    assert not spelled_out("两支队伍", [named])
+    # The term as one item of another list is no list of its own.
+    assert not spelled_out("三亮化", ["继续落实党员“三亮化”、党员示范岗等创先争优长效机制。要加强对出资人特别是新生代出资人队伍的"
+                                     "教育引导,积极做好推荐优秀出资人作为各级党代表、人大代表、政协委员人选等工作。"])
