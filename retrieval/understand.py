@@ -43,7 +43,7 @@ EXPECTS: list[tuple[str, re.Pattern]] = [
     ("duration", re.compile(r"多长时间|多久|多少天|几天|多长|为期|(?<![近这前好十])几年")),
     ("share", re.compile(r"比例|占比|百分之|百分比|比重|覆盖率|占.{0,8}(多少|几成)|几成|增长了?多少|增幅|增长幅度|增长率|增速|率是")),
     ("number", re.compile(r"多少|几个|几名|几家|几人|几位|几次|几万|几千|几百|数量|数额|金额|几所|几支|几户|人数|个数|规模多大")),
-    ("list", re.compile(r"哪些|哪几|几个方面|几方面|几项|几点|几种|几类|包括什么|包括哪|分别|有什么(做法|措施|要求|方式|形式|内容|活动|经验)|都有什么|几大")),
+    ("list", re.compile(r"哪些|哪几|哪[两二三四五六七八九十](?:项|条|点|样|方面|种|类|大)|几个方面|几方面|几项|几点|几种|几类|包括什么|包括哪|分别|有什么(做法|措施|要求|方式|形式|内容|活动|经验)|都有什么|几大")),
     ("person", re.compile(r"是谁|叫什么名字|叫啥|全名|名字叫|姓什么|姓啥|哪位|谁(?:担任|负责|主持|介绍|讲话|提出|作的)"
                           rf"|(?:{ROLES})(?:叫|是)什么(?:名字)?(?:[？?]|$)")),
     ("money", re.compile(r"多少钱|多少经费|多少资金|多少费用|花了多少|花多少|投入多少|投入了多少|拨多少|拨了多少|多少万元|多少元|多少款")),
@@ -229,6 +229,9 @@ def expected_kinds(text: str) -> tuple[str, ...]:
     """Kinds of answer the question asks for (year, duration, share, number, list, reason, how, concept)."""
     text = asking_clause(text)
     kinds = [k for k, rx in EXPECTS if rx.search(text)]
+    if "list" not in kinds and ASKS_ITEMS.search(text) and any(
+            COUNTED_TERM.fullmatch(t) for t in re.findall(r"[“\"「『]([^”\"」』]{2,6})[”\"」』]", text)):
+        kinds.append("list")  # "“三个作用”是哪三个作用": its items ("哪两个部门" names two in one sentence)
     # "几个方面/有哪几项" is a list, not a number.
     if "list" in kinds and "number" in kinds and not re.search(r"多少|几名|几家|几人|几次|数量|数额|金额", text):
         kinds.remove("number")

@@ -346,3 +346,12 @@ def test_a_numbered_term_is_answered_by_the_sentence_that_lists_its_items(kb, se
     assert "发展强、党建强" in split_statements(ans.text)[0].text, ans.text
     # Items in the next sentence ("充分发挥党组织巩固执政之基、助推经济发展、…的作用") are no gap.
     assert answer("克旗说的“三个作用”是哪三个作用？", kb, settings).outcome == "answered"
+
+
+def test_a_numbered_term_brings_the_items_that_follow_it(kb, settings):
+    # "切实抓好“三项建设”,…。一是抓好组织建设。…二是抓好队伍建设。…三是抓好文化建设。": three items, no more.
+    ans = answer("克旗的“三项建设”是哪三项？", kb, settings)
+    assert ans.outcome == "answered", ans.text
+    for item in ("组织建设", "队伍建设", "文化建设"):
+        assert item in ans.text, ans.text
+    assert len(re.findall(r"^\d+\. ", ans.text, re.M)) == 3, ans.text
