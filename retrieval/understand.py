@@ -448,7 +448,11 @@ def places_in(text: str, known: frozenset[str] = frozenset()) -> tuple[str, ...]
     for stem in _tagged_places(text):  # "无锡各个镇里": a place jieba's dictionary knows, named without a suffix
         if not any(stem in p or p in stem for p in out):
             out.append(stem)
-    return tuple(sorted(out, key=text.find))
+    # A long banner or county name is said by its first character ("克旗" for 克什克腾旗).
+    at = {stem: m.start() for stem in known if len(stem) >= 3 and stem not in text
+          for m in [re.search(rf"{stem[0]}[旗县](?![长委])", text)] if m}
+    out += [stem for stem in at if not any(stem in p or p in stem for p in out)]
+    return tuple(sorted(out, key=lambda p: at.get(p, text.find(p))))
 
 
 # Stems of cities and provinces that are common words too (大都市, 朝阳产业, 中和, 江山).
@@ -1005,8 +1009,8 @@ def _place_spans(text: str, known: frozenset[str] = frozenset()) -> list[tuple[i
     """Where the question's places are mentioned: the stem plus its suffix (新郑市, 克什克腾旗)."""
     spans = []
     for stem in places_in(text, known):
-        for m in re.finditer(re.escape(stem), text):
-            end = m.end() + (1 if text[m.end() : m.end() + 1] in PLACE_SUFFIX else 0)
+        for m in re.finditer(re.escape(stem) if stem in text else rf"{stem[0]}[旗县]", text):  # 克旗
+            end = m.end() + (1 if stem in text and text[m.end() : m.end() + 1] in PLACE_SUFFIX else 0)
             spans.append((m.start(), end))
     return sorted(spans)
 

@@ -398,3 +398,11 @@ def test_an_ordinal_about_another_list_is_not_an_item_of_the_answer():
     assert "挂靠组建" not in resolve_follow_up("他们总结的第二条经验是什么？", previous)
     assert resolve_follow_up("第二种做法具体怎么弄？", previous).startswith("“挂靠组建”")
     assert "第一条" in understand("头一条是啥？", max_chars=500).text  # spoken ordinal
+
+
+def test_a_long_banner_name_is_known_by_its_short_form():
+    known = frozenset({"克什克腾", "永康", "新郑"})
+    assert places_in("克旗和永康都给两新党组织评星定级", known) == ("克什克腾", "永康")
+    assert places_in("全旗党员", known) == ()
+    parts = question_parts("克旗和永康都给两新党组织评星定级，评完以后两边各打算拿星级党组织干啥用", known=known)
+    assert [p[:2] for p in parts] == ["克旗", "永康"]
