@@ -1035,6 +1035,32 @@ def _by_place(text: str, known: frozenset[str] = frozenset()) -> list[str]:
     return [text]
 
 
+ASKS = re.compile(r"什么|哪|怎|如何|多少|谁|吗|啥|咋|为何|为什么")
+
+
+def _by_clause(text: str, known: frozenset[str] = frozenset(), content_words=None) -> list[str]:
+    """"新郑工商联推广的是哪些企业，永康讲话里表扬的工作法又出自哪家？": clauses that each ask, each about
+    another place and with words of its own, are separate questions (a clause that asks nothing stays with
+    the one after it)."""
+    clauses = [c for c in re.split(r"(?<=[，,；;])", text) if c.strip(" ，,；;")]
+    parts: list[str] = []
+    pending = ""
+    for clause in clauses:
+        pending += clause
+        if ASKS.search(clause):
+            parts.append(pending.strip(" ，,；;"))
+            pending = ""
+    if pending and parts:
+        parts[-1] += pending
+    if not 1 < len(parts) <= MAX_PARTS:
+        return []
+    places = [places_in(p, known) for p in parts]
+    if not all(places) or len({pl[0] for pl in places}) < len(parts):
+        return []
+    # "克旗有多少党员，苏州有多少？": a clause that leans on the one before ("有多少") is no question alone.
+    return parts if all(own_content(p, content_words) >= 3 for p in parts[1:]) else []
+
+
 # Each side is the phrase right before or after the conjunction: "“1+N”模式中的“1”和“N”分别…" pairs “1” and “N”.
 EACH_PAIR = re.compile(rf"([^，,：:；;？?的]{{2,12}}?)[和与及跟、]([^，,：:；;？?的和与及跟、]{{2,10}}?)(?={EACH.pattern})")
 
@@ -1056,7 +1082,7 @@ def question_parts(text: str, content_words=None, known: frozenset[str] = frozen
         else:
             parts.append(piece)
     if len(parts) == 1:
-        return _by_place(parts[0], known)
+        return _by_clause(parts[0], known, content_words) or _by_place(parts[0], known)
     if not 1 < len(parts) <= MAX_PARTS:
         return [text]
     # A leading topic clause ("推进党建带工建，…", "发展党员方面，…") scopes every question after it.

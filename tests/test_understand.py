@@ -406,3 +406,13 @@ def test_a_long_banner_name_is_known_by_its_short_form():
     assert places_in("全旗党员", known) == ()
     parts = question_parts("克旗和永康都给两新党组织评星定级，评完以后两边各打算拿星级党组织干啥用", known=known)
     assert [p[:2] for p in parts] == ["克旗", "永康"]
+
+
+def test_clauses_that_each_ask_about_another_place_are_separate_questions(kb):
+    known = frozenset({"永康", "新郑", "克什克腾", "苏州"})
+    words = kb.tokenizer.words
+    text = "新郑工商联推广的是哪些企业，永康讲话里点名表扬的工作法又出自哪家企业？"
+    assert question_parts(text, words, known) == ["新郑工商联推广的是哪些企业", "永康讲话里点名表扬的工作法又出自哪家企业？"]
+    # "苏州有多少？" leans on the clause before it; one place asked twice is one question.
+    assert len(question_parts("克旗有多少党员，苏州有多少？", words, known)) == 1
+    assert len(question_parts("新郑市工商联怎么培训业主，效果怎么样？", words, known)) == 1
