@@ -416,3 +416,9 @@ def test_clauses_that_each_ask_about_another_place_are_separate_questions(kb):
     # "苏州有多少？" leans on the clause before it; one place asked twice is one question.
     assert len(question_parts("克旗有多少党员，苏州有多少？", words, known)) == 1
     assert len(question_parts("新郑市工商联怎么培训业主，效果怎么样？", words, known)) == 1
+
+
+def test_how_much_more_than_last_year_asks_for_a_rise():
+    assert expected_kinds("党组织比上一年多了多少？") == ("share",)
+    assert satisfies("share", "私营会员企业自身建立党组织18.49万个,比上年增长5.6%。")
+    assert satisfies("share", "新发展党员比上年增加了120人。")
