@@ -696,22 +696,13 @@ def referent(body: str, previous: Turn) -> tuple[str, str] | None:
     return None
 
 
-def subject_of(question: str, known: frozenset[str] = frozenset()) -> str:
-    """Who or what the question is about (新郑市工商联, 涪陵区民协党委, 钟攸平), for resolving 他们/他;
-    a place named without a suffix ("永康讲话说…") when nothing with one is named."""
+def subject_of(question: str) -> str:
+    """Who or what the question is about (新郑市工商联, 涪陵区民协党委, 钟攸平), for resolving 他们/他."""
     text = re.sub(r"^(?:请问|那么|那|还有)", "", question)
-    # "…工作搞成了全市…" is no subject: a clause ending in 全市, not a place.
-    m = next((m for m in SUBJECT.finditer(text) if not NOT_A_SUBJECT.search(m.group(0))), None)
+    m = SUBJECT.search(text) or PERSON.search(text)
     if m:
-        return m.group(0)
-    if m := PERSON.search(text):
-        return m.group(1)
-    if places := places_in(text, known):
-        return places[0]
+        return m.group(1) if m.re is PERSON else m.group(0)
     return topic_of(question)
-
-
-NOT_A_SUBJECT = re.compile(r"[了的是在和与把被说讲]|^(?:全|本|我|该|各)(?:市|县|区|旗|镇)")
 
 
 GENERIC_ASK = re.compile(r"具体|怎么|做法|什么|哪些|多少|还有|那么|情况|问题|方面|方法|措施|内容|例子|案例|事例|效果|成效|作用|意义"
@@ -756,11 +747,6 @@ def _ordinal_item(text: str, previous_answer: str) -> tuple[re.Match, str] | Non
     m = ORDINAL.search(text)
     items = items_in(previous_answer) if m else []
     if not m or not items:
-        return None
-    # "他们总结的第一条经验" asks about a list of 经验 the previous answer did not give.
-    noun = re.match(r"(?![是有怎具什哪为呢吗要应该能可都就还又也在])[\u4e00-\u9fff]{2}", re.sub(r"^的", "", text[m.end() :]))
-    if noun and not re.fullmatch(r"做法|方式|方法|措施|办法|步骤|内容|形式|模式|具体", noun.group(0)) \
-            and noun.group(0) not in re.sub(r"\[\d+\]", "", previous_answer):
         return None
     n = len(items) if m.group(2) else _ordinal(m)
     return (m, items[n - 1]) if 1 <= n <= len(items) else None
@@ -917,7 +903,7 @@ def resolve_follow_up(text: str, previous: Turn, own_content: int = 1, known: fr
             at = core.find(new[0])
             place = core[at : at + len(new[0]) + (1 if core[at + len(new[0]) : at + len(new[0]) + 1] in PLACE_SUFFIX else 0)]
             return previous.question[:start] + place + previous.question[end:]
-    subject = subject_of(previous.question, known)
+    subject = subject_of(previous.question)
     if own_content == 0 or not subject:
         return f"{previous.question.rstrip('？?。')}，{body}"
     sequel = NEXT_ASK.search(text)  # "之后要做好哪些工作？" / "往后打算怎么干": after what was asked about

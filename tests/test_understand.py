@@ -24,7 +24,6 @@ from retrieval.understand import (
     resolve_follow_up,
     satisfies,
     spelled_out,
-    subject_of,
     to_simplified,
     understand,
 )
@@ -385,19 +384,6 @@ def test_a_numbered_term_counts_as_spelled_out_wherever_the_passages_list_it():
     # The term as one item of another list is no list of its own.
     assert not spelled_out("三亮化", ["继续落实党员“三亮化”、党员示范岗等创先争优长效机制。要加强对出资人特别是新生代出资人队伍的"
                                      "教育引导,积极做好推荐优秀出资人作为各级党代表、人大代表、政协委员人选等工作。"])
-
-
-def test_the_subject_is_a_place_named_bare_when_no_suffixed_one_is():
-    known = frozenset({"永康", "新郑"})
-    assert subject_of("永康讲话说这些年两新组织党建工作搞成了全市党建工作的啥？", known) == "永康"  # not "工作搞成了全市"
-    assert subject_of("新郑市工商联怎么培训业主？", known) == "新郑市工商联"
-
-
-def test_an_ordinal_about_another_list_is_not_an_item_of_the_answer():
-    previous = Turn("企业党员不足三人怎么建党组织？", "可以采取联合组建、挂靠组建等方式建立党组织[1]。")
-    assert "挂靠组建" not in resolve_follow_up("他们总结的第二条经验是什么？", previous)
-    assert resolve_follow_up("第二种做法具体怎么弄？", previous).startswith("“挂靠组建”")
-    assert "第一条" in understand("头一条是啥？", max_chars=500).text  # spoken ordinal
 
 
 def test_a_long_banner_name_is_known_by_its_short_form():
