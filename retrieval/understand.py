@@ -895,14 +895,12 @@ def resolve_follow_up(text: str, previous: Turn, own_content: int = 1, known: fr
             return f"“{item}”：{previous.question}"
         return f"{body[: m.start()]}“{item}”{rest}"
     core = re.sub(r"\W", "", body)
-    if core.endswith("呢") and len(core) <= 10 and (new := places_in(core, known)):
+    if core.endswith("呢") and len(core) <= 10 and places_in(core, known):
         # "那永康呢？" after a question about 克什克腾旗: the same question about the other place.
-        spans = _place_spans(previous.question, known)
-        if spans:
+        spans, named = _place_spans(previous.question, known), _place_spans(core, known)
+        if spans and named:  # the place as the user wrote it ("那克旗呢" names 克什克腾 as 克旗)
             start, end = spans[0]
-            at = core.find(new[0])
-            place = core[at : at + len(new[0]) + (1 if core[at + len(new[0]) : at + len(new[0]) + 1] in PLACE_SUFFIX else 0)]
-            return previous.question[:start] + place + previous.question[end:]
+            return previous.question[:start] + core[named[0][0] : named[0][1]] + previous.question[end:]
     subject = subject_of(previous.question)
     if own_content == 0 or not subject:
         return f"{previous.question.rstrip('？?。')}，{body}"
