@@ -125,13 +125,16 @@ def test_follow_up_rewritten_by_the_model(kb, settings):
 
 def test_a_follow_up_nothing_marks_is_read_with_the_previous_question_in_the_llm_path_too(kb, settings):
     # The rule sees no follow-up, so the model is asked for no rewrite; alone the question finds nothing,
-    # read with the previous one it finds the sentence with the figure (partly supported: no model text).
-    llm = _llm(["（不应被调用）"], settings)
+    # read with the previous one it finds the sentence with the figure (运费 = 石材运输费用1200万元), and the
+    # model is asked the whole question once, with that passage.
+    llm = _llm(["白景文为企业节约了石材运输费用1200万元[1]。"], settings)
     previous = "克旗挂职干部白景文是跟哪家单位协调解决石材外运难题的？"
     ans = llm("给企业省下来多少运费", kb, settings, history=[previous])
     assert not ans.refused and "1200万元" in ans.text, ans.text
     assert ans.standalone_question.startswith(previous.rstrip("？"))
-    assert llm.model.prompts == []
+    assert len(llm.model.prompts) == 1
+    prompt = str(llm.model.prompts[0])
+    assert f"<问题>{previous.rstrip('？')}" in prompt and "1200万元" in prompt
 
 
 class Failing(FakeListChatModel):
