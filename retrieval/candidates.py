@@ -16,7 +16,6 @@ from .index import KnowledgeBase, Snapshot, unit_vectors
 from .types import Chunk, Hit
 from .understand import (
     ASKS_ITEMS,
-    COUNTED_TERM,
     GAP_ONLY_KINDS,
     MEASURABLE_KINDS,
     Question,
@@ -24,14 +23,13 @@ from .understand import (
     item_marker,
     lists_items,
     local_place,
+    numbered_terms,
 )
 
 OPENS_LIST = re.compile(r"[:：]\s*(?:一是|1[、.]|首先)|[:：]$|如下|以下|(?:[一二三四五六七八九十两]|几)(?:个方面|方面|项|点|大做法|条)[^，。]{0,12}[:：]")
 LIST_SHAPE = re.compile(r"(?:[^、]{1,40}、){2,}|一是.{2,}二是|[:：]\s*(?:一是|1[、.]|首先)|“[^”]{2,12}”、“")
 SHORT_UNIT = 20
 CLOSED = re.compile(r"[。！？!?；;…”’」』）)\]】:：]\s*$")  # a sentence that ends, not one the page cut off
-# "四同", "双强", "两支队伍": a quoted numbered term abbreviates a list of items that share its noun.
-QUOTED = re.compile(r"[“\"‘'「]([^”\"’'」]{2,6})[”\"’'」]")
 
 
 @dataclass(frozen=True)
@@ -119,8 +117,8 @@ def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: Knowled
     place_grams = {g for g in grams if any(g in p for p in q.places)}
     # Lifted when the question asks for the items ("“双强”是哪两强") or the term is a numeral and one character
     # ("四同"); "“双强”先进单位在哪个领域推" asks about something else.
-    abbreviations = [t for t in QUOTED.findall(q.standalone) if COUNTED_TERM.fullmatch(t)
-                     and (ASKS_ITEMS.search(q.standalone) or re.fullmatch(r"[一二三四五六七八九十两][\u4e00-\u9fff]", t))]
+    abbreviations = [t for t in numbered_terms(q.standalone)
+                     if ASKS_ITEMS.search(q.standalone) or re.fullmatch(r"[一二三四五六七八九十两][\u4e00-\u9fff]", t)]
     # Phrases the question shares word for word, stopwords included ("没有党员", "不足三人").
     tri = {t for run in re.findall(r"[\u4e00-\u9fff]{3,}", q.standalone) for t in (run[i : i + 3] for i in range(len(run) - 2))}
     marker = item_marker(q.item) if q.item else None

@@ -14,7 +14,7 @@ from .candidates import LIST_SHAPE, OPENS_LIST, Candidate
 from .chunk import ENUMERATOR, FULL_SENTENCE_END, SENTENCE_END, split_sentences
 from .index import Snapshot
 from .types import Chunk, Citation
-from .understand import NUMERALS, Question, item_marker, local_place
+from .understand import NUMERALS, Question, item_marker, local_place, numbered_terms
 
 # A sentence that cannot stand alone: it points at what came just before it.
 # "并/同时/此外…" only add to what came before ("并通过联席会议…分期分批进行培训" stands alone); they are not here.
@@ -31,7 +31,6 @@ ITEM_MARK = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+是[，,、]?|第[一二三四五六七八九十]+[，,、]|[(（][一二三四五六七八九十\d]+[)）][、.]?|"
     r"\d{1,2}\s*[、.．](?!\d)|[一二三四五六七八九十]+\s*[、.．]|首先[，,]|其次[，,]|再次[，,]|最后[，,])"
 )
-NAMES_NUMBERED = re.compile(r"[“\"]([二三四五六七八九十两双])[^”\"]{1,5}[”\"]")
 FIRST_ITEM = re.compile(r"^\s*(?:一是|[(（]一[)）]|1\s*[、.．](?!\d)|首先)")
 SPECIFICS = re.compile(r"具体|举例|例子|事例|案例|哪些做法|什么做法|哪些措施|怎么做的|是怎样做的")
 FIRST_PERSON = re.compile(r"我们|我(?:市|区|县|旗|镇|省|州|局|会|部)")
@@ -129,11 +128,11 @@ def list_items(c: Candidate, snap: Snapshot, limit: int = 9) -> list[Candidate]:
     numbered paragraphs), or its siblings if `c` is an item."""
     if not (OPENS_LIST.search(c.text) or ENUMERATOR.match(c.text) or PARAGRAPH_ITEM.match(c.text)):
         # "切实抓好“三项建设”,…。一是抓好组织建设。…": a numbered term, its items right after, as many.
-        named = NAMES_NUMBERED.search(c.text)
+        named = [NUMERALS[t[0]] for t in numbered_terms(c.text) if NUMERALS[t[0]] >= 2]
         first = following(c, snap, SENTENCE_END) if named else None
         if not (first and FIRST_ITEM.match(first.text)):
             return []
-        limit = min(limit, NUMERALS[named.group(1)])
+        limit = min(limit, named[0])
     items: list[Candidate] = []
     cur = c
     while (nxt := following(cur, snap, SENTENCE_END)) is not None and len(items) < limit:

@@ -18,7 +18,6 @@ from pathlib import Path
 from .candidates import Candidate, idf_coverage
 from .understand import (
     ASKS_ITEMS,
-    COUNTED_TERM,
     EVENT_WORDS,
     MEASURABLE_KINDS,
     NUMERAL_ABBREVIATION,
@@ -28,6 +27,7 @@ from .understand import (
     holds,
     local_place,
     mentions,
+    numbered_terms,
     reason_clause,
     spelled_out,
 )
@@ -45,7 +45,6 @@ KIND_WORDS = {"date": "具体日期", "year": "具体年份", "time": "具体时
 RELATED = 0.3
 # Asking what a term means (not "X的重点是什么", which asks for an attribute).
 MEANING_ASK = re.compile(r"什么意思|啥意思|的意思|含义|何谓|什么叫|是指什么|指的是什么|是指啥|指啥|指什么")
-QUOTED_TERM = re.compile(r"[“\"「『]([^”\"」』]{2,6})[”\"」』]")
 GENERIC = re.compile(r"^(?:为什么|为何|原因|什么|怎么|如何|哪些|多少|具体|主要|这个|那个|这么|那么|这样|那样|这些|那些|他们|她们|我们|企业|工作|党建|组织|问题|情况)$")
 
 
@@ -95,9 +94,8 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
     if ASKS_ITEMS.search(q.standalone):
         passages = [h.chunk.text for h in hits]
         # Quoted in the question, or named bare there ("这个三亮化") and quoted in the passages.
-        terms = {*QUOTED_TERM.findall(q.standalone), *(t for p in passages for t in QUOTED_TERM.findall(p)
-                                                       if t in q.standalone)}
-        numbered = [t for t in terms if COUNTED_TERM.fullmatch(t) and any(t in p for p in passages)]
+        terms = {*numbered_terms(q.standalone), *(t for p in passages for t in numbered_terms(p) if t in q.standalone)}
+        numbered = [t for t in terms if any(t in p for p in passages)]
         bare = [t for t in numbered if not spelled_out(t, passages)]
         if bare and not unmet:
             unmet, term = "concept", bare[0]

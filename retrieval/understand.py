@@ -230,8 +230,7 @@ def expected_kinds(text: str) -> tuple[str, ...]:
     """Kinds of answer the question asks for (year, duration, share, number, list, reason, how, concept)."""
     text = asking_clause(text)
     kinds = [k for k, rx in EXPECTS if rx.search(text)]
-    if "list" not in kinds and ASKS_ITEMS.search(text) and any(
-            COUNTED_TERM.fullmatch(t) for t in re.findall(r"[“\"「『]([^”\"」』]{2,6})[”\"」』]", text)):
+    if "list" not in kinds and ASKS_ITEMS.search(text) and numbered_terms(text):
         kinds.append("list")  # "“三个作用”是哪三个作用": its items ("哪两个部门" names two in one sentence)
     # "几个方面/有哪几项" is a list, not a number.
     if "list" in kinds and "number" in kinds and not re.search(r"多少|几名|几家|几人|几次|数量|数额|金额", text):
@@ -773,7 +772,7 @@ def concept_term(text: str) -> str:
 
 def defined_term(text: str) -> str:
     """What a what-is question wants explained: its last quoted term ("“1+N”模式中的“1”是指什么" -> 1), or its term."""
-    quoted = re.findall(r"[“\"「『]([^”\"」』]{1,16})[”\"」』]", text)
+    quoted = QUOTED.findall(text)
     return quoted[-1] if quoted else concept_term(text)
 
 
@@ -788,15 +787,29 @@ NUMERALS = {c: i for i, c in enumerate("一二三四五六七八九十", start=1
 # "“双强”是哪两强": the question wants the items of a numbered term listed.
 ASKS_ITEMS = re.compile(r"哪[二三四五六七八九十两]")  # not 哪一年, 哪一天
 COUNTED_TERM = re.compile(r"([一二三四五六七八九十两双])(?:个|支|项|大|条|种|类|件|方面)?([\u4e00-\u9fff]{1,3})")
+QUOTED = re.compile(r"[“\"‘'「『]([^”\"’'」』]{1,16})[”\"’'」』]")
+
+
+def numbered_terms(text: str) -> list[str]:
+    """The quoted numbered terms of a text: “四同”, “双强”, “两支队伍”, “三项建设”."""
+    return [t for t in QUOTED.findall(text) if COUNTED_TERM.fullmatch(t)]
+
+
+def _counted_term(term: str) -> tuple[int, str] | None:
+    """(how many, the noun) of a numbered term ("两支队伍" -> (2, "队伍")); None when it is not one, or when
+    its noun is itself a numeral ("四个一"), which no text can be checked against."""
+    m = COUNTED_TERM.fullmatch(term)
+    if not m or re.fullmatch(r"[一二三四五六七八九十]+", m.group(2)):
+        return None
+    return NUMERALS[m.group(1)], m.group(2)
 
 
 def lists_items(term: str, sentence: str) -> bool:
     """The term's noun comes back in the sentence as often as its numeral says, besides the term itself:
     "同部署、同检查、同考核、同表彰" for 四同, "发展强、党建强" for 双强, "“两支队伍”(党务工作者队伍和出资人队伍)"."""
-    m = COUNTED_TERM.fullmatch(term)
-    if not m or re.fullmatch(r"[一二三四五六七八九十]+", m.group(2)):
+    if not (counted := _counted_term(term)):
         return False
-    noun, n = m.group(2), NUMERALS[m.group(1)]
+    n, noun = counted
     rest = sentence.replace(term, "")
     if len(noun) == 1:  # the items start (同部署) or end (发展强) with it
         cjk = r"[\u4e00-\u9fff]"
@@ -814,19 +827,17 @@ def spelled_out(term: str, texts: list[str]) -> bool:
     一是抓好组织建设"), or a list of as many items close after it ("“三个作用”…巩固执政之基、助推经济发展、
     凝聚企业人心、促进社企和谐的作用"). Lenient on purpose: only a term the passages merely name counts as
     not spelled out ("“两支队伍”建设"), and a term whose noun is a numeral ("四个一") can't be told."""
-    m = COUNTED_TERM.fullmatch(term)
-    if not m or re.fullmatch(r"[一二三四五六七八九十]+", m.group(2)):
+    if not (counted := _counted_term(term)):
         return True
-    n = NUMERALS[m.group(1)]
+    n = counted[0]
+    run = rf"(?:[\u4e00-\u9fff“”]{{2,14}}、){{{n - 1},}}[\u4e00-\u9fff“”]{{2,14}}"
     for text in texts:
         for use in re.finditer(re.escape(term), text):
             after = text[use.end() : use.end() + 80]
-            run = rf"(?:[\u4e00-\u9fff“”]{{2,14}}、){{{n - 1},}}[\u4e00-\u9fff“”]{{2,14}}"
             if defines(term, text[use.start() : use.end() + 4]) or LIST_OPENS.search(after[:40]) \
                     or (n >= 3 and (r := re.search(run, after[:60])) and r.start() <= 35) \
-                    or lists_items(term, near := text[max(0, use.start() - 60) : use.end() + 120]) \
-                    or (len(head := m.group(2)[-2:]) == 2 and near.replace(term, "").count(head) >= n):
-                return True  # the last, "“两化机制”…工作机制科学化。…的工作机制": the noun's head, as often
+                    or lists_items(term, text[max(0, use.start() - 60) : use.end() + 120]):
+                return True
     return False
 
 
@@ -1020,6 +1031,7 @@ def _by_place(text: str, known: frozenset[str] = frozenset()) -> list[str]:
     return [text]
 
 
+# INTERROGATIVE without 几/是否…: "要举几个典型例子：" tells what the answer is for, it asks nothing by itself.
 ASKS = re.compile(r"什么|哪|怎|如何|多少|谁|吗|啥|咋|为何|为什么")
 
 
