@@ -123,6 +123,7 @@ class Question:
     per: bool = False  # "每个…几个": a rate, which "一名" answers
     limit: bool = False  # asks about a threshold ("党员满几人"), which "3名以上" answers
     when: str = ""  # what a when-question asks the time of ("成立", "组织党员代表去焦裕禄陵园")
+    paid: str = ""  # what a how-much-money question asks the cost of, places left out ("发放服务联系卡")
     item: int = 0  # asks for the n-th item of a list ("第四个方面要求是啥"): n
     term: str = ""  # the term a what-is question asks about ("党建带工建")
     frame: str = ""  # a pattern the answer fills in: "以什么为契机" -> 以…为契机 (a regex)
@@ -344,10 +345,7 @@ def _near_event(sentence: str, rx: re.Pattern, event: str, width: int = 40) -> b
 
 def holds(q: Question, kind: str, sentence: str) -> bool:
     """Does the sentence hold the kind of fact `q` asks for (its thing, unit, event and places)?"""
-    event = q.when
-    if kind == "money":  # the place is checked on its own; 克什克腾 in both says nothing of what was paid for
-        event = re.sub("|".join(map(re.escape, q.places)) or "^$", "", paid_for(q.standalone))
-    return satisfies(kind, sentence, q.counts, q.unit, q.per, q.limit, event, q.places)
+    return satisfies(kind, sentence, q.counts, q.unit, q.per, q.limit, q.paid if kind == "money" else q.when, q.places)
 
 
 def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bool = False,
@@ -966,6 +964,7 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
             seen = tuple(s for s in re.split(r"(?<=[。！？；])", turns[-1].answer) if s.strip())
             sequel = "result" if RESULT_ASK.search(text) else "next" if (
                 ACTION_PRONOUN.search(text) or NEXT_ASK.search(text)) else ""
+    places = places_in(standalone, known_places)
     return Question(
         original=original,
         text=text,
@@ -979,10 +978,12 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
         term=concept_term(standalone),
         frame=answer_frame(standalone),
         when=when_event(standalone),
+        # The place is checked on its own; 克什克腾 in both says nothing of what was paid for.
+        paid=re.sub("|".join(map(re.escape, places)) or "^$", "", paid_for(standalone)),
         injection=injection,
         follow_up=follow_up,
         years=years_in(standalone),
-        places=places_in(standalone, known_places),
+        places=places,
         entities=entities_in(standalone),
         corrections=corrections,
         expansions=synonyms(standalone),
