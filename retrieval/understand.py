@@ -62,12 +62,14 @@ DESTINATION = re.compile(r"(?:赴|前往|到|去)[\u4e00-\u9fff]{2,10}?(?:陵园
                          r"|[\u4e00-\u9fff]{2,4}(?:镇|乡|村|社区|街道|园区|开发区)(?![长委])")  # 芝瑞镇, 赛罕社区
 GENERIC_ROLES = {"领导", "同志", "人员", "干部", "代表"}
 TITLES = "秘书长|董事长|书记|会长|主任|部长|司长|组长|主席|局长|市长|旗长|县长|区长|经理"
-TITLED_NAME = re.compile(rf"(?:{TITLES})[)）]?[\u4e00-\u9fff]{{1,3}}(?:作|在|介绍|主持|强调|指出|表示|讲|说|提出|肯定|出席|同志)")
+TITLED_NAME = re.compile(rf"(?:{TITLES})[)）]?([\u4e00-\u9fff]{{1,3}})(?:作|在|介绍|主持|强调|指出|表示|讲|说|提出|肯定|出席|同志)")
 # "四同", "六有": a numeral and a character or two abbreviating a list the text spells out.
 NUMERAL_ABBREVIATION = re.compile(r"[一二三四五六七八九十两][\u4e00-\u9fff]{1,2}")
 PERSON_ROLE = re.compile(rf"({ROLES})[，,]?[^，,。？?]{{0,3}}?(?:是谁|叫什么名字|叫啥|全名|名字叫|姓什么|姓啥|叫什么(?=[？?]|$))|哪位({ROLES})"
                          r"|([\u4e00-\u9fff]{2})(?:是谁|叫什么名字|叫啥|姓什么|姓啥)|哪位([\u4e00-\u9fff]{2})")
 PERSON_VERBS = "作了|作重要|介绍|主持|强调|指出|表示|讲话|提出|肯定|出席|同志|担任|代表"
+# "书记全名叫啥": a surname alone ("书记张介绍") does not answer it; "姓什么" it does.
+FULL_NAME = re.compile(r"全名|全称|名字|姓名|叫什么|叫啥")
 # Spans a sentence must hold to answer each kind of question.
 SATISFIES: dict[str, re.Pattern] = {
     "date": re.compile(r"\d{1,2}\s*[日号]|\d{1,2}月\d{1,2}"),
@@ -90,7 +92,8 @@ EVENT_WORDS = re.compile(
 FOLLOW_UP_START = re.compile(r"^(?:那|那么|那该|那要|那如果|那具体|还有|然后|另外|此外|除此之外|再说说|再讲讲|接着|如果是|要是"
                              r"|之后|后来|接下来|下一步)")
 # "培训下来效果怎么样？": how something turned out, asked of what the previous turn was about.
-NEXT_ASK = re.compile(r"^(?:那|他们|她们|它们|这些人)?(?:之后|后来|接下来|下一步|往后|今后|以后|未来)|打算")
+NEXT_ASK = re.compile(r"^(?:那|他们|她们|它们|这些人)?(?:之后|后来|接下来|下一步|往后|今后|以后|未来)|打算"
+                      r"|(?:完|回来|结束|过后)了?(?:以后|之后|后)")  # "参观完以后…有什么表态": what came after it
 RESULT_ASK = re.compile(r"效果|成效|结果|影响|反响|收获|作用如何")
 PRONOUN = re.compile(r"他们|她们|它们|他|她|它|这个|那个|这些|那些|这种|那种|这家|那家|这趟|那趟|这次|那次|此次|这回|那回|该(?=[\u4e00-\u9fff])|其(?=[\u4e00-\u9fff])|这样|上述|以上|此(?=[\u4e00-\u9fff])")
 YEAR = re.compile(r"(?:19|20)\d{2}\s*年")
@@ -345,25 +348,27 @@ def _near_event(sentence: str, rx: re.Pattern, event: str, width: int = 40) -> b
 
 def holds(q: Question, kind: str, sentence: str) -> bool:
     """Does the sentence hold the kind of fact `q` asks for (its thing, unit, event and places)?"""
-    return satisfies(kind, sentence, q.counts, q.unit, q.per, q.limit, q.paid if kind == "money" else q.when, q.places)
+    return satisfies(kind, sentence, q.counts, q.unit, q.per, q.limit, q.paid if kind == "money" else q.when, q.places,
+                     full_name=kind == "person" and bool(FULL_NAME.search(q.standalone)))
 
 
 def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bool = False,
-              limit: bool = False, event: str = "", besides: tuple[str, ...] = ()) -> bool:
+              limit: bool = False, event: str = "", besides: tuple[str, ...] = (), full_name: bool = False) -> bool:
     """Does `sentence` hold the kind of fact the question asks for (about `thing`, in `unit`, when given;
-    a year or date near the `event` asked about; a place other than the question's own, `besides`)?"""
+    a year or date near the `event` asked about; a place other than the question's own, `besides`; a
+    whole name, not a surname, when `full_name`)?"""
     if kind in ("region", "place"):  # "准备带他们去哪个省": "到外地走走" names none
         named = any(not any(b in p or p in b for b in besides) for p in places_in(sentence))
         return named or (kind == "place" and bool(DESTINATION.search(sentence)))
     if kind == "person":  # "组长是谁" is answered by a sentence that names the 组长
         if thing in GENERIC_ROLES:  # "哪位领导讲的": a titled name ("副司长韩旭", "书记张")
-            return bool(TITLED_NAME.search(sentence))
+            return any(len(m.group(1)) >= 2 or not full_name for m in TITLED_NAME.finditer(sentence))
         if not thing:
             return True
         root = thing[:-1] if thing.endswith("人") and len(thing) == 3 else thing  # 主持人 -> 主持
         # The role with a name: "党委书记张介绍…", "秘书长杨文彬主持会议".
         return bool(re.search(rf"{root}[)）]?[\u4e00-\u9fff]{{2,3}}(?:{PERSON_VERBS})", sentence)
-                    or re.search(rf"{root}[)）]?[\u4e00-\u9fff](?:介绍|强调|指出|表示|讲话|主持)", sentence)  # 书记张介绍
+                    or not full_name and re.search(rf"{root}[)）]?[\u4e00-\u9fff](?:介绍|强调|指出|表示|讲话|主持)", sentence)  # 书记张介绍
                     or re.search(rf"(?:{TITLES})[\u4e00-\u9fff]{{2,3}}{root}", sentence))
     rx = SATISFIES.get(kind)
     if rx is None:
@@ -642,6 +647,11 @@ class SlipFixer:
 def statement_of(question: str) -> str:
     """A question as the statement it asks about: "…为什么要不断加大培训力度？" -> "…要不断加大培训力度"."""
     t = re.sub(r"^(?:请问|那么|那|还有)", "", question.strip())
+    # "…接受再教育，是在哪个月？": a short asking clause after the statement is no part of it.
+    clauses = re.split(r"[，,]", t.rstrip(" ？?。"))
+    while len(clauses) > 1 and len(clauses[-1]) <= 8 and re.search(r"哪|什么|啥|多少|几|吗|谁|怎", clauses[-1]):
+        clauses.pop()
+    t = "，".join(clauses)
     t = re.sub(r"为什么|为何|为啥|怎么样|怎样|怎么|如何|是什么|什么样的?|什么|哪些|哪几|多少|有没有|是否|吗|呢", "", t)
     return t.strip(" ？?。，,：:的是")
 
@@ -712,7 +722,7 @@ def own_content(text: str, content_words=None) -> int:
     return sum(1 for w in words if not GENERIC_ASK.fullmatch(w))
 
 
-ORDINAL = re.compile(r"(?:其中|这里面|里面|上面)?(?:的)?(?:第([一二三四五六七八九十]|\d{1,2})|(最后))(?:一)?(?:项|个|条|点|种|类|步|方面|种方式|种做法)")
+ORDINAL = re.compile(r"(?:其中|这里面|里面|上面)?(?:的)?(?:(?:第|头(?=一))([一二三四五六七八九十]|\d{1,2})|(最后))(?:一)?(?:项|个|条|点|种|类|步|方面|种方式|种做法)")
 CN_DIGITS = "一二三四五六七八九十"
 INLINE_ITEMS = re.compile(r"[\u4e00-\u9fff“”]{2,14}(?:、[\u4e00-\u9fff“”]{2,14})+")
 
@@ -740,8 +750,14 @@ def _ordinal(m: re.Match) -> int:
     return int(m.group(1)) if m.group(1).isdigit() else CN_DIGITS.index(m.group(1)) + 1
 
 
+# "…有以下一些经验值得总结。": the answer ends announcing a list it does not give.
+ANNOUNCES = re.compile(r"(?:以下|如下)[^。；]{0,12}[。：:]?$|[:：]$")
+
+
 def _ordinal_item(text: str, previous_answer: str) -> tuple[re.Match, str] | None:
     m = ORDINAL.search(text)
+    if m and ANNOUNCES.search(re.sub(r"\[\d+\]", "", previous_answer).strip()):
+        return None  # "头一条经验是啥" asks for the first item of the list announced, not of one quoted before
     items = items_in(previous_answer) if m else []
     if not m or not items:
         return None

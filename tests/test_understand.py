@@ -15,6 +15,7 @@ from retrieval.understand import (
     counted_unit,
     entities_in,
     expected_kinds,
+    holds,
     items_in,
     lists_items,
     paid_for,
@@ -410,3 +411,29 @@ def test_how_much_more_than_last_year_asks_for_a_rise():
     assert expected_kinds("党组织比上一年多了多少？") == ("share",)
     assert satisfies("share", "私营会员企业自身建立党组织18.49万个,比上年增长5.6%。")
     assert satisfies("share", "新发展党员比上年增加了120人。")
+
+
+def test_a_full_name_is_not_answered_by_a_surname():
+    sentence = "涪陵区民营经济协会党委书记张介绍了他们在非公党建工作上的五大做法"
+    full = understand("涪陵区民营经济协会的党委书记全名叫啥？", max_chars=500)
+    surname = understand("涪陵区民营经济协会的党委书记姓什么？", max_chars=500)
+    assert not holds(full, "person", sentence) and holds(surname, "person", sentence)
+    assert holds(full, "person", "涪陵区民营经济协会党委书记张明介绍了五大做法")
+    assert not satisfies("person", "书记张介绍", "领导", full_name=True) and satisfies("person", "副司长韩旭在座谈会上", "领导", full_name=True)
+
+
+def test_the_first_item_asked_is_of_the_list_the_answer_announced():
+    known = frozenset({"永康", "苏州", "新郑", "克什克腾", "涪陵"})
+    turn = Turn("永康讲话说这些年两新组织党建工作搞成了全市党建工作的啥？",
+                answer="两新组织党建工作也经历了一个从起步探索、拓展深化、规范建设、完善网络的过程[1]。"
+                       "回顾我市两新组织党建工作的探索历程,有以下一些经验值得总结[1]。")
+    q = understand("他们总结的头一条经验是啥", max_chars=500, history=[turn], known_places=known)
+    # 头一条 is the first item of the list the answer announced, not of the stages it quoted.
+    assert q.item == 1 and "起步探索" not in q.standalone
+
+
+def test_what_came_after_an_event_is_a_sequel_of_it():
+    turn = Turn("新郑市工商联组织党员去焦裕禄陵园接受再教育，是在哪个月？", answer="去年4月份,我们组织…赴焦裕禄陵园进行再教育活动[1]。")
+    q = understand("参观完以后那些党员代表有什么表态？", max_chars=500, history=[turn])
+    assert q.sequel == "next" and "焦裕禄陵园" in q.standalone and "哪个月" not in q.standalone
+    assert "time" not in q.expects
