@@ -21,7 +21,7 @@ from .index import KnowledgeBase, Snapshot
 from .search import search
 from .settings import Settings
 from .topics import suggest, topics, welcome_answer
-from .types import Answer, Hit
+from .types import Answer, Hit, Turn
 from .understand import (
     INJECTION,
     Question,
@@ -29,8 +29,10 @@ from .understand import (
     asking_clause,
     clean_input,
     gazetteer,
+    places_in,
     question_parts,
     region_places,
+    statement_of,
     to_simplified,
     understand,
 )
@@ -226,7 +228,19 @@ def in_parts(answer_fn, question: str, kb: KnowledgeBase, settings: Settings, *,
     known = known_places(kb, kb.snapshot())
     parts = [] if INJECTION.search(text) else question_parts(text, kb.tokenizer.words, known)
     if len(parts) > 1:
-        answers = [answer_fn(part, kb, settings, history=history) for part in parts]
+        answers: list[Answer] = []
+        for part in parts:
+            a = answer_fn(part, kb, settings, history=history)
+            prev = answers[-1] if answers else None
+            if prev and prev.outcome != "refused" and a.outcome != "answered" and not places_in(part, known):
+                # "…由多少个部门组成？组长由谁担任？": a part that finds no answer alone may ask about the
+                # subject of the part before it (not what that part asked, so no count is wanted now).
+                # A part naming its own place ("永康讲话里…出自哪家") is about that place.
+                turn = Turn(statement_of(prev.standalone_question or prev.question), prev.text)
+                leaned = answer_fn(part, kb, settings, history=[*(history or []), turn])
+                if OUTCOME_RANK[leaned.outcome] > OUTCOME_RANK[a.outcome]:
+                    a = leaned
+            answers.append(a)
         if any(a.outcome != "refused" for a in answers):
             return join_answers(cleaned, parts, answers)
     return answer_fn(question, kb, settings, history=history)

@@ -29,7 +29,8 @@ from .understand import (
 OPENS_LIST = re.compile(r"[:：]\s*(?:一是|1[、.]|首先)|[:：]$|如下|以下|(?:[一二三四五六七八九十两]|几)(?:个方面|方面|项|点|大做法|条)[^，。]{0,12}[:：]")
 LIST_SHAPE = re.compile(r"(?:[^、]{1,40}、){2,}|一是.{2,}二是|[:：]\s*(?:一是|1[、.]|首先)|“[^”]{2,12}”、“")
 SHORT_UNIT = 20
-CLOSED = re.compile(r"[。！？!?；;…”’」』）)\]】:：]\s*$")  # a sentence that ends, not one the page cut off
+# A sentence that ends, not one the page cut off; a scraped page may end one with an ASCII full stop ("增长5.6%.").
+CLOSED = re.compile(r"(?:[。！？!?；;…”’」』）)\]】:：]|(?<![\d.A-Za-z])\.)\s*$")
 
 
 @dataclass(frozen=True)

@@ -355,3 +355,15 @@ def test_a_numbered_term_brings_the_items_that_follow_it(kb, settings):
     for item in ("组织建设", "队伍建设", "文化建设"):
         assert item in ans.text, ans.text
     assert len(re.findall(r"^\d+\. ", ans.text, re.M)) == 3, ans.text
+
+
+def test_a_sentence_a_scraped_page_ends_with_an_ascii_full_stop_is_a_candidate(kb, settings):
+    # "全国私营会员企业自身建立党组织18.49万个,比上年增长5.6%." ends with "." and is no cut-off fragment.
+    ans = answer("全国私营会员企业自身建立了多少个党组织？", kb, settings)
+    assert ans.outcome == "answered" and "18.49万个" in ans.text
+
+
+def test_a_second_question_without_its_subject_asks_about_the_first_ones(kb, settings):
+    ans = answer("苏州工业园区的党工建设推进工作小组由多少个部门的主要负责人组成？组长由谁担任？", kb, settings)
+    assert ans.outcome == "answered" and "18个部门" in ans.text and "党工委副书记任组长" in ans.text
+    assert "资料中没有" not in ans.text
