@@ -180,6 +180,7 @@ def decide(q: Question, grams: list[str], cands: list[Candidate], hits, lexical,
         return Decision("partial", p, rounded, f"资料中没有“{word}”的相关说法", reason=f"premise '{word}' not in the passages")
     if why["unmet"]:
         thing = f"“{q.counts}”" if why["unmet"] in ("number", "person", "money") and q.counts else \
+            f"“{q.share_of}”" if why["unmet"] == "share" and q.share_of else \
             f"“{why['term'] or defined_term(q.standalone)}”" if why["unmet"] == "concept" else _topic(q)
         return Decision("partial", p, rounded, f"资料中没有{thing}的{KIND_WORDS[why['unmet']]}",
                         reason=f"no {why['unmet']} in the answering sentences")

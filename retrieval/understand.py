@@ -41,7 +41,7 @@ EXPECTS: list[tuple[str, re.Pattern]] = [
     ("year", re.compile(r"哪一年|哪年|何年|年份|几几年")),  # a year: "去年4月" does not say which
     ("time", re.compile(r"什么时候|何时|几月|什么时间|啥时候")),
     ("duration", re.compile(r"多长时间|多久|多少天|几天|多长|为期|(?<![近这前好十])几年")),
-    ("share", re.compile(r"比例|占比|百分之|百分比|比重|覆盖率|占.{0,8}(多少|几成)|几成|增长了?多少|增幅|增长幅度|增长率|增速|率是"
+    ("share", re.compile(r"比例|占比|百分之|百分比|比重|覆盖率|占.{0,8}(多少(?![个名家人位所支户项条次万])|几成)|几成|增长了?多少|增幅|增长幅度|增长率|增速|率是"
                          r"|比.{0,8}?(?:多|少|增加|提高|减少|上升|下降)了?多少")),  # "比上一年多了多少": a rise, often in %
     ("number", re.compile(r"多少|几个|几名|几家|几人|几位|几次|几万|几千|几百|数量|数额|金额|几所|几支|几户|人数|个数|规模多大")),
     ("list", re.compile(r"哪些|哪几|几个方面|几方面|几项|几点|几种|几类|包括什么|包括哪|分别|有什么(做法|措施|要求|方式|形式|内容|活动|经验)|都有什么|几大")),
@@ -89,7 +89,7 @@ EVENT_WORDS = re.compile(
 )
 
 # Follow-ups: they lean on the previous turn.
-FOLLOW_UP_START = re.compile(r"^(?:那|那么|那该|那要|那如果|那具体|还有|然后|另外|此外|除此之外|再说说|再讲讲|接着|如果是|要是"
+FOLLOW_UP_START = re.compile(r"^(?:那(?![些个次种家趟回位样里儿])|那么|那该|那要|那如果|那具体|还有|然后|另外|此外|除此之外|再说说|再讲讲|接着|如果是|要是"
                              r"|之后|后来|接下来|下一步)")
 # "培训下来效果怎么样？": how something turned out, asked of what the previous turn was about.
 NEXT_ASK = re.compile(r"^(?:那|他们|她们|它们|这些人)?(?:之后|后来|接下来|下一步|往后|今后|以后|未来)|打算"
@@ -127,6 +127,7 @@ class Question:
     limit: bool = False  # asks about a threshold ("党员满几人"), which "3名以上" answers
     when: str = ""  # what a when-question asks the time of ("成立", "组织党员代表去焦裕禄陵园")
     paid: str = ""  # what a how-much-money question asks the cost of, places left out ("发放服务联系卡")
+    share_of: str = ""  # what a share question asks the share of ("女党员占多大比例" -> 女党员)
     item: int = 0  # asks for the n-th item of a list ("第四个方面要求是啥"): n
     term: str = ""  # the term a what-is question asks about ("党建带工建")
     frame: str = ""  # a pattern the answer fills in: "以什么为契机" -> 以…为契机 (a regex)
@@ -251,12 +252,12 @@ COUNTED_AFTER = re.compile(r"(?<![近这前好十])(?:多少|几)(?:个|名|家|
 # give "席培训班每期培训"); longer than 12 characters it is a clause, not a thing.
 COUNTED_BEFORE = re.compile(r"(?:^|(?<=[^\u4e00-\u9fff]|[的了在给是有把对]))([\u4e00-\u9fff]{2,12}?)(?:各|分别|都)?(?:一共|总共|共|大概|大约)?(?:是|有|达到|达|为|占)?(?<![近这前好十])(?:多少|几)")
 # Words before 多少 that are when or how it was counted, not what ("2014年底统计下来一共多少户").
-NOT_A_THING = re.compile(r"(?:统计下来|算下来|加起来|下来|起来|年底|年初|年末|目前|现在|截至|截止|一共|总共|到底)$")
+NOT_A_THING = re.compile(r"(?:后来|之后|以后|统计下来|算下来|加起来|下来|起来|年底|年初|年末|目前|现在|截至|截止|一共|总共|到底)$")
 
 
 UNITS = [set("名人位"), set("个家所支户"), {"元", "万元", "万"}, set("天日"), {"次"}, set("项条"), {"期"}, {"年"}, {"月"},
          set("张份册本"), {"余人", "人次"}]
-COUNTED_UNIT = re.compile(r"(?:多少|几)(万元|名|人|位|个|家|所|支|户|元|天|日|次|项|条|期|年|月|张|份|册|本)")
+COUNTED_UNIT = re.compile(r"(?<![近这前好十])(?:多少|几)(万元|名|人|位|个|家|所|支|户|元|天|日|次|项|条|期|年|月|张|份|册|本)")
 # A count in a sentence: digits, or Chinese numerals other than a lone 一 ("每个网格配备一名" is no count).
 COUNT = re.compile(r"\d+(?:\.\d+)?|[两二三四五六七八九十百千万][一二三四五六七八九十百千万]*|一[十百千万]+[一二三四五六七八九十百千万]*")
 
@@ -267,17 +268,29 @@ def counted_unit(text: str) -> str:
     return m.group(1) if m else ""
 
 
+SHARE_OF = re.compile(r"([\u4e00-\u9fff]{2,8}?)(?:所)?占(?:了)?(?:多大|多少|几成)(?![个名家人位所支户项条次万])")
+
+
+def share_of(text: str) -> str:
+    """What a share question asks the share of: "这里头女党员占多大比例" -> 女党员, else ""."""
+    m = SHARE_OF.search(text)
+    return re.split(r"里头|里面|当中|其中|[里中的在]", m.group(1))[-1] if m else ""
+
+
 def counted_thing(text: str) -> str:
     """What a 多少/几 question counts: "拨多少党建经费" -> "经费", "划分了多少个网格" -> "网格"; for a
     who-question, the role asked about ("组长是谁" -> "组长")."""
     if (m := PERSON_ROLE.search(text)) and not re.search(r"多少|几", text):
         role = next(g for g in m.groups() if g)
-        return "" if re.search(r"[的了是在]", role) else role
+        # "大会上是谁…": a place or time ("会上", "当时"), not a role
+        return "" if re.search(r"[的了是在]", role) or role[-1] in "上里中时后前内" else role
     m = COUNTED_AFTER.search(text)
     thing = m.group(1) if m else ""
     if re.match(r"才|就|能|可以|算|的话", thing):  # "达到多少才能单独建支部": a condition follows, not a thing
         thing = ""
-    thing = re.split(r"[的了呢吗？?，,。]|是|有|在|从|给", re.sub(r"^(?:有|是|在|从|给)", "", thing))[0]
+    if re.match(r"从|在|给|对|向|被|把|跟", thing):  # "有几家从联合支部里出来…": a clause follows, not a thing
+        thing = ""
+    thing = re.split(r"[的了呢吗？?，,。]|是|有|在|从|给", re.sub(r"^(?:有|是)", "", thing))[0]
     if len(thing) < 2 and (m := COUNTED_BEFORE.search(text)):
         thing = re.split(r"[的了、，,]", m.group(1))[-1]
         while NOT_A_THING.search(thing):
@@ -348,7 +361,7 @@ def _near_event(sentence: str, rx: re.Pattern, event: str, width: int = 40) -> b
 
 def holds(q: Question, kind: str, sentence: str) -> bool:
     """Does the sentence hold the kind of fact `q` asks for (its thing, unit, event and places)?"""
-    return satisfies(kind, sentence, q.counts, q.unit, q.per, q.limit, q.paid if kind == "money" else q.when, q.places,
+    return satisfies(kind, sentence, q.share_of if kind == "share" else q.counts, q.unit, q.per, q.limit, q.paid if kind == "money" else q.when, q.places,
                      full_name=kind == "person" and bool(FULL_NAME.search(q.standalone)))
 
 
@@ -377,6 +390,8 @@ def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bo
         return False
     if kind in ("year", "time", "date", "money") and event:
         return _near_event(sentence, rx, event, width=60 if kind == "money" else 40)
+    if kind == "share" and thing:  # "女党员占多大比例": a share of 党员 is another share
+        return thing in sentence
     if kind != "number":
         return True
     same = next((u for u in UNITS if unit in u), {unit}) if unit else set()
@@ -987,6 +1002,7 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
         standalone=standalone,
         expects=expected_kinds(standalone),
         counts=counted_thing(standalone),
+        share_of=share_of(standalone),
         unit=counted_unit(standalone),
         per="每" in standalone,
         limit=bool(LIMIT_ASK.search(standalone)),

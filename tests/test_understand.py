@@ -437,3 +437,24 @@ def test_what_came_after_an_event_is_a_sequel_of_it():
     q = understand("参观完以后那些党员代表有什么表态？", max_chars=500, history=[turn])
     assert q.sequel == "next" and "焦裕禄陵园" in q.standalone and "哪个月" not in q.standalone
     assert "time" not in q.expects
+
+
+def test_counting_words_read_where_they_ask():
+    # 近几年 says when, 多少名 what is counted in; "从…出来" after 几家 is a clause, not the thing counted.
+    q = understand("克旗的联合党支部近几年新发展了多少名党员？", max_chars=500)
+    assert (q.counts, q.unit) == ("党员", "名")
+    assert holds(q, "number", "通过活动开展,近几年联合党支部中新发展党员42名,联合党支部中有7家非公经济组织单独建立了党支部。")
+    assert understand("那后来有几家从联合支部里出来单独建了支部", max_chars=500).counts == ""
+    # "党委占了多少个" asks a count; "女党员占多大比例" a share of 女党员, which a share of 党员 does not answer.
+    assert understand("那4万多个党组织里头，党委占了多少个？", max_chars=500).expects == ("number",)
+    q = understand("这里头女党员占多大比例？", max_chars=500)
+    assert q.share_of == "女党员" and not holds(q, "share", "个协会员中有党员97.71万人,占个协会员总数的2.84%;")
+    assert holds(q, "share", "女党员占党员总数的30%")
+    # "大会上是谁…" asks for anyone; 会上 is no role.
+    assert understand("那次大会上是谁代表第三届理事会作的工作报告", max_chars=500).counts == ""
+
+
+def test_a_demonstrative_is_not_the_follow_ups_opening_word():
+    turn = Turn("永康企业党组织缺党务干部，怎么办？", answer="需要我们加强与业主的沟通和交流,争取他们的支持[1]。")
+    q = understand("那些企业的老板对这事是啥态度", max_chars=500, history=[turn])
+    assert "些企业" not in q.standalone.replace("那些企业", "")
