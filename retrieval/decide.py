@@ -22,6 +22,7 @@ from .understand import (
     MEASURABLE_KINDS,
     NUMERAL_ABBREVIATION,
     Question,
+    contradicted_counts,
     defined_term,
     defines,
     holds,
@@ -110,6 +111,8 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
         asked = reason_clause(q.text if q.follow_up else q.standalone)
         events += [w for w in words(asked) if len(w) >= 2 and not GENERIC.match(w) and w not in joined
                    and lexical.df.get(w, 0) == 0 and w not in events]
+        # "为什么要求…各建3个区域党支部" where the passages say 1个: a count the question takes for granted.
+        events += contradicted_counts(asked, [h.chunk.text for h in hits[:4]])
     feats = {
         "coverage": coverage,
         "sentence_coverage": max((c.lex for c in cands), default=0.0),

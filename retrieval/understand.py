@@ -271,6 +271,40 @@ def counted_unit(text: str) -> str:
 SHARE_OF = re.compile(r"([\u4e00-\u9fff]{2,8}?)(?:所)?占(?:了)?(?:多大|多少|几成)(?![个名家人位所支户项条次万])")
 
 
+STATED_COUNT = re.compile(r"(\d+|[两二三四五六七八九十百千]+)\s*(个|名|家|期|项|条|次|支|批|户|张|天)([\u4e00-\u9fff]{2,4})")
+
+
+def _value(numeral: str) -> float | None:
+    """3 -> 3, 十二 -> 12, 两 -> 2; None for what is no plain number."""
+    if re.fullmatch(r"\d+(?:\.\d+)?", numeral):
+        return float(numeral)
+    digits = {"两": 2, **{c: i for i, c in enumerate("一二三四五六七八九", start=1)}}
+    if re.fullmatch(r"[一二三四五六七八九两]", numeral):
+        return float(digits[numeral])
+    if m := re.fullmatch(r"([一二三四五六七八九两]?)十([一二三四五六七八九]?)", numeral):
+        return float(digits.get(m.group(1), 1) * 10 + digits.get(m.group(2), 0))
+    return None
+
+
+def contradicted_counts(question: str, passages: list[str]) -> list[str]:
+    """The counts a question takes for granted ("为什么…各建3个区域党支部", "只办了1期培训班") that the
+    passages give otherwise: they count the same thing in the same measure word, never with that number."""
+    out = []
+    for m in STATED_COUNT.finditer(question):
+        value, unit, noun = _value(m.group(1)), m.group(2), m.group(3)[:2]
+        if value is None:
+            continue
+        num = r"(\d+(?:\.\d+)?|[两二三四五六七八九十]+)"
+        said = [_value(x.group(1)) for p in passages for rx in (rf"{num}\s*(?:余|多)?{unit}{noun}",
+                                                                rf"{noun}[\u4e00-\u9fff]{{0,4}}?{num}\s*(?:余|多)?{unit}")
+                for x in re.finditer(rx, p)]
+        said = [v for v in said if v is not None]
+        if said and value not in said:  # said as the user wrote it, up to where the noun ends
+            whole = re.match(r"[\u4e00-\u9fff]{2,6}?(?=[，,。？?、的就了吗呢都也还又]|$)", question[m.start(3) :])
+            out.append(f"{m.group(1)}{unit}{whole.group(0) if whole else m.group(3)}")
+    return out
+
+
 def share_of(text: str) -> str:
     """What a share question asks the share of: "这里头女党员占多大比例" -> 女党员, else ""."""
     m = SHARE_OF.search(text)

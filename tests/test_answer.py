@@ -367,3 +367,11 @@ def test_a_second_question_without_its_subject_asks_about_the_first_ones(kb, set
     ans = answer("苏州工业园区的党工建设推进工作小组由多少个部门的主要负责人组成？组长由谁担任？", kb, settings)
     assert ans.outcome == "answered" and "18个部门" in ans.text and "党工委副书记任组长" in ans.text
     assert "资料中没有" not in ans.text
+
+
+def test_a_why_question_taking_a_wrong_count_for_granted_is_not_answered_as_if_true(kb, settings):
+    # The pages say each 苏木乡镇 builds 1个区域党支部; the question's 3个 is not what they say.
+    ans = answer("克什克腾旗“1+N”模式为什么要求每个苏木乡镇建3个区域党支部？", kb, settings)
+    assert ans.outcome == "partial" and "3个区域党支部" in ans.text and "1个区域党支部" in ans.text
+    ans = answer("克什克腾旗“1+N”模式为什么要求每个苏木乡镇建1个区域党支部？", kb, settings)
+    assert ans.outcome != "refused" and "3个" not in ans.text

@@ -11,6 +11,7 @@ from retrieval.answer import slip_fixer
 from retrieval.grounding import check_support, split_statements
 from retrieval.types import Turn
 from retrieval.understand import (
+    contradicted_counts,
     counted_thing,
     counted_unit,
     entities_in,
@@ -458,3 +459,11 @@ def test_a_demonstrative_is_not_the_follow_ups_opening_word():
     turn = Turn("永康企业党组织缺党务干部，怎么办？", answer="需要我们加强与业主的沟通和交流,争取他们的支持[1]。")
     q = understand("那些企业的老板对这事是啥态度", max_chars=500, history=[turn])
     assert "些企业" not in q.standalone.replace("那些企业", "")
+
+
+def test_a_count_taken_for_granted_is_checked_against_the_same_thing_counted():
+    passages = ["“1”是每个苏木乡镇、街道办事处(社区)、开发区党委建立1个区域党支部,", "举办业主培训班4期、220人次"]
+    assert contradicted_counts("为啥要求每个苏木乡镇各建3个区域党支部？", passages) == ["3个区域党支部"]
+    assert contradicted_counts("为什么只给业主办了1期培训班就不办了？", passages) == ["1期培训班"]
+    assert contradicted_counts("为什么办了4期培训班？", passages) == []
+    assert contradicted_counts("为什么建了3个网格？", passages) == []  # the passages count no 网格
