@@ -205,9 +205,13 @@ def focus_words(p: Prepared, kb: KnowledgeBase, limit: int = 3) -> list[str]:
 
 def compose_prepared(p: Prepared, kb: KnowledgeBase, settings: Settings) -> tuple[str, tuple]:
     """The cited extractive text for a prepared question (with its gap stated when partial)."""
+    # The clause that asks ("…学法律法规以后，企业党员员工提高了哪些意识") says which part of a long sentence answers.
+    asks = re.split(r"[，,；;]", p.standalone.strip(" ？?。"))[-1]
+    ask_grams = [g for g in p.grams if g in asks] or p.grams
     chosen, lead = choose_sentences(p.q, p.candidates, p.snap, focus_words(p, kb),
                                      lambda text: idf_coverage(p.grams, text, p.snap.lexical),
-                                     settings.answer_max_chars)
+                                     settings.answer_max_chars,
+                                     clause_score=lambda text: idf_coverage(ask_grams, text, p.snap.lexical))
     if not chosen:
         return "", ()
     gap = p.verdict.gap if p.verdict.outcome == "partial" else ""

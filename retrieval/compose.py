@@ -212,6 +212,24 @@ def first_clause(c: Candidate, limit: int = 60) -> Candidate:
     return replace(c, end=c.start + cut, text=c.text[:cut])
 
 
+def answering_clause(c: Candidate, grams_score, limit: int) -> Candidate:
+    """The answering sentence shortened like a list item, but through the clause that answers: "一是组织
+    广大党员认真学习各项法律法规,…,提高了企业党员员工的法律意识和维权意识,…" asked which 意识 keeps
+    the clause naming them, from the sentence's start when that stays short, else from that clause."""
+    short = first_clause(c, limit)
+    cuts = [0, *(m.end() for m in re.finditer(r"[，,；;]", c.text))]
+    clauses = [(a, b) for a, b in zip(cuts, [*cuts[1:], len(c.text)], strict=True) if b > a]
+    if len(short.text) == len(c.text) or len(clauses) < 2:
+        return short
+    scores = [grams_score(c.text[a:b]) for a, b in clauses]
+    best = max(range(len(clauses)), key=lambda i: (scores[i], -i))
+    a, b = clauses[best]
+    if b <= len(short.text) or scores[best] <= max(scores[i] for i, (_, e) in enumerate(clauses) if e <= len(short.text) or i == 0):
+        return short
+    start = 0 if b <= 2 * limit else a
+    return replace(c, start=c.start + start, end=c.start + b, text=c.text[start:b])
+
+
 def best_clauses(c: Candidate, grams_score, budget: int) -> list[Candidate]:
     """For an over-long sentence keep its best clause (split at ；) and the clauses right after it."""
     clauses = [replace(c, start=c.start + s.start, end=c.start + s.end, text=c.text[s.start : s.end])
@@ -238,9 +256,11 @@ def _about(c: Candidate, focus: list[str]) -> bool:
 
 
 def compose(q: Question, cands: list[Candidate], snap: Snapshot, focus: list[str], grams_score,
-            budget: int) -> tuple[list[Candidate], int | None]:
+            budget: int, clause_score=None) -> tuple[list[Candidate], int | None]:
     """Choose the answering sentences in reading order, and how many lead-in sentences come before
-    list items (None when the answer is not a list)."""
+    list items (None when the answer is not a list). `clause_score` rates a clause of a long item (the
+    question's asking clause's words), `grams_score` a sentence."""
+    clause_score = clause_score or grams_score
     ranked = sorted(cands, key=lambda c: -c.relevance)
     if not ranked:
         return [], None
@@ -261,7 +281,7 @@ def compose(q: Question, cands: list[Candidate], snap: Snapshot, focus: list[str
     if items:
         is_item = bool(ENUMERATOR.match(top.text) or PARAGRAPH_ITEM.match(top.text))
         parts = split_inline_list(top)
-        head = [first_clause(top, 60 if is_item else 120)] if len(parts) == 1 else parts
+        head = [answering_clause(top, clause_score, 60 if is_item else 120)] if len(parts) == 1 else parts
         at = chosen.index(top)
         chosen = chosen[:at] + head + chosen[at + 1 :]
         if len(parts) > 1:
@@ -271,7 +291,7 @@ def compose(q: Question, cands: list[Candidate], snap: Snapshot, focus: list[str
         used = sum(len(c.text) for c in chosen)
         picked = []
         for item in items:
-            short = first_clause(item)
+            short = answering_clause(item, clause_score, 60)
             if used + len(short.text) > budget:
                 break
             picked.append(short)

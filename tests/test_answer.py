@@ -375,3 +375,12 @@ def test_a_why_question_taking_a_wrong_count_for_granted_is_not_answered_as_if_t
     assert ans.outcome == "partial" and "3个区域党支部" in ans.text and "1个区域党支部" in ans.text
     ans = answer("克什克腾旗“1+N”模式为什么要求每个苏木乡镇建1个区域党支部？", kb, settings)
     assert ans.outcome != "refused" and "3个" not in ans.text
+
+
+def test_a_long_list_item_is_quoted_through_the_clause_that_answers(kb, settings):
+    # The item opens "一是组织广大党员认真学习各项法律法规,…"; the 意识 asked about come six clauses later.
+    ans = answer("新郑市组织党员学法律法规以后，企业党员员工提高了哪些意识？", kb, settings)
+    assert "法律意识和维权意识" in ans.text
+    for c in ans.citations:
+        doc = kb.snapshot().documents[c.source]
+        assert c.quote in doc.text
