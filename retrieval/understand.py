@@ -1125,6 +1125,21 @@ def _by_clause(text: str, known: frozenset[str] = frozenset(), content_words=Non
     return parts if all(own_content(p, content_words) >= 3 for p in parts[1:]) else []
 
 
+def _by_subject_clause(text: str, known: frozenset[str] = frozenset()) -> list[str]:
+    """"新郑工商联组织的外出考察，和涪陵那次会议安排的现场视察，分别去了哪些地方？": clauses that each
+    name another place and ask nothing, then one clause asking about each of them (分别/各), are one
+    question per clause."""
+    clauses = [c.strip() for c in re.split(r"[，,、；;]", text.strip(" ？?。")) if c.strip()]
+    if not 3 <= len(clauses) <= MAX_PARTS + 1 or not ASKS.search(clauses[-1]) or not EACH.search(clauses[-1]):
+        return []
+    subjects = [re.sub(r"^(?:和|与|及|跟|还有|以及)", "", c) for c in clauses[:-1]]
+    places = [places_in(c, known) for c in subjects]
+    if any(ASKS.search(c) for c in subjects) or not all(places) or len({p[0] for p in places}) < len(subjects):
+        return []
+    ask = re.sub(r"^(?:两边|两者|二者|两家|两地|它们|他们)", "", EACH.sub("", clauses[-1], count=1))
+    return [f"{c}，{ask}？" for c in subjects]
+
+
 # Each side is the phrase right before or after the conjunction: "“1+N”模式中的“1”和“N”分别…" pairs “1” and “N”.
 EACH_PAIR = re.compile(rf"([^，,：:；;？?的]{{2,12}}?)[和与及跟、]([^，,：:；;？?的和与及跟、]{{2,10}}?)(?={EACH.pattern})")
 
@@ -1146,7 +1161,8 @@ def question_parts(text: str, content_words=None, known: frozenset[str] = frozen
         else:
             parts.append(piece)
     if len(parts) == 1:
-        return _by_clause(parts[0], known, content_words) or _by_place(parts[0], known)
+        return (_by_clause(parts[0], known, content_words) or _by_subject_clause(parts[0], known)
+                or _by_place(parts[0], known))
     if not 1 < len(parts) <= MAX_PARTS:
         return [text]
     # A leading topic clause ("推进党建带工建，…", "发展党员方面，…") scopes every question after it.
