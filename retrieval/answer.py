@@ -82,6 +82,7 @@ def warm(kb: KnowledgeBase, snap: Snapshot) -> None:
     slip_fixer(kb, snap)
     topics(snap)
     gazetteer()  # jieba's place names, read from its dictionary file once
+    kb.dense_state(snap.by_id)  # every vector, for an exact dense search (small collections)
 
 
 @dataclass(frozen=True)

@@ -114,7 +114,8 @@ class KnowledgeBase:
         # The generation before the current one and its documents: answers begun on it may still be
         # rendering their quotes (only the documents are kept: a whole second snapshot would double memory).
         self._previous: tuple[int, dict[str, Document]] | None = None
-        self._count: tuple[dict, int] | None = None  # (snapshot's live chunks, vectors in the collection)
+        # (snapshot's live chunks, vectors in the collection, (ids, unit rows) when the search is exact)
+        self._count: tuple[dict, int, tuple | None] | None = None
         # Built for each new snapshot before it goes live (vocabularies, topics), so no request pays for
         # them after a swap; a warmer that fails is logged and the snapshot still goes live.
         self.warmers: list[Callable[[Snapshot], object]] = []
@@ -251,18 +252,29 @@ class KnowledgeBase:
             self._watcher.join(timeout=10)
             self._watcher = None
 
-    def dense(self, vector: np.ndarray, n: int, live: dict[str, Chunk]) -> list[tuple[str, float]]:
-        """Top-n (chunk id, cosine similarity) from Chroma, restricted to live chunks."""
-        # The collection's size, asked once per snapshot (one more round trip per question otherwise).
+    def dense_state(self, live: dict[str, Chunk]) -> tuple[dict, int, tuple | None]:
+        """The collection's size and, when small, its vectors: read once per snapshot (a warmer reads them
+        before the snapshot serves, so no question waits for them)."""
         cached = self._count
         if cached is None or cached[0] is not live:
-            cached = self._count = (live, self.collection.count())
-        count = cached[1]
+            count = self.collection.count()
+            exact = _all_vectors(self.collection, live) if 0 < count <= self.settings.exact_dense_max else None
+            cached = self._count = (live, count, exact)
+        return cached
+
+    def dense(self, vector: np.ndarray, n: int, live: dict[str, Chunk]) -> list[tuple[str, float]]:
+        """Top-n (chunk id, cosine similarity), restricted to live chunks: exact over every vector up to
+        `exact_dense_max` chunks, else from Chroma's approximate index."""
+        _, count, exact = self.dense_state(live)
         if count == 0:
             return []
-        # Twice as many as wanted, then the best n: the approximate index (and Chroma merging its unindexed
-        # log at query time) may miss or add one near the cutoff from run to run, and the last one kept sets
-        # the scale of every dense score (search.fuse_scores). With this knowledge base the query is exhaustive.
+        if exact is not None:
+            ids, matrix = exact
+            with _blas_controller().limit(limits=1, user_api="blas"):
+                sims = matrix @ np.asarray(vector, dtype=matrix.dtype)
+            top = np.argsort(-sims, kind="stable")[:n]
+            return sorted(((ids[i], float(sims[i])) for i in top), key=lambda kv: (-kv[1], kv[0]))
+        # Twice as many as wanted, then the best n: the approximate index may miss or add one near the cutoff.
         res = self.collection.query(
             query_embeddings=[vector.tolist()], n_results=min(2 * n, count), include=["distances"]
         )
@@ -519,6 +531,17 @@ def _embed_with_cache(kb, chunks, report, progress, on_progress) -> dict[str, np
     report.embedded = fresh
     report.cached = len(chunks) - fresh
     return {cid: vectors[k] for cid, k in keys.items()}
+
+
+def _all_vectors(collection, live: dict[str, Chunk]) -> tuple[list[str], np.ndarray] | None:
+    """Every live chunk's vector from the collection, as unit rows (None when it holds none of them)."""
+    got = collection.get(include=["embeddings"])
+    pairs = [(i, e) for i, e in zip(got["ids"], got["embeddings"], strict=True) if i in live]
+    if not pairs:
+        return None
+    matrix = np.asarray([e for _, e in pairs], dtype=np.float32)
+    matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+    return [i for i, _ in pairs], matrix
 
 
 def embedding_texts(embedder_name: str, chunks: list[Chunk]) -> tuple[dict[str, str], dict[str, str]]:

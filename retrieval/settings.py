@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     # Retrieval and fusion.
     top_k: int = 10
     candidates: int = 40
+    # Up to this many chunks the dense search is exact (every vector, read once per snapshot): Chroma's
+    # approximate index returned a different tail from run to run, and the tail scales every dense score.
+    exact_dense_max: int = 20_000
     fusion: str = "score"  # "score" (scaled-score sum) or "rrf" (weighted reciprocal rank)
     rrf_k: int = 10
     # Calibrated on evals/datasets/dev.jsonl and paraphrase.jsonl together (see README).

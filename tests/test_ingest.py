@@ -169,3 +169,15 @@ def test_dense_search_returns_the_exact_best_passages_in_a_stable_order(kb):
     found = kb.dense(qvec, 40, snap.by_id)
     assert [i for i, _ in found] == [i for i, _ in exact]
     assert found == kb.dense(qvec, 40, snap.by_id)
+
+
+def test_past_the_exact_limit_the_approximate_index_finds_the_same_best_passages(kb):
+    from retrieval.index import KnowledgeBase
+
+    approximate = KnowledgeBase(kb.settings.model_copy(update={"exact_dense_max": 0}), embedder=kb.embedder)
+    snap = approximate.load()
+    qvec = kb.embedder.embed_query("企业正式党员不足三人，怎么联合组建党组织？")
+    exact, approx = kb.dense(qvec, 10, kb.snapshot().by_id), approximate.dense(qvec, 10, snap.by_id)
+    assert kb._count[2] is not None and approximate._count[2] is None  # which path each took
+    assert [i for i, _ in approx[:5]] == [i for i, _ in exact[:5]]
+    assert all(abs(a - b) < 1e-4 for (_, a), (_, b) in zip(approx[:5], exact[:5], strict=True))
