@@ -1084,6 +1084,8 @@ def _by_place(text: str, known: frozenset[str] = frozenset()) -> list[str]:
     spans = _place_spans(text, known)
     for (s1, e1), (s2, e2) in zip(spans, spans[1:], strict=False):
         between = text[e1:s2]
+        if re.search(r"(?:去|到|赴|前往|往|至)$", text[:s1]):
+            continue  # "组织去浙江、江苏考察学习的那次活动": one trip to both places, not a question each
         if not between or between[-1] not in CONJUNCTION or not re.fullmatch(r"[\u4e00-\u9fff]{0,5}", between[:-1]):
             continue
         tail = re.match(r"[\u4e00-\u9fff]{0,5}?(?=[分各是在的有对怎如为都，,])", text[e2:])
