@@ -657,8 +657,8 @@ class SlipFixer:
                         default=0)
             best, best_n = "", 0
             for cand in self.by_sound.get(self._reading(ch), ()):
-                if cand == ch:
-                    continue
+                if cand == ch or cand in FUNCTION_CHARS and not function_char:
+                    continue  # "隔一阵子" is no slip for "个一阵子": a content character never becomes a particle
                 new = [self.counts.get(g, 0) for g in (left + cand if left else "", cand + right if right else "") if g]
                 if function_char:
                     # A common character is replaced only on strong evidence from both neighbours.

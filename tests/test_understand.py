@@ -62,6 +62,8 @@ def test_slip_fixer_leaves_correct_questions_alone(kb):
     assert not changed, changed
     # 省下 is no word jieba knows, but 生下 is too rare a word to be what was meant
     assert fixer.fix("给企业省下来多少运费")[0] == "给企业省下来多少运费"
+    # A content character is never taken for a slip of a particle (隔一阵子 is not 个一阵子).
+    assert fixer.fix("管委会想隔一阵子就把辖区企业的党建底数摸一遍")[1] == ()
 
 
 @pytest.mark.parametrize(
