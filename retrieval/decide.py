@@ -18,6 +18,7 @@ from pathlib import Path
 from .candidates import Candidate, idf_coverage
 from .understand import (
     ASKS_ITEMS,
+    CN_DIGITS,
     EVENT_WORDS,
     MEASURABLE_KINDS,
     NUMERAL_ABBREVIATION,
@@ -26,9 +27,12 @@ from .understand import (
     defined_term,
     defines,
     holds,
+    item_marker,
+    items_in,
     local_place,
     mentions,
     numbered_terms,
+    numeral_value,
     reason_clause,
     spelled_out,
 )
@@ -100,6 +104,16 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
         bare = [t for t in numbered if not spelled_out(t, passages)]
         if bare and not unmet:
             unmet, term = "concept", bare[0]
+    # "那21项制度里排第一项的是什么": the n-th item is answered only where a list marks it (二是, （二）, 2、) or
+    # lists as many items; an answering sentence with that very marker answers it directly.
+    marked = bool(q.item) and bool(ranked) and bool(item_marker(q.item).search(ranked[0].text))
+    if q.item and not unmet and not any(item_marker(q.item).search(c.text) or len(items_in(c.text)) >= q.item
+                                        for c in ranked[:12]):
+        unmet = "item"
+    # "“三项建设”的第五项": past the end of a list whose size the question itself gives.
+    size = re.search(r"(\d+|[一二三四五六七八九十两]+)(?:个方面|个|项|条|大|点|种)", q.standalone)
+    if q.item and size and (n := numeral_value(size.group(1))) and q.item > n:
+        unmet = "item"
     absent = [f for f in focus if not any(f in _head(c) for c in cands if c.lex > 0)]
     if (focus or named) and not absent and not joint and kinds:
         unmet = unmet or kinds[0]
@@ -124,7 +138,7 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
         "focus_ok": float(not absent),
         "premise_ok": float(not events),
     }
-    return feats, {"unmet": unmet, "absent": absent, "events": events, "term": term}
+    return feats, {"unmet": unmet, "absent": absent, "events": events, "term": term, "marked": marked}
 
 
 def anchored(text: str, lexical, words) -> bool:
@@ -181,12 +195,17 @@ def decide(q: Question, grams: list[str], cands: list[Candidate], hits, lexical,
     if why["events"]:
         word = why["events"][0]
         return Decision("partial", p, rounded, f"资料中没有“{word}”的相关说法", reason=f"premise '{word}' not in the passages")
+    if why["unmet"] == "item":
+        n = CN_DIGITS[q.item - 1] if q.item <= len(CN_DIGITS) else str(q.item)
+        return Decision("partial", p, rounded, f"资料中没有列出第{n}项的具体内容", reason="the item asked for is not listed")
     if why["unmet"]:
         thing = f"“{q.counts}”" if why["unmet"] in ("number", "person", "money") and q.counts else \
             f"“{q.share_of}”" if why["unmet"] == "share" and q.share_of else \
             f"“{why['term'] or defined_term(q.standalone)}”" if why["unmet"] == "concept" else _topic(q)
         return Decision("partial", p, rounded, f"资料中没有{thing}的{KIND_WORDS[why['unmet']]}",
                         reason=f"no {why['unmet']} in the answering sentences")
+    if why["marked"]:  # "第二条是什么" answered by the sentence opening "二是…"
+        return Decision("answered", p, rounded)
     if p < weights["answer_above"] and feats["sentence_coverage"] < RELATED:
         return Decision("refused", p, rounded, reason="unsure, and no sentence shares the question's words")
     if p < weights["answer_above"]:

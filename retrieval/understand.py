@@ -274,7 +274,7 @@ SHARE_OF = re.compile(r"([\u4e00-\u9fff]{2,8}?)(?:所)?占(?:了)?(?:多大|多�
 STATED_COUNT = re.compile(r"(\d+|[两二三四五六七八九十百千]+)\s*(个|名|家|期|项|条|次|支|批|户|张|天)([\u4e00-\u9fff]{2,4})")
 
 
-def _value(numeral: str) -> float | None:
+def numeral_value(numeral: str) -> float | None:
     """3 -> 3, 十二 -> 12, 两 -> 2; None for what is no plain number."""
     if re.fullmatch(r"\d+(?:\.\d+)?", numeral):
         return float(numeral)
@@ -291,11 +291,11 @@ def contradicted_counts(question: str, passages: list[str]) -> list[str]:
     passages give otherwise: they count the same thing in the same measure word, never with that number."""
     out = []
     for m in STATED_COUNT.finditer(question):
-        value, unit, noun = _value(m.group(1)), m.group(2), m.group(3)[:2]
+        value, unit, noun = numeral_value(m.group(1)), m.group(2), m.group(3)[:2]
         if value is None:
             continue
         num = r"(\d+(?:\.\d+)?|[两二三四五六七八九十]+)"
-        said = [_value(x.group(1)) for p in passages for rx in (rf"{num}\s*(?:余|多)?{unit}{noun}",
+        said = [numeral_value(x.group(1)) for p in passages for rx in (rf"{num}\s*(?:余|多)?{unit}{noun}",
                                                                 rf"{noun}[\u4e00-\u9fff]{{0,4}}?{num}\s*(?:余|多)?{unit}")
                 for x in re.finditer(rx, p)]
         said = [v for v in said if v is not None]

@@ -384,3 +384,13 @@ def test_a_long_list_item_is_quoted_through_the_clause_that_answers(kb, settings
     for c in ans.citations:
         doc = kb.snapshot().documents[c.source]
         assert c.quote in doc.text
+
+
+@pytest.mark.parametrize(("question", "outcome", "said"), [
+    ("钟攸平提的六个方面要求里，第二条是什么？", "answered", "二是将推进非公党建工作与抓好个私协会自身建设有机结合"),
+    ("钟攸平提的六个方面要求里，第九条是什么？", "partial", "资料中没有列出第九项"),  # six, not nine
+    ("克旗要抓好的“三项建设”，第五项是什么？", "partial", "资料中没有列出第五项"),
+])
+def test_the_nth_item_is_answered_where_a_list_marks_it_and_not_past_its_end(kb, settings, question, outcome, said):
+    ans = answer(question, kb, settings)
+    assert ans.outcome == outcome and said in ans.text
