@@ -758,6 +758,10 @@ def subject_of(question: str) -> str:
     m = SUBJECT.search(text) or PERSON.search(text)
     if m:
         return m.group(1) if m.re is PERSON else m.group(0)
+    for m in ORGANISATION.finditer(text):  # "苏州那个港商独资的维德公司…" -> 维德公司
+        name = re.split(f"[{NAME_STOP}]", m.group(1))[-1]
+        if len(name) >= 2 and not NOT_A_NAME.match(name):
+            return name + m.group(0)[len(m.group(1)) :]
     return topic_of(question)
 
 

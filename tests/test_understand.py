@@ -168,6 +168,8 @@ def test_follow_ups_are_made_standalone(kb):
         ("克什克腾红山水泥有限公司每年拿出的党建活动经费主要用在哪些方面？", "这家公司的党组织书记是谁？",
          "克什克腾红山水泥有限公司的党组织书记"),
     ]
+    cases.append(("苏州那个港商独资的维德公司一直建不起工会，后来是先干了啥才建起来的？", "它的工会啥时候成立的",
+                  "维德公司的工会"))  # 它 is the company the question named, not the whole question
     for prev, follow, expected in cases:
         q = understand(follow, max_chars=500, history=[Turn(prev, "")], content_words=words)
         assert q.follow_up and expected in q.standalone, (follow, q.standalone)
