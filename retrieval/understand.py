@@ -336,6 +336,7 @@ def counted_thing(text: str) -> str:
 GENERIC_BIGRAMS = {"党建", "工作", "组织", "企业", "非公", "经济", "社会", "建立", "成立", "一共", "总共"}
 
 
+OTHER_GROUP = re.compile(r"代表|干部|骨干|标兵|人才|家属")
 NEAR = 14  # characters between a count and the head noun of what it counts
 
 THRESHOLD_AFTER = re.compile(r"\s*(?:余|多)?[\u4e00-\u9fff]?(?:以上|以下|以内|及以上|及以下)")
@@ -455,6 +456,9 @@ def _counted(thing: str, sentence: str, counts: list[tuple[int, int]]) -> bool:
     at = [m.start() for m in re.finditer(re.escape(head), sentence)]
     if not at and len(head) == 2:  # "运费" abbreviates "运输费用": its two characters a word apart at most
         at = [m.start() for m in re.finditer(rf"{re.escape(head[0])}[\u4e00-\u9fff]{{1,2}}{re.escape(head[1])}", sentence)]
+    # "党员代表及工商联干部30余人" counts 代表 and 干部: a head that qualifies another group of people is not
+    # what the number counts.
+    at = [a for a in at if not OTHER_GROUP.match(sentence, a + len(head))]
     return any((a - end if a >= end else start - a - len(head)) <= NEAR for a in at for start, end in counts)
 
 

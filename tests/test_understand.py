@@ -479,3 +479,10 @@ def test_a_count_taken_for_granted_is_checked_against_the_same_thing_counted():
     assert contradicted_counts("为什么只给业主办了1期培训班就不办了？", passages) == ["1期培训班"]
     assert contradicted_counts("为什么办了4期培训班？", passages) == []
     assert contradicted_counts("为什么建了3个网格？", passages) == []  # the passages count no 网格
+
+
+def test_a_count_of_delegates_is_no_count_of_members():
+    q = understand("新郑市非公企业中一共有多少名党员？", max_chars=500)
+    assert not holds(q, "number", "去年4月份,我们组织非公经济人士党员代表及工商联干部30余人赴焦裕禄陵园进行再教育活动。")
+    assert holds(q, "number", "全市非公企业中共有党员1520名。")
+
