@@ -14,7 +14,16 @@ from .candidates import LIST_SHAPE, OPENS_LIST, Candidate
 from .chunk import ENUMERATOR, FULL_SENTENCE_END, SENTENCE_END, split_sentences
 from .index import Snapshot
 from .types import Chunk, Citation
-from .understand import NUMERALS, Question, item_marker, local_place, numbered_terms
+from .understand import (
+    GAP_ONLY_KINDS,
+    MEASURABLE_KINDS,
+    NUMERALS,
+    Question,
+    holds,
+    item_marker,
+    local_place,
+    numbered_terms,
+)
 
 # A sentence that cannot stand alone: it points at what came just before it.
 # "并/同时/此外…" only add to what came before ("并通过联席会议…分期分批进行培训" stands alone); they are not here.
@@ -264,6 +273,14 @@ def compose(q: Question, cands: list[Candidate], snap: Snapshot, focus: list[str
     ranked = sorted(cands, key=lambda c: -c.relevance)
     if not ranked:
         return [], None
+    kinds = [k for k in q.expects if k in MEASURABLE_KINDS and k not in GAP_ONLY_KINDS]
+    if kinds and not all(holds(q, k, ranked[0].text) for k in kinds):
+        # "一共发放了多少张服务联系卡": the sentence that holds the number asked for answers first, when it is
+        # nearly as relevant as one that only names the thing ("每个…发放一张服务联系卡").
+        alt = next((c for c in ranked[1:] if c.relevance >= 0.7 * ranked[0].relevance
+                    and all(holds(q, k, c.text) for k in kinds)), None)
+        if alt is not None:
+            ranked = [alt, *(c for c in ranked if c is not alt)]
     top = ranked[0]
     chosen = [top]
     if CASE_REFERENCE.match(top.text) and (case := defining_case(top, snap)):

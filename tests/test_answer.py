@@ -394,3 +394,10 @@ def test_a_long_list_item_is_quoted_through_the_clause_that_answers(kb, settings
 def test_the_nth_item_is_answered_where_a_list_marks_it_and_not_past_its_end(kb, settings, question, outcome, said):
     ans = answer(question, kb, settings)
     assert ans.outcome == outcome and said in ans.text
+
+
+def test_the_sentence_holding_the_number_asked_for_answers_first(kb, settings):
+    # "每个非公经济和社会组织发放一张服务联系卡" names the card; "服务联系卡13000余张" counts them.
+    ans = answer("克旗“1+N”区域化党组织一共发放了多少张服务联系卡？", kb, settings)
+    first = split_statements(ans.text)[0]
+    assert "13000余张" in first
