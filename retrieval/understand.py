@@ -314,7 +314,8 @@ def share_of(text: str) -> str:
 def counted_thing(text: str) -> str:
     """What a 多少/几 question counts: "拨多少党建经费" -> "经费", "划分了多少个网格" -> "网格"; for a
     who-question, the role asked about ("组长是谁" -> "组长")."""
-    if (m := PERSON_ROLE.search(text)) and not re.search(r"多少|几", text):
+    # The last who-clause asks ("…大会上是谁作的报告，作这篇讲话的领导叫什么名字"): the earlier one was asked before.
+    if (m := next(reversed(list(PERSON_ROLE.finditer(text))), None)) and not re.search(r"多少|几", text):
         role = next(g for g in m.groups() if g)
         # "大会上是谁…": a place or time ("会上", "当时"), not a role
         return "" if re.search(r"[的了是在]", role) or role[-1] in "上里中时后前内" else role

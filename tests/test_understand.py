@@ -486,3 +486,9 @@ def test_a_count_of_delegates_is_no_count_of_members():
     assert not holds(q, "number", "去年4月份,我们组织非公经济人士党员代表及工商联干部30余人赴焦裕禄陵园进行再教育活动。")
     assert holds(q, "number", "全市非公企业中共有党员1520名。")
 
+
+
+def test_the_last_who_clause_is_the_one_asked():
+    q = understand("那次大会上是谁代表第三届理事会作的工作报告，作这篇讲话的领导本人叫什么名字？", max_chars=500)
+    assert q.counts == "领导"
+    assert not holds(q, "person", "吕广望同志代表第三届理事会作了工作报告")  # a name, but no titled one
