@@ -133,6 +133,17 @@ def analyze(question: str, kb: KnowledgeBase, settings: Settings, rewrite=None, 
             q = understand(rewritten, max_chars=max(settings.max_question_chars, len(rewritten)), **vocabulary)
             q = replace(q, original=clean_question(question, settings), follow_up=True)
     p = _retrieve_and_decide(q, kb, settings, snap, t0)
+    if history and q.follow_up and rewrite is None and (x := _elliptical(q.text, vocabulary["known_places"])):
+        # "基础呢？" after "“党建带工建”根本在哪？": X may take the place of any word of the previous question;
+        # each reading is searched, and the one whose best sentence answers best is kept.
+        prev = history[-1].question if isinstance(history[-1], Turn) else str(history[-1])
+        for w in [w for w in dict.fromkeys(kb.tokenizer.words(prev)) if len(w) >= 2 and w not in x][:6]:
+            alt = understand(prev.replace(w, x, 1), max_chars=max(settings.max_question_chars, len(prev) + len(x)),
+                             **vocabulary)
+            alt = replace(alt, original=q.original, follow_up=True, seen=q.seen, own_words=q.own_words)
+            p2 = _retrieve_and_decide(alt, kb, settings, snap, t0)
+            if (OUTCOME_RANK[p2.verdict.outcome], _best(p2)) > (OUTCOME_RANK[p.verdict.outcome], _best(p)):
+                p = p2
     if history and not q.follow_up and p.verdict.outcome != "answered":
         # Nothing in its wording points back ("给企业省下来多少运费"), yet on its own it finds
         # no answer: read in the light of the previous turn, it may. A new topic answers on its own and never
@@ -145,6 +156,18 @@ def analyze(question: str, kb: KnowledgeBase, settings: Settings, rewrite=None, 
 
 
 OUTCOME_RANK = {"refused": 0, "partial": 1, "answered": 2}
+
+
+def _elliptical(text: str, known: frozenset[str]) -> str:
+    """X of a short "那X呢？" that names no place, else ""."""
+    core = re.sub(r"\W", "", re.sub(r"^(?:那么|那)", "", text))
+    if not core.endswith("呢") or not 2 <= len(core) - 1 <= 6 or places_in(core, known):
+        return ""
+    return core[:-1]
+
+
+def _best(p: Prepared) -> float:
+    return max((c.relevance for c in p.candidates), default=-9.0)
 
 
 def _retrieve_and_decide(q: Question, kb: KnowledgeBase, settings: Settings, snap: Snapshot, t0: float) -> Prepared:

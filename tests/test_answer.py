@@ -401,3 +401,10 @@ def test_the_sentence_holding_the_number_asked_for_answers_first(kb, settings):
     # Named with its scheme, the card also stands in "每个非公经济和社会组织发放一张服务联系卡" (no count).
     ans = answer("克旗“1+N”区域化党组织一共发放了多少张服务联系卡？", kb, settings)
     assert "13000余张" in split_statements(ans.text)[0].text
+
+
+def test_an_elliptical_follow_up_may_swap_any_word_of_the_previous_question(kb, settings):
+    first = answer("苏州说“党建带工建”根本在哪？", kb, settings)
+    assert "根本在“带”" in first.text
+    ans = answer("基础呢", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    assert "基础在哪" in ans.standalone_question and "基础在“建”" in ans.text  # 基础 takes the place of 根本
