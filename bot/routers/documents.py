@@ -85,7 +85,10 @@ async def upload(request: Request, c: Ctx, who: Admin,
 @router.delete("/v1/documents/{source:path}", summary="删除文档（两个索引都删除）")
 def delete_document(source: str, c: Ctx, who: Admin):
     path = (c.settings.knowledge_dir / source).resolve()
-    on_disk = path.is_file() and c.settings.knowledge_dir.resolve() in path.parents
+    try:
+        on_disk = path.is_file() and c.settings.knowledge_dir.resolve() in path.parents
+    except (OSError, ValueError):  # a name no file system takes (too long, NUL): no such file
+        on_disk = False
     # A file that never made it into the index (it failed to load) can still be deleted.
     if not c.kb.remove([source]) and not (on_disk and not uploads.reserved(path.name)):
         raise ApiError(404, "not_found", f"知识库中没有文档“{source}”")
