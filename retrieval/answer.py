@@ -28,6 +28,7 @@ from .understand import (
     SlipFixer,
     asking_clause,
     clean_input,
+    elliptical_subject,
     gazetteer,
     places_in,
     question_parts,
@@ -133,7 +134,7 @@ def analyze(question: str, kb: KnowledgeBase, settings: Settings, rewrite=None, 
             q = understand(rewritten, max_chars=max(settings.max_question_chars, len(rewritten)), **vocabulary)
             q = replace(q, original=clean_question(question, settings), follow_up=True)
     p = _retrieve_and_decide(q, kb, settings, snap, t0)
-    if history and q.follow_up and rewrite is None and (x := _elliptical(q.text, vocabulary["known_places"])):
+    if history and q.follow_up and rewrite is None and (x := elliptical_subject(q.text, vocabulary["known_places"])):
         # "基础呢？" after "“党建带工建”根本在哪？": X may take the place of any word of the previous question;
         # each reading is searched, and the one whose best sentence answers best is kept.
         prev = history[-1].question if isinstance(history[-1], Turn) else str(history[-1])
@@ -156,14 +157,6 @@ def analyze(question: str, kb: KnowledgeBase, settings: Settings, rewrite=None, 
 
 
 OUTCOME_RANK = {"refused": 0, "partial": 1, "answered": 2}
-
-
-def _elliptical(text: str, known: frozenset[str]) -> str:
-    """X of a short "那X呢？" that names no place, else ""."""
-    core = re.sub(r"\W", "", re.sub(r"^(?:那么|那)", "", text))
-    if not core.endswith("呢") or not 2 <= len(core) - 1 <= 6 or places_in(core, known):
-        return ""
-    return core[:-1]
 
 
 def _best(p: Prepared) -> float:

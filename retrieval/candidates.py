@@ -16,8 +16,6 @@ from .index import KnowledgeBase, Snapshot, unit_vectors
 from .types import Chunk, Hit
 from .understand import (
     ASKS_ITEMS,
-    GAP_ONLY_KINDS,
-    MEASURABLE_KINDS,
     Question,
     holds,
     item_marker,
@@ -113,7 +111,7 @@ def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: Knowled
             sims[i] = float(np.dot(v, qvec))
     lo, hi = min(sims), max(sims)
     span = max(hi - lo, 0.1)  # e5 similarities are compressed: a 0.01 difference is no landslide
-    kinds = [k for k in q.expects if k in MEASURABLE_KINDS and k not in GAP_ONLY_KINDS]
+    kinds = q.ranked_kinds
     # Places name a whole document ("永康" is in its title or region, "我市" in its sentences).
     place_grams = {g for g in grams if any(g in p for p in q.places)}
     # Lifted when the question asks for the items ("“双强”是哪两强") or the term is a numeral and one character

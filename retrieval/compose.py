@@ -15,8 +15,6 @@ from .chunk import ENUMERATOR, FULL_SENTENCE_END, SENTENCE_END, split_sentences
 from .index import Snapshot
 from .types import Chunk, Citation
 from .understand import (
-    GAP_ONLY_KINDS,
-    MEASURABLE_KINDS,
     NUMERALS,
     Question,
     holds,
@@ -273,7 +271,7 @@ def compose(q: Question, cands: list[Candidate], snap: Snapshot, focus: list[str
     ranked = sorted(cands, key=lambda c: -c.relevance)
     if not ranked:
         return [], None
-    kinds = [k for k in q.expects if k in MEASURABLE_KINDS and k not in GAP_ONLY_KINDS]
+    kinds = q.ranked_kinds
     if kinds and not all(holds(q, k, ranked[0].text) for k in kinds):
         # "一共发放了多少张服务联系卡": the sentence that holds the number asked for answers first, when it is
         # nearly as relevant as one that only names the thing ("每个…发放一张服务联系卡").

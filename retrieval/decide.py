@@ -18,11 +18,10 @@ from pathlib import Path
 from .candidates import Candidate, idf_coverage
 from .understand import (
     ASKS_ITEMS,
-    CN_DIGITS,
     EVENT_WORDS,
-    MEASURABLE_KINDS,
     NUMERAL_ABBREVIATION,
     Question,
+    cn_ordinal,
     contradicted_counts,
     defined_term,
     defines,
@@ -32,7 +31,7 @@ from .understand import (
     local_place,
     mentions,
     numbered_terms,
-    numeral_value,
+    past_the_list,
     reason_clause,
     spelled_out,
 )
@@ -80,7 +79,7 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
     margin = (ranked[0].relevance - ranked[1].relevance) if len(ranked) > 1 else 0.0
     # The kind of fact asked for (a number of the thing counted, a year ...) and the places and years the
     # question names must come together in one answering sentence (its heading and title count).
-    kinds = [k for k in q.expects if k in MEASURABLE_KINDS]
+    kinds = q.checked_kinds
     bar = 0.6 * ranked[0].relevance if ranked else 0.0
     relevant = [c for c in ranked if c.lex > 0 and c.relevance >= bar][:8] or ranked[:2]
     focus = [*q.years, *q.places]
@@ -106,13 +105,11 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
             unmet, term = "concept", bare[0]
     # "那21项制度里排第一项的是什么": the n-th item is answered only where a list marks it (二是, （二）, 2、) or
     # lists as many items; an answering sentence with that very marker answers it directly.
-    marked = bool(q.item) and bool(ranked) and bool(item_marker(q.item).search(ranked[0].text))
-    if q.item and not unmet and not any(item_marker(q.item).search(c.text) or len(items_in(c.text)) >= q.item
-                                        for c in ranked[:12]):
+    marker = item_marker(q.item) if q.item else None
+    marked = bool(marker) and bool(ranked) and bool(marker.search(ranked[0].text))
+    if marker and not unmet and not any(marker.search(c.text) or len(items_in(c.text)) >= q.item for c in ranked[:12]):
         unmet = "item"
-    # "“三项建设”的第五项": past the end of a list whose size the question itself gives.
-    size = re.search(r"(\d+|[一二三四五六七八九十两]+)(?:个方面|个|项|条|大|点|种)", q.standalone)
-    if q.item and size and (n := numeral_value(size.group(1))) and q.item > n:
+    if past_the_list(q.standalone, q.item):  # "“三项建设”的第五项"
         unmet = "item"
     absent = [f for f in focus if not any(f in _head(c) for c in cands if c.lex > 0)]
     if (focus or named) and not absent and not joint and kinds:
@@ -196,8 +193,8 @@ def decide(q: Question, grams: list[str], cands: list[Candidate], hits, lexical,
         word = why["events"][0]
         return Decision("partial", p, rounded, f"资料中没有“{word}”的相关说法", reason=f"premise '{word}' not in the passages")
     if why["unmet"] == "item":
-        n = CN_DIGITS[q.item - 1] if q.item <= len(CN_DIGITS) else str(q.item)
-        return Decision("partial", p, rounded, f"资料中没有列出第{n}项的具体内容", reason="the item asked for is not listed")
+        return Decision("partial", p, rounded, f"资料中没有列出第{cn_ordinal(q.item)}项的具体内容",
+                        reason="the item asked for is not listed")
     if why["unmet"]:
         thing = f"“{q.counts}”" if why["unmet"] in ("number", "person", "money") and q.counts else \
             f"“{q.share_of}”" if why["unmet"] == "share" and q.share_of else \

@@ -144,6 +144,16 @@ class Question:
     own_words: tuple[str, ...] = ()  # a follow-up's own content words ("那动力靠啥？": 动力)
 
     @property
+    def checked_kinds(self) -> tuple[str, ...]:
+        """The kinds of fact a sentence must hold to answer (a number, a year…), as decide checks them."""
+        return tuple(k for k in self.expects if k in MEASURABLE_KINDS)
+
+    @property
+    def ranked_kinds(self) -> tuple[str, ...]:
+        """The checked kinds that also rank sentences; a place named anywhere only flags a gap."""
+        return tuple(k for k in self.checked_kinds if k not in GAP_ONLY_KINDS)
+
+    @property
     def search_text(self) -> str:
         """What retrieval sees: the standalone question plus domain synonyms."""
         return " ".join((self.standalone, *self.expansions))
@@ -278,11 +288,10 @@ def numeral_value(numeral: str) -> float | None:
     """3 -> 3, 十二 -> 12, 两 -> 2; None for what is no plain number."""
     if re.fullmatch(r"\d+(?:\.\d+)?", numeral):
         return float(numeral)
-    digits = {"两": 2, **{c: i for i, c in enumerate("一二三四五六七八九", start=1)}}
-    if re.fullmatch(r"[一二三四五六七八九两]", numeral):
-        return float(digits[numeral])
+    if numeral in NUMERALS:
+        return float(NUMERALS[numeral])
     if m := re.fullmatch(r"([一二三四五六七八九两]?)十([一二三四五六七八九]?)", numeral):
-        return float(digits.get(m.group(1), 1) * 10 + digits.get(m.group(2), 0))
+        return float(NUMERALS.get(m.group(1), 1) * 10 + NUMERALS.get(m.group(2), 0))
     return None
 
 
@@ -805,7 +814,7 @@ def items_in(answer: str) -> list[str]:
 
 def _ordinal(m: re.Match) -> int:
     """The n of an ORDINAL match "第n…" (digits or 一…十)."""
-    return int(m.group(1)) if m.group(1).isdigit() else CN_DIGITS.index(m.group(1)) + 1
+    return int(numeral_value(m.group(1)))
 
 
 # "…有以下一些经验值得总结。": the answer ends announcing a list it does not give.
@@ -821,6 +830,21 @@ def _ordinal_item(text: str, previous_answer: str) -> tuple[re.Match, str] | Non
         return None
     n = len(items) if m.group(2) else _ordinal(m)
     return (m, items[n - 1]) if 1 <= n <= len(items) else None
+
+
+# "“三项建设”，第五项是什么": the list's size, when the question gives it.
+LIST_SIZE = re.compile(r"(\d+|[一二三四五六七八九十两]+)(?:个方面|个|项|条|大|点|种)")
+
+
+def past_the_list(text: str, n: int) -> bool:
+    """Does the question ask for an item past the end of a list whose size it gives ("六个方面…第九条")?"""
+    size = LIST_SIZE.search(text)
+    return bool(n and size and (total := numeral_value(size.group(1))) and n > total)
+
+
+def cn_ordinal(n: int) -> str:
+    """一 … 十 for 1 … 10, digits beyond."""
+    return CN_DIGITS[n - 1] if 1 <= n <= len(CN_DIGITS) else str(n)
 
 
 def item_asked(text: str) -> int:
@@ -938,7 +962,7 @@ def answer_frame(text: str) -> str:
 
 def item_marker(n: int) -> re.Pattern:
     """How a source marks its n-th item: 四是 / （四） / 第四， / 四、 / 4."""
-    cn = CN_DIGITS[n - 1] if 1 <= n <= 10 else str(n)
+    cn = cn_ordinal(n)
     return re.compile(rf"{cn}是|[（(]{cn}[）)]|第{cn}[，,、是条项]|^{cn}、|^{n}[、.．]|[。；;]{cn}、")
 
 
@@ -960,6 +984,14 @@ def is_follow_up(text: str, own_content: int) -> bool:
     if RESULT_ASK.search(text) and own_content <= 2:
         return True
     return bool(FOLLOW_UP_START.match(text)) and own_content <= 3
+
+
+def elliptical_subject(text: str, known: frozenset[str] = frozenset()) -> str:
+    """X of a short "那X呢？" that names no place (a place switch is resolved by `resolve_follow_up`), else ""."""
+    core = re.sub(r"\W", "", re.sub(r"^(?:那么|那)", "", text))
+    if not core.endswith("呢") or not 2 <= len(core) - 1 <= 6 or places_in(core, known):
+        return ""
+    return core[:-1]
 
 
 def resolve_follow_up(text: str, previous: Turn, own_content: int = 1, known: frozenset[str] = frozenset(),
