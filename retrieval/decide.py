@@ -19,6 +19,7 @@ from .candidates import Candidate, idf_coverage
 from .understand import (
     ASKS_ITEMS,
     EVENT_WORDS,
+    LIST_SIZE,
     NUMERAL_ABBREVIATION,
     Question,
     cn_ordinal,
@@ -28,9 +29,11 @@ from .understand import (
     holds,
     item_marker,
     items_in,
+    list_size,
     local_place,
     mentions,
     numbered_terms,
+    numeral_value,
     past_the_list,
     reason_clause,
     spelled_out,
@@ -71,6 +74,15 @@ def _head(c: Candidate) -> str:
     return f"{c.chunk.title}{local_place(c.chunk.region)}{c.chunk.section}{c.text}"
 
 
+def _continues(s: Candidate, c: Candidate) -> bool:
+    """Is `c` the sentence `s` or one after it in its paragraph, or anywhere after it when `s` opens a list
+    with a colon (the items then stand in paragraphs of their own)?"""
+    if c.chunk.id != s.chunk.id or c.start < s.start:
+        return False
+    between = s.chunk.text[s.end - s.chunk.start : max(s.end, c.start) - s.chunk.start]
+    return "\n" not in between or s.text.rstrip().endswith(("：", ":"))
+
+
 def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexical, words) -> tuple[dict, dict]:
     """The decision's inputs, and the facts behind the three checks (for the gap message)."""
     contexts = [f"{h.chunk.title}{h.chunk.region}{h.chunk.section}{h.chunk.text}" for h in hits[:4]]
@@ -107,7 +119,15 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
     # lists as many items; an answering sentence with that very marker answers it directly.
     marker = item_marker(q.item) if q.item else None
     marked = bool(marker) and bool(ranked) and bool(marker.search(ranked[0].text))
-    if marker and not unmet and not any(marker.search(c.text) or len(items_in(c.text)) >= q.item for c in ranked[:12]):
+    # When the question sizes the list and a passage names it so ("完善21项党建工作制度"), the item must be in
+    # that list, after that sentence; the first item of some other list ("一是开展宗旨主题教育") is no answer.
+    size = list_size(q.standalone) if marker else ""
+    sized = [s for s in cands if size and size in s.text]
+    pool = [c for c in cands if any(_continues(s, c) for s in sized)] if sized else ranked[:12]
+    # An inline series answers the n-th item only if it is long enough: as long as the list the question
+    # sizes, and two items at least ("一项" of any sentence with one phrase in it is no list).
+    least = max(q.item, 2, int(numeral_value(LIST_SIZE.match(size).group(1)) or 0) if size else 0)
+    if marker and not unmet and not any(marker.search(c.text) or len(items_in(c.text)) >= least for c in pool):
         unmet = "item"
     if past_the_list(q.standalone, q.item):  # "“三项建设”的第五项"
         unmet = "item"

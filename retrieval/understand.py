@@ -343,6 +343,9 @@ def counted_thing(text: str) -> str:
     return thing if len(thing) >= 2 else ""
 
 
+# What the counted ones did, said alike: "建起了个私企业党(工)委" is "成立了…".
+PREDICATE_GROUPS = ("参加|参与|出席|参会|到会|到场", "建立|建起|成立|组建", "担任|任职", "入会|加入", "入党", "获得|获评")
+COUNTED_PREDICATE = re.compile("|".join(PREDICATE_GROUPS))
 GENERIC_BIGRAMS = {"党建", "工作", "组织", "企业", "非公", "经济", "社会", "建立", "成立", "一共", "总共"}
 
 
@@ -456,6 +459,13 @@ def _counted(thing: str, sentence: str, counts: list[tuple[int, int]]) -> bool:
     """The number is about the thing counted: the thing's head noun stands within a few characters of it,
     and a thing qualified in the question ("补贴经费") is the same thing qualified in the sentence, not
     another one with the same head ("党建活动经费")."""
+    # "几位代表出席" counts 代表, the ones who 出席: the number stands by the noun ("130余名代表参加了会议,…
+    # 领导出席会议"), what they did is said in the sentence; "多少家企业建立了党组织" is not answered by a
+    # count of all 企业.
+    if (cut := COUNTED_PREDICATE.search(thing, 2)) is not None:
+        if not any(re.search(group, sentence) for group in PREDICATE_GROUPS if re.fullmatch(group, cut.group(0))):
+            return False
+        thing = thing[: cut.start()]
     head = head_gram(thing)
     if not head:
         return True
@@ -804,6 +814,9 @@ def items_in(answer: str) -> list[str]:
     parts = re.split(r"[一二三四五六七八九十]是", text)
     if len(parts) >= 3:
         return [re.split(r"[；;。]", p)[0].strip(" ，,") for p in parts[1:]]
+    # "五大做法:创新管理体制,破解…;整合各种资源,破解…;…": a list after a colon, its items split by semicolons
+    if (m := re.search(r"[：:]([^：:]+)", text)) and len(parts := [p for p in re.split(r"[；;]", m.group(1)) if p.strip(" 。")]) >= 3:
+        return [re.split(r"[，,。]", p)[0].strip() for p in parts]
     series = max(INLINE_ITEMS.findall(text), key=len, default="")
     items = [re.split("等", x)[0] for x in series.split("、")] if series else []
     if len(items) >= 2:
@@ -834,6 +847,12 @@ def _ordinal_item(text: str, previous_answer: str) -> tuple[re.Match, str] | Non
 
 # "“三项建设”，第五项是什么": the list's size, when the question gives it.
 LIST_SIZE = re.compile(r"(\d+|[一二三四五六七八九十两]+)(?:个方面|个|项|条|大|点|种)")
+
+
+def list_size(text: str) -> str:
+    """The size a question gives the list it asks an item of ("那21项制度里第一项" -> "21项"), or ""."""
+    m = next((m for m in LIST_SIZE.finditer(text) if text[max(0, m.start() - 1) : m.start()] not in ("第", "头")), None)
+    return m.group(0) if m else ""  # the ordinal itself ("第一项") sizes nothing
 
 
 def past_the_list(text: str, n: int) -> bool:

@@ -390,6 +390,9 @@ def test_a_long_list_item_is_quoted_through_the_clause_that_answers(kb, settings
     ("钟攸平提的六个方面要求里，第二条是什么？", "answered", "二是将推进非公党建工作与抓好个私协会自身建设有机结合"),
     ("钟攸平提的六个方面要求里，第九条是什么？", "partial", "资料中没有列出第九项"),  # six, not nine
     ("克旗要抓好的“三项建设”，第五项是什么？", "partial", "资料中没有列出第五项"),
+    # Named only by its size ("帮助非公企业完善21项党建工作制度"): the first item of another list is no answer.
+    ("新郑工商联帮企业完善的那21项党建工作制度，第一项是什么？", "partial", "资料中没有列出第一项"),
+    ("涪陵区民协党委书记介绍的五大做法，头一条是啥？", "answered", "创新管理体制"),
 ])
 def test_the_nth_item_is_answered_where_a_list_marks_it_and_not_past_its_end(kb, settings, question, outcome, said):
     ans = answer(question, kb, settings)

@@ -116,6 +116,13 @@ def test_a_number_must_count_the_thing_asked_about():
     # A rate may be answered by a lone 一 with its measure word, never by "一部分".
     assert satisfies("number", "每个网格配备一名党建工作指导员", "指导员", "", per=True)
     assert not satisfies("number", "企业党组织列支一部分、财政补贴一部分党建工作经费", "经费", "", per=True)
+    # Counted with what they did: the number stands by the noun, the deed anywhere in the sentence, said alike.
+    attended = "重庆市和涪陵区基层个私协会的130余名代表参加了会议,中组部组织二局…有关领导出席会议"
+    assert satisfies("number", attended, counted_thing("那场座谈会一共有几位代表出席？"), "位")
+    total = "截止2014年底,我市非公企业及个体工商户总数达到13000余户"
+    assert not satisfies("number", total, counted_thing("新郑市有多少户非公企业建立了党组织？"), "户")
+    assert satisfies("number", "全国共有121个地市级个私协会成立了个私企业党(工)委",
+                     counted_thing("有几个协会建起了个私企业党（工）委"), "个")
 
 
 def test_place_names_the_question_is_about():
@@ -215,6 +222,8 @@ def test_a_message_asking_several_things_is_split_into_questions(kb, message, pa
     ("1. 有场所[1]。\n2. 有设施[1]。\n3. 有标志[2]。", ["有场所", "有设施", "有标志"]),
     ("要求做到一是加强领导，明确责任；二是完善制度；三是强化保障[1]。", ["加强领导，明确责任", "完善制度", "强化保障"]),
     ("党组织要发挥政治核心作用[1]。", []),
+    ("介绍了五大做法:创新管理体制,破解组织覆盖难题;整合各种资源,破解基础保障难题;探索激励机制,破解难题。",
+     ["创新管理体制", "整合各种资源", "探索激励机制"]),  # after a colon, split by semicolons
 ])
 def test_items_an_answer_listed(answer_text, items):
     assert items_in(answer_text) == items
