@@ -37,6 +37,7 @@ from .understand import (
     past_the_list,
     reason_clause,
     spelled_out,
+    unsaid_figures,
 )
 
 WEIGHTS = Path(__file__).with_name("decision.toml")
@@ -144,6 +145,8 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
                    and lexical.df.get(w, 0) == 0 and w not in events]
         # "为什么要求…各建3个区域党支部" where the passages say 1个: a count the question takes for granted.
         events += contradicted_counts(asked, [h.chunk.text for h in hits[:4]])
+    # "每年拨5万元活动经费，这笔钱从哪出": an amount or share the question takes as given must be in the passages.
+    events += [f for f in unsaid_figures(q.standalone, [h.chunk.text for h in hits]) if f not in events]
     feats = {
         "coverage": coverage,
         "sentence_coverage": max((c.lex for c in cands), default=0.0),

@@ -314,6 +314,22 @@ def contradicted_counts(question: str, passages: list[str]) -> list[str]:
     return out
 
 
+STATED_FIGURE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?|[一二两三四五六七八九十百千]+)\s*(万元|亿元|元|%|％)")
+
+
+def unsaid_figures(question: str, passages: list[str]) -> list[str]:
+    """Amounts of money and shares a question states as facts ("每年拨5万元活动经费，这笔钱从哪出") that no
+    passage gives: the question then rests on a figure the materials do not have. A figure it asks about
+    ("是5万元吗") is stated too, and the answer is the same: the materials do not say it."""
+    said = {(numeral_value(m.group(1)), m.group(2).replace("％", "%")) for p in passages for m in STATED_FIGURE.finditer(p)}
+    out = []
+    for m in STATED_FIGURE.finditer(question):
+        value, unit = numeral_value(m.group(1)), m.group(2).replace("％", "%")
+        if value is not None and (value, unit) not in said:
+            out.append(m.group(0))
+    return out
+
+
 def share_of(text: str) -> str:
     """What a share question asks the share of: "这里头女党员占多大比例" -> 女党员, else ""."""
     m = SHARE_OF.search(text)
@@ -340,6 +356,8 @@ def counted_thing(text: str) -> str:
         while NOT_A_THING.search(thing):
             thing = NOT_A_THING.sub("", thing)
     thing = re.sub(r"(?:各|分别|都|共|一共|总共)$", "", thing)
+    if re.fullmatch(r"(?:各|分别|都|一共|总共|共)(?:是|有|为|达)?", thing):
+        thing = ""  # "按党委、党总支、党支部分开算，各有多少家": the things are the ones listed before
     return thing if len(thing) >= 2 else ""
 
 

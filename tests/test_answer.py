@@ -400,6 +400,11 @@ def test_the_nth_item_is_answered_where_a_list_marks_it_and_not_past_its_end(kb,
 
 
 
+def test_an_amount_the_passages_never_give_is_said_to_be_missing(kb, settings):
+    ans = answer("克旗每年给每个非公企业党组织补贴8万元经费，这笔钱由谁出？", kb, settings)
+    assert ans.outcome == "partial" and "资料中没有“8万元”的相关说法" in ans.text
+
+
 def test_the_sentence_holding_the_number_asked_for_answers_first(kb, settings):
     # Named with its scheme, the card also stands in "每个非公经济和社会组织发放一张服务联系卡" (no count).
     ans = answer("克旗“1+N”区域化党组织一共发放了多少张服务联系卡？", kb, settings)

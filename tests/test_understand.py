@@ -28,6 +28,7 @@ from retrieval.understand import (
     spelled_out,
     to_simplified,
     understand,
+    unsaid_figures,
 )
 
 from .conftest import DEV
@@ -501,3 +502,13 @@ def test_the_last_who_clause_is_the_one_asked():
     q = understand("那次大会上是谁代表第三届理事会作的工作报告，作这篇讲话的领导本人叫什么名字？", max_chars=500)
     assert q.counts == "领导"
     assert not holds(q, "person", "吕广望同志代表第三届理事会作了工作报告")  # a name, but no titled one
+
+
+def test_an_amount_or_share_taken_as_given_must_be_in_the_passages():
+    passages = ["克什克腾红山水泥有限公司每年拿出10万元作为党建活动经费", "组织覆盖达73.9%"]
+    assert unsaid_figures("永康给每个党组织每年拨5万元活动经费，这笔钱是从哪出的？", passages) == ["5万元"]
+    assert unsaid_figures("红山水泥每年拿出10万元，用在哪些方面？", passages) == []
+    assert unsaid_figures("覆盖率达到73.9%以后又做了什么？", passages) == []
+    # A count said roughly ("那4万多个党组织") is the user's wording, not a figure to check.
+    assert unsaid_figures("那4万多个党组织里头，党委占了多少个？", passages) == []
+
