@@ -342,6 +342,8 @@ def counted_thing(text: str) -> str:
     # The last who-clause asks ("…大会上是谁作的报告，作这篇讲话的领导叫什么名字"): the earlier one was asked before.
     if (m := next(reversed(list(PERSON_ROLE.finditer(text))), None)) and not re.search(r"多少|几", text):
         role = next(g for g in m.groups() if g)
+        if m.group(3) and (deed := re.match(rf"(?:{PERSON_VERBS}|作|讲|说)", text[m.end() :])):
+            return deed.group(0)  # "座谈会是谁主持的": the one who did it (主持), not a role called 谈会
         # "大会上是谁…": a place or time ("会上", "当时"), not a role
         return "" if re.search(r"[的了是在]", role) or role[-1] in "上里中时后前内" else role
     m = COUNTED_AFTER.search(text)
@@ -440,6 +442,8 @@ def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bo
         named = any(not any(b in p or p in b for b in besides) for p in places_in(sentence))
         return named or (kind == "place" and bool(DESTINATION.search(sentence)))
     if kind == "person":  # "组长是谁" is answered by a sentence that names the 组长
+        if re.fullmatch(rf"{PERSON_VERBS}|作|讲|说", thing):  # the deed: a titled name, or 同志, did it
+            return bool(re.search(rf"(?:(?:{TITLES})[)）]?[\u4e00-\u9fff]{{2,3}}|[\u4e00-\u9fff]{{2,3}}同志){thing}", sentence))
         if thing in GENERIC_ROLES:  # "哪位领导讲的": a titled name ("副司长韩旭", "书记张")
             return any(len(m.group(1)) >= 2 or not full_name for m in TITLED_NAME.finditer(sentence))
         if not thing:
@@ -612,7 +616,7 @@ def entities_in(text: str) -> tuple[str, ...]:
     "重庆金山集团党支部" -> 重庆金山; generic ones (企业党支部, 这个党委) are no names."""
     out = []
     for m in ORGANISATION.finditer(text):
-        name = re.split(f"[{NAME_STOP}]", m.group(1))[-1]
+        name = re.split(f"[{NAME_STOP}]", m.group(1).removesuffix("的"))[-1]  # "双龙建材的党支部"
         if len(name) >= 3 and not NOT_A_NAME.match(name) and not any(name in p for p in places_in(text)):
             out.append(name)
     return tuple(dict.fromkeys(out))

@@ -473,8 +473,8 @@ def test_counting_words_read_where_they_ask():
     q = understand("这里头女党员占多大比例？", max_chars=500)
     assert q.share_of == "女党员" and not holds(q, "share", "个协会员中有党员97.71万人,占个协会员总数的2.84%;")
     assert holds(q, "share", "女党员占党员总数的30%")
-    # "大会上是谁…" asks for anyone; 会上 is no role.
-    assert understand("那次大会上是谁代表第三届理事会作的工作报告", max_chars=500).counts == ""
+    # "大会上是谁…" asks who did it (代表…作报告); 会上 is no role.
+    assert understand("那次大会上是谁代表第三届理事会作的工作报告", max_chars=500).counts == "代表"
 
 
 def test_a_demonstrative_is_not_the_follow_ups_opening_word():
@@ -511,4 +511,14 @@ def test_an_amount_or_share_taken_as_given_must_be_in_the_passages():
     assert unsaid_figures("覆盖率达到73.9%以后又做了什么？", passages) == []
     # A count said roughly ("那4万多个党组织") is the user's wording, not a figure to check.
     assert unsaid_figures("那4万多个党组织里头，党委占了多少个？", passages) == []
+
+
+def test_who_did_it_is_asked_by_the_deed_and_an_organisation_may_be_named_with_de():
+    # "座谈会是谁主持的" asks who 主持: a titled name or 同志 with that deed, not a role called 谈会.
+    assert counted_thing("2015年涪陵那场个私协会座谈会是谁主持的？") == "主持"
+    assert satisfies("person", "会议由中国个协秘书长杨文彬主持", "主持")
+    assert satisfies("person", "吕广望同志代表第三届理事会作了工作报告", counted_thing("大会上是谁代表理事会作的报告"))
+    assert not satisfies("person", "座谈会暨专业市场党建现场会在重庆市涪陵区召开", "主持")
+    assert entities_in("那双龙建材的党支部有多少名党员？") == ("双龙建材",)
+    assert entities_in("我们厂的党支部该怎么建？") == ()
 
