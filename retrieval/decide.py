@@ -24,6 +24,7 @@ from .understand import (
     Question,
     cn_ordinal,
     contradicted_counts,
+    count_scope,
     defined_term,
     defines,
     holds,
@@ -34,6 +35,7 @@ from .understand import (
     mentions,
     numbered_terms,
     numeral_value,
+    one_of_several,
     past_the_list,
     reason_clause,
     spelled_out,
@@ -102,6 +104,10 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
     focused = [c for c in relevant if all(f in _head(c) for f in focus) and all(mentions(e, _head(c)) for e in named)]
     joint = [c for c in typed if c in focused]
     unmet = next((k for k in kinds if not any(holds(q, k, c.text) for c in (focused or relevant))), "")
+    scope = count_scope(q.standalone) if "number" in kinds else ""
+    if not unmet and scope and any(scope in c.text for c in typed) and \
+            all(one_of_several(scope, c.text) for c in typed if scope in c.text):
+        unmet = "scope"  # "那114个企业党组织里有几个是党委": the sentence counts the whole, not that part
     # A what-is question needs a sentence that explains its term, not one that only uses it (临空经济).
     term = defined_term(q.standalone) if MEANING_ASK.search(q.standalone) else ""
     if term and not NUMERAL_ABBREVIATION.fullmatch(term) and \
@@ -158,7 +164,7 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
         "focus_ok": float(not absent),
         "premise_ok": float(not events),
     }
-    return feats, {"unmet": unmet, "absent": absent, "events": events, "term": term, "marked": marked}
+    return feats, {"scope": scope, "unmet": unmet, "absent": absent, "events": events, "term": term, "marked": marked}
 
 
 def anchored(text: str, lexical, words) -> bool:
@@ -218,6 +224,9 @@ def decide(q: Question, grams: list[str], cands: list[Candidate], hits, lexical,
     if why["unmet"] == "item":
         return Decision("partial", p, rounded, f"资料中没有列出第{cn_ordinal(q.item)}项的具体内容",
                         reason="the item asked for is not listed")
+    if why["unmet"] == "scope":
+        return Decision("partial", p, rounded, f"资料中没有单独就“{why['scope']}”给出的具体数字",
+                        reason="the count is of the whole, not of the part asked about")
     if why["unmet"]:
         thing = f"“{q.counts}”" if why["unmet"] in ("number", "person", "money") and q.counts else \
             f"“{q.share_of}”" if why["unmet"] == "share" and q.share_of else \

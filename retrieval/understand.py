@@ -317,6 +317,23 @@ def contradicted_counts(question: str, passages: list[str]) -> list[str]:
 STATED_FIGURE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?|[一二两三四五六七八九十百千]+)\s*(万元|亿元|元|%|％)")
 
 
+# "那114个企业党组织里，有几个是党委", "下属的27个支会党支部一共有多少党员": a count within a counted part.
+SCOPED_COUNT = re.compile(r"((?:\d+|[两二三四五六七八九十百千]+)(?:个|家|名|支|所)[^\W\d_各都了的是有在给派]{1,8}?)(?:里头|里面|当中|之中|里|中)?"
+                          r"[，,]?(?:其中)?(?:一共|总共|共)?(?:有|是|[\u4e00-\u9fff]{1,2}了?)?(?:几|多少)")
+
+
+def count_scope(text: str) -> str:
+    """The counted part a 多少/几 question counts within ("114个企业党组织"), or ""."""
+    m = SCOPED_COUNT.search(text)
+    return m.group(1) if m else ""
+
+
+def one_of_several(scope: str, sentence: str) -> bool:
+    """Is the part only one of several the sentence lists ("13个分会党组织、27个支会党支部和114个企业党组织,
+    管理党员1520人")? Its count of anything else is then the whole's, not the part's."""
+    return bool(scope) and bool(re.search(rf"[、和及与]{re.escape(scope)}|{re.escape(scope)}[、和及与]", sentence))
+
+
 def unsaid_figures(question: str, passages: list[str]) -> list[str]:
     """Amounts of money and shares a question states as facts ("每年拨5万元活动经费，这笔钱从哪出") that no
     passage gives: the question then rests on a figure the materials do not have. A figure it asks about

@@ -405,6 +405,14 @@ def test_an_amount_the_passages_never_give_is_said_to_be_missing(kb, settings):
     assert ans.outcome == "partial" and "资料中没有“8万元”的相关说法" in ans.text
 
 
+def test_a_count_of_the_whole_does_not_answer_a_count_within_one_of_its_parts(kb, settings):
+    # "现有13个分会党组织、27个支会党支部和114个企业党组织,管理党员1520人": 1520 is the whole's.
+    part = answer("涪陵区民协党委下面的13个分会党组织一共管理多少党员？", kb, settings)
+    assert part.outcome == "partial" and "资料中没有单独就“13个分会党组织”给出的具体数字" in part.text
+    whole = answer("涪陵区民协党委现在一共管理多少名党员？", kb, settings)
+    assert whole.outcome == "answered" and "1520人" in whole.text
+
+
 def test_the_sentence_holding_the_number_asked_for_answers_first(kb, settings):
     # Named with its scheme, the card also stands in "每个非公经济和社会组织发放一张服务联系卡" (no count).
     ans = answer("克旗“1+N”区域化党组织一共发放了多少张服务联系卡？", kb, settings)

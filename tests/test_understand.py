@@ -12,6 +12,7 @@ from retrieval.grounding import check_support, split_statements
 from retrieval.types import Turn
 from retrieval.understand import (
     contradicted_counts,
+    count_scope,
     counted_thing,
     counted_unit,
     entities_in,
@@ -19,6 +20,7 @@ from retrieval.understand import (
     holds,
     items_in,
     lists_items,
+    one_of_several,
     paid_for,
     places_in,
     question_parts,
@@ -521,4 +523,12 @@ def test_who_did_it_is_asked_by_the_deed_and_an_organisation_may_be_named_with_d
     assert not satisfies("person", "座谈会暨专业市场党建现场会在重庆市涪陵区召开", "主持")
     assert entities_in("那双龙建材的党支部有多少名党员？") == ("双龙建材",)
     assert entities_in("我们厂的党支部该怎么建？") == ()
+
+
+def test_a_count_within_a_counted_part():
+    assert count_scope("涪陵民协党委下面那114个企业党组织里，有几个是党委？") == "114个企业党组织"
+    assert count_scope("永康一共选派了多少名退二线干部？") == ""
+    listed = "涪陵区民协党委现有13个分会党组织、27个支会党支部和114个企业党组织,管理党员1520人"
+    assert one_of_several("27个支会党支部", listed)
+    assert not one_of_several("3个区域党支部", "建立3个区域党支部,每个支部有党员12名")
 
