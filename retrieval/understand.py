@@ -1177,6 +1177,12 @@ def _place_spans(text: str, known: frozenset[str] = frozenset()) -> list[tuple[i
     return sorted(spans)
 
 
+def _drop_each(rest: str) -> str:
+    """The rest of a question asked about each of two subjects, without its 分别/各自: "…这件事上，各自的做法"
+    -> "…这件事上的做法"."""
+    return re.sub(r"^([^，,]*)[，,]的", r"\1的", EACH.sub("", rest, count=1))
+
+
 def _by_place(text: str, known: frozenset[str] = frozenset()) -> list[str]:
     """"…在新郑市和克什克腾旗是怎么用的" -> one question per place. Two places joined by a conjunction,
     the first possibly with a few words of its own (新郑市工商联和克什克腾旗), become two subjects."""
@@ -1190,11 +1196,11 @@ def _by_place(text: str, known: frozenset[str] = frozenset()) -> list[str]:
         tail = re.match(r"[\u4e00-\u9fff]{0,5}?(?=[分各是在的有对怎如为都，,])", text[e2:])
         e2 += len(tail.group(0)) if tail and not EACH.match(text[e2:]) else 0
         left, right = text[s1 : s2 - 1], text[s2:e2]
-        rest = EACH.sub("", text[e2:], count=1)
+        rest = _drop_each(text[e2:])
         return [text[:s1] + left + rest, text[:s1] + right + rest]
     # "个私协会系统和克什克腾旗各提出了什么要求": two subjects that are not both places, asked about each.
     if m := EACH_PAIR.search(text):
-        rest = EACH.sub("", text[m.end() :], count=1)
+        rest = _drop_each(text[m.end() :])
         return [text[: m.start()] + m.group(1) + rest, text[: m.start()] + m.group(2) + rest]
     return [text]
 

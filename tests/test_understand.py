@@ -203,6 +203,7 @@ def test_follow_ups_are_made_standalone(kb):
     ("新郑市工商联和克什克腾旗分别是怎样培训企业主的？",
      ["新郑市工商联是怎样培训企业主的？", "克什克腾旗是怎样培训企业主的？"]),
     ("苏州市与永康市分别怎样保障党建经费？", ["苏州市怎样保障党建经费？", "永康市怎样保障党建经费？"]),
+    ("苏州市和永康市在经费保障上，各自的做法是什么？", ["苏州市在经费保障上的做法是什么？", "永康市在经费保障上的做法是什么？"]),
     # One question, however many commas or places; a piece with no content of its own stays attached.
     # Clauses naming one place each, then one asking about each of them.
     ("新郑工商联组织的外出考察，和涪陵那次会议安排的现场视察，分别去了哪些地方？",
