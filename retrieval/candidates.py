@@ -154,7 +154,9 @@ def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: Knowled
             # A follow-up wants what the previous answer did not say; but what came of it or what is to be
             # done next ("效果怎么样", "之后要做好哪些工作") is often the end of a sentence already quoted, and
             # "那动力靠啥？" after "以什么为中心" asks about a part of one ("…以改革为动力").
-            rel -= 0.0 if q.sequel or any(w in c.text for w in q.own_words) else 0.5
+            # "比上一年多了多少" after "有多少个": the sentence already quoted for the count holds the share asked now.
+            rel -= 0.0 if q.sequel or any(w in c.text for w in q.own_words) or (
+                kinds and not set(kinds) <= set(q.asked_before) and all(holds(q, k, c.text) for k in kinds)) else 0.5
         out.append(Candidate(c.chunk, c.rank, c.start, c.end, c.text, lex, ctx, sim, rel, parts))
     if q.seen and (q.own == 0 or q.sequel):
         # "那具体怎么做？" / "效果怎么样？" continue where the previous answer stopped: what follows a sentence it gave.

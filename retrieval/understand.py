@@ -142,6 +142,7 @@ class Question:
     own: int = -1  # content words of its own, for a follow-up ("那具体怎么做？" has none)
     sequel: str = ""  # a follow-up asking what came of it ("result": 效果怎么样) or what comes next ("next": 之后…, 这样做)
     own_words: tuple[str, ...] = ()  # a follow-up's own content words ("那动力靠啥？": 动力)
+    asked_before: tuple[str, ...] = ()  # kinds of fact the previous question asked for (a follow-up's)
 
     @property
     def checked_kinds(self) -> tuple[str, ...]:
@@ -1114,7 +1115,7 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
             if fixed != place:
                 text = text.replace(place, fixed)
                 corrections += ((place, fixed),)
-    standalone, follow_up, seen, own, sequel, own_words = text, False, (), -1, "", ()
+    standalone, follow_up, seen, own, sequel, own_words, asked_before = text, False, (), -1, "", (), ()
     turns = [t if isinstance(t, Turn) else Turn(str(t)) for t in (history or []) if t]
     if turns and not injection:
         own = own_content(text, content_words)
@@ -1126,6 +1127,7 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
             follow_up = True
             standalone = resolve_follow_up(text, turns[-1], own, known_places, lean=not marked)
             seen = tuple(s for s in re.split(r"(?<=[。！？；])", turns[-1].answer) if s.strip())
+            asked_before = expected_kinds(turns[-1].question)
             sequel = "result" if RESULT_ASK.search(text) else "next" if (
                 ACTION_PRONOUN.search(text) or NEXT_ASK.search(text)) else ""
     places = places_in(standalone, known_places)
@@ -1156,6 +1158,7 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
         own=own,
         sequel=sequel,
         own_words=own_words,
+        asked_before=asked_before,
     )
 
 

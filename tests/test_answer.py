@@ -413,6 +413,15 @@ def test_a_count_of_the_whole_does_not_answer_a_count_within_one_of_its_parts(kb
     assert whole.outcome == "answered" and "1520人" in whole.text
 
 
+def test_a_follow_up_asking_a_share_the_last_answer_already_held_quotes_it_again(kb, settings):
+    # The count's sentence also says "比上年增长5.6%"; the seen-sentence penalty had sent the follow-up to
+    # another sentence's 4.43% (党员, not 党组织).
+    first = answer("私营会员企业自身建立的党组织一共有多少个？", kb, settings)
+    assert "18.49万个" in first.text
+    ans = answer("跟上一年相比多了多少？", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    assert "5.6%" in ans.text and "4.43%" not in ans.text
+
+
 def test_the_sentence_holding_the_number_asked_for_answers_first(kb, settings):
     # Named with its scheme, the card also stands in "每个非公经济和社会组织发放一张服务联系卡" (no count).
     ans = answer("克旗“1+N”区域化党组织一共发放了多少张服务联系卡？", kb, settings)
