@@ -263,7 +263,7 @@ COUNTED_AFTER = re.compile(r"(?<![近这前好十])(?:多少|几)(?:个|名|家|
 # give "席培训班每期培训"); longer than 12 characters it is a clause, not a thing.
 COUNTED_BEFORE = re.compile(r"(?:^|(?<=[^\u4e00-\u9fff]|[的了在给是有把对]))([\u4e00-\u9fff]{2,12}?)(?:各|分别|都)?(?:一共|总共|共|大概|大约)?(?:是|有|达到|达|为|占)?(?<![近这前好十])(?:多少|几)")
 # Words before 多少 that are when or how it was counted, not what ("2014年底统计下来一共多少户").
-NOT_A_THING = re.compile(r"(?:后来|之后|以后|统计下来|算下来|加起来|下来|起来|年底|年初|年末|目前|现在|截至|截止|一共|总共|到底)$")
+NOT_A_THING = re.compile(r"(?:后来|之后|以后|统计下来|算下来|加起来|下来|起来|年底|年初|年末|目前|现在|眼下|如今|当前|截至|截止|一共|总共|到底)$")
 
 
 UNITS = [set("名人位"), set("个家所支户"), {"元", "万元", "万"}, set("天日"), {"次"}, set("项条"), {"期"}, {"年"}, {"月"},
@@ -381,8 +381,9 @@ def counted_thing(text: str) -> str:
     return thing if len(thing) >= 2 else ""
 
 
-# What the counted ones did, said alike: "建起了个私企业党(工)委" is "成立了…".
-PREDICATE_GROUPS = ("参加|参与|出席|参会|到会|到场", "建立|建起|成立|组建", "担任|任职", "入会|加入", "入党", "获得|获评")
+# What the counted ones did, said alike: "建起了个私企业党(工)委" is "成立了…", "当了书记" is "担任…书记".
+PREDICATE_GROUPS = ("参加|参与|出席|参会|到会|到场", "建立|建起|成立|组建", "担任|任职|当(?![地前时中天年])", "入会|加入",
+                    "入党", "获得|获评")
 COUNTED_PREDICATE = re.compile("|".join(PREDICATE_GROUPS))
 GENERIC_BIGRAMS = {"党建", "工作", "组织", "企业", "非公", "经济", "社会", "建立", "成立", "一共", "总共"}
 
@@ -401,7 +402,7 @@ def when_event(text: str) -> str:
     if not m:
         return ""
     after = re.split(r"[，,。？?！!；;]", text[m.end() :])[0]
-    after = re.sub(r"几[月日号天]|到|至|^(?:的|是|在|才|就)|(?:的|了)+$", "", after)
+    after = re.sub(r"几[月日号天]|哪一?[天年日]|到|至|^(?:的|是|在|才|就)|(?:的|了)+$", "", after)  # "从哪天到哪天"
     before = re.sub(r"具体|是|从|在|那次|这次", "", text[: m.start()])
     last = re.split(r"[，,。？?！!；;]", before)[-1]
     last = last if len(last) >= 2 else before

@@ -533,3 +533,13 @@ def test_a_count_within_a_counted_part():
     assert one_of_several("27个支会党支部", listed)
     assert not one_of_several("3个区域党支部", "建立3个区域党支部,每个支部有党员12名")
 
+
+def test_counting_and_dating_words_that_name_no_thing_or_event():
+    # "从哪天到哪天": the second 哪天 is no event; the trip is.
+    assert "考察" in understand("新郑企业家去杭州考察交流，具体是从哪天到哪天？", max_chars=500).when
+    assert counted_thing("双强示范单位，眼下有几家？") == ""  # 眼下 is when, not what
+    # "当了书记" is said "担任…书记" in the text.
+    owners = counted_thing("克旗有多少业主当了书记？")
+    assert satisfies("number", "已建党组织中85名业主担任党组织书记", owners, "名")
+    assert not satisfies("number", "新发展党员261名(其中党员业主45名)", owners, "名")
+
