@@ -43,6 +43,9 @@ EXPECTS: list[tuple[str, re.Pattern]] = [
     ("duration", re.compile(r"多长时间|多久|多少天|几天|多长|为期|(?<![近这前好十])几年")),
     ("share", re.compile(r"比例|占比|百分之|百分比|比重|覆盖率|占.{0,8}(多少(?![个名家人位所支户项条次万])|几成)|几成|增长了?多少|增幅|增长幅度|增长率|增速|率是"
                          r"|比.{0,8}?(?:多|少|增加|提高|减少|上升|下降)了?多少")),  # "比上一年多了多少": a rise, often in %
+    # A change from before ("比上一年提高了几个百分点"): a level alone ("覆盖达73.9%") does not say it.
+    ("change", re.compile(r"比.{0,8}?(?:多|少|增加|提高|减少|上升|下降|增长)了?(?:多少|几)|(?:增长|提高|增加|上升|下降|减少)了?(?:多少|几个?百分点)"
+                          r"|增幅|增长幅度|增长率|增速")),
     ("number", re.compile(r"多少|几个|几名|几家|几人|几位|几次|几万|几千|几百|数量|数额|金额|几所|几支|几户|人数|个数|规模多大")),
     ("list", re.compile(r"哪些|哪几|几个方面|几方面|几项|几点|几种|几类|包括什么|包括哪|分别|有什么(做法|措施|要求|方式|形式|内容|活动|经验)|都有什么|几大")),
     ("person", re.compile(r"是谁|叫什么名字|叫啥|全名|名字叫|姓什么|姓啥|哪位|谁(?:担任|负责|主持|介绍|讲话|提出|作的)"
@@ -54,9 +57,9 @@ EXPECTS: list[tuple[str, re.Pattern]] = [
     ("how", re.compile(r"怎么|怎样|如何|办法|措施|途径|步骤|做法|方式|怎么办|咋")),
     ("concept", re.compile(r"什么是|是什么|指什么|含义|意思|指的是|是指|何谓|定义")),
 ]
-MEASURABLE_KINDS = ("date", "year", "time", "duration", "share", "number", "person", "money", "region", "place")
+MEASURABLE_KINDS = ("date", "year", "time", "duration", "share", "change", "number", "person", "money", "region", "place")
 # A place named anywhere is weak evidence of the place asked for: these flag a gap (decide), never rank.
-GAP_ONLY_KINDS = ("region", "place")
+GAP_ONLY_KINDS = ("region", "place", "change")  # a rise ranked up would be another document's ("比上年增长5.6%")
 # Where someone went or goes: "赴焦裕禄陵园", "到哇哈哈集团去学习".
 DESTINATION = re.compile(r"(?:赴|前往|到|去)[\u4e00-\u9fff]{2,10}?(?:陵园|纪念馆|基地|集团|公司|园区|学院|大学|学校|景区|村|镇)"
                          r"|[\u4e00-\u9fff]{2,4}(?:镇|乡|村|社区|街道|园区|开发区)(?![长委])")  # 芝瑞镇, 赛罕社区
@@ -80,6 +83,7 @@ SATISFIES: dict[str, re.Pattern] = {
     "duration": re.compile(r"[\d一二三四五六七八九十两]+\s*(?:个)?(?:天|日|周|月|年|小时)|每(?:个)?(?:年|月|季度|周|天|日|半年)"),
     "share": re.compile(r"\d+(?:\.\d+)?\s*[%％]|百分之|占.{0,12}\d|\d+(?:\.\d+)?成|100%|(?:增长|增加|提高|减少|下降)了?\d"),
     "number": re.compile(r"\d|[一二三四五六七八九十两百千万]+\s*(?:个|名|家|人|次|户|项|条|万|千|元|支|所|批|期)"),
+    "change": re.compile(r"(?:增长|增加|提高|减少|下降|上升|降低|增幅)了?\s*(?:\d|百分之|[一二三四五六七八九十两]+\s*(?:个|倍|成))"),
 }
 
 # Events a question may presuppose ("为什么取消了…"); when no passage mentions them, the premise is unsupported.
@@ -255,6 +259,8 @@ def expected_kinds(text: str) -> tuple[str, ...]:
         kinds.remove("number")  # "多少钱" asks for an amount; "哪几家" for the list
     if "share" in kinds and "number" in kinds:
         kinds.remove("number")  # "占…多少" asks for a share
+    if "change" in kinds and "number" in kinds:
+        kinds.remove("number")  # "提高了几个百分点" asks for the change, whatever it counts in
     return tuple(kinds)
 
 

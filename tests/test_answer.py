@@ -422,6 +422,11 @@ def test_a_follow_up_asking_a_share_the_last_answer_already_held_quotes_it_again
     assert "5.6%" in ans.text and "4.43%" not in ans.text
 
 
+def test_a_level_does_not_answer_a_question_about_its_change(kb, settings):
+    ans = answer("永康的组织覆盖率是73.9%，比上一年提高了几个百分点？", kb, settings)
+    assert ans.outcome == "partial" and "资料中没有这方面的具体变化幅度" in ans.text and "73.9%" in ans.text
+
+
 def test_the_sentence_holding_the_number_asked_for_answers_first(kb, settings):
     # Named with its scheme, the card also stands in "每个非公经济和社会组织发放一张服务联系卡" (no count).
     ans = answer("克旗“1+N”区域化党组织一共发放了多少张服务联系卡？", kb, settings)

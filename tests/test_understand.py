@@ -434,7 +434,7 @@ def test_clauses_that_each_ask_about_another_place_are_separate_questions(kb):
 
 
 def test_how_much_more_than_last_year_asks_for_a_rise():
-    assert expected_kinds("党组织比上一年多了多少？") == ("share",)
+    assert expected_kinds("党组织比上一年多了多少？") == ("share", "change")
     assert satisfies("share", "私营会员企业自身建立党组织18.49万个,比上年增长5.6%。")
     assert satisfies("share", "新发展党员比上年增加了120人。")
 
@@ -542,4 +542,11 @@ def test_counting_and_dating_words_that_name_no_thing_or_event():
     owners = counted_thing("克旗有多少业主当了书记？")
     assert satisfies("number", "已建党组织中85名业主担任党组织书记", owners, "名")
     assert not satisfies("number", "新发展党员261名(其中党员业主45名)", owners, "名")
+
+
+def test_a_change_asked_for_needs_a_change_said():
+    q = understand("永康的组织覆盖率是73.9%，比上一年提高了几个百分点？", max_chars=500)
+    assert "change" in q.checked_kinds and "number" not in q.checked_kinds
+    assert not holds(q, "change", "截止4月底,…共有5897家建立了党组织,…组织覆盖达73.9%")
+    assert holds(q, "change", "全国私营会员企业自身建立党组织18.49万个,比上年增长5.6%.")
 
