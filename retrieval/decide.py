@@ -22,6 +22,7 @@ from .understand import (
     LIST_SIZE,
     NUMERAL_ABBREVIATION,
     Question,
+    breaks_down,
     cn_ordinal,
     contradicted_counts,
     count_scope,
@@ -39,6 +40,7 @@ from .understand import (
     past_the_list,
     reason_clause,
     spelled_out,
+    subset_asked,
     unsaid_figures,
 )
 
@@ -108,6 +110,10 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
     if not unmet and scope and any(scope in c.text for c in typed) and \
             all(one_of_several(scope, c.text) for c in typed if scope in c.text):
         unmet = "scope"  # "那114个企业党组织里有几个是党委": the sentence counts the whole, not that part
+    whole = subset_asked(q.standalone) if "number" in kinds else None
+    if not unmet and whole and any(not breaks_down(whole, c.text) for c in typed) and \
+            all(not breaks_down(whole, c.text) for c in typed if "".join(whole) in c.text or whole[2] in c.text):
+        unmet, scope = "subset", "".join(whole)  # "12家五星级党组织里，社会组织的有几家": only the 12 is said
     # A what-is question needs a sentence that explains its term, not one that only uses it (临空经济).
     term = defined_term(q.standalone) if MEANING_ASK.search(q.standalone) else ""
     if term and not NUMERAL_ABBREVIATION.fullmatch(term) and \
@@ -224,6 +230,9 @@ def decide(q: Question, grams: list[str], cands: list[Candidate], hits, lexical,
     if why["unmet"] == "item":
         return Decision("partial", p, rounded, f"资料中没有列出第{cn_ordinal(q.item)}项的具体内容",
                         reason="the item asked for is not listed")
+    if why["unmet"] == "subset":
+        return Decision("partial", p, rounded, f"资料中只有“{why['scope']}”的总数，没有再细分的数字",
+                        reason="only the whole is counted, not the part asked about")
     if why["unmet"] == "scope":
         return Decision("partial", p, rounded, f"资料中没有单独就“{why['scope']}”给出的具体数字",
                         reason="the count is of the whole, not of the part asked about")

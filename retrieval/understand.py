@@ -335,6 +335,27 @@ def count_scope(text: str) -> str:
     return m.group(1) if m else ""
 
 
+# "12家五星级党组织里，社会组织的有几家": how many of a counted whole are of some kind.
+SUBSET_COUNT = re.compile(r"(\d+|[两二三四五六七八九十百千]+)(个|家|名|支|所|项|条)([^\W\d_各都了的是有在给派]{1,10}?)"
+                          r"(?:(?:里头|里面|当中|之中|里|中)[，,]?|[，,])[^，,。？?]{0,12}?(?:几|多少)(个|家|名|支|所|项|条)")
+
+
+def subset_asked(text: str) -> tuple[str, str, str] | None:
+    """(number, measure word, noun) of the whole a question counts part of, when it counts in the same
+    measure word ("12家五星级党组织里…有几家"), else None."""
+    m = SUBSET_COUNT.search(text)
+    return (m.group(1), m.group(2), m.group(3)) if m and m.group(2) == m.group(4) else None
+
+
+def breaks_down(whole: tuple[str, str, str], sentence: str) -> bool:
+    """Does the sentence that counts the whole ("共评定五星级党组织12家") go on to count its parts
+    ("其中…", "…中有…")? Without that, its number is the whole's, no answer to how many of them are something."""
+    number, unit, noun = whole
+    m = re.search(rf"{re.escape(number + unit + noun)}|{re.escape(noun)}\s*{re.escape(number)}\s*(?:余|多)?{unit}", sentence)
+    after = sentence[m.end() : m.end() + 30] if m else ""
+    return m is None or bool(re.search(r"其中|分别|包括", after) or re.match(r"\s*(?:当中|中|里)?[，,]?\s*(?:共有|有)?\s*\d", after))
+
+
 def one_of_several(scope: str, sentence: str) -> bool:
     """Is the part only one of several the sentence lists ("13个分会党组织、27个支会党支部和114个企业党组织,
     管理党员1520人")? Its count of anything else is then the whole's, not the part's."""

@@ -427,6 +427,15 @@ def test_a_level_does_not_answer_a_question_about_its_change(kb, settings):
     assert ans.outcome == "partial" and "资料中没有这方面的具体变化幅度" in ans.text and "73.9%" in ans.text
 
 
+def test_how_many_of_a_counted_whole_needs_the_whole_broken_down(kb, settings):
+    # "共评定五星级党组织12家,四星级党组织15家": 12 is all of them; none is said to be of any kind.
+    ans = answer("克旗那12家五星级党组织里，是企业党组织的有几家？", kb, settings)
+    assert ans.outcome == "partial" and "没有再细分的数字" in ans.text
+    # "全市66个镇中,有27名镇工会主席享受同级副职待遇": broken down, so answered.
+    ans = answer("苏州全市66个镇里，有几个镇的工会主席享受同级副职待遇？", kb, settings)
+    assert ans.outcome == "answered" and "27名" in ans.text
+
+
 def test_the_sentence_holding_the_number_asked_for_answers_first(kb, settings):
     # Named with its scheme, the card also stands in "每个非公经济和社会组织发放一张服务联系卡" (no count).
     ans = answer("克旗“1+N”区域化党组织一共发放了多少张服务联系卡？", kb, settings)

@@ -11,6 +11,7 @@ from retrieval.answer import slip_fixer
 from retrieval.grounding import check_support, split_statements
 from retrieval.types import Turn
 from retrieval.understand import (
+    breaks_down,
     contradicted_counts,
     count_scope,
     counted_thing,
@@ -28,6 +29,7 @@ from retrieval.understand import (
     resolve_follow_up,
     satisfies,
     spelled_out,
+    subset_asked,
     to_simplified,
     understand,
     unsaid_figures,
@@ -549,4 +551,12 @@ def test_a_change_asked_for_needs_a_change_said():
     assert "change" in q.checked_kinds and "number" not in q.checked_kinds
     assert not holds(q, "change", "截止4月底,…共有5897家建立了党组织,…组织覆盖达73.9%")
     assert holds(q, "change", "全国私营会员企业自身建立党组织18.49万个,比上年增长5.6%.")
+
+
+def test_how_many_of_a_counted_whole():
+    assert subset_asked("克旗评出的12家五星级党组织里，社会组织的有几家？") == ("12", "家", "五星级党组织")
+    assert subset_asked("涪陵民协党委下面那114个企业党组织里，有多少名党员？") is None  # 名, not 个: no part of them
+    whole = ("12", "家", "五星级党组织")
+    assert not breaks_down(whole, "目前,共评定五星级党组织12家,四星级党组织15家,培树党建工作示范点30个。")
+    assert breaks_down(("66", "个", "镇"), "目前,全市66个镇中,有27名镇工会主席享受同级副职待遇")
 
