@@ -157,6 +157,11 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
                    and lexical.df.get(w, 0) == 0 and w not in events]
         # "为什么要求…各建3个区域党支部" where the passages say 1个: a count the question takes for granted.
         events += contradicted_counts(asked, [h.chunk.text for h in hits[:4]])
+    elif q.places or q.entities:
+        # "既然涪陵民协党委管着2000多名党员，这些人…": a count told before the asking clause about a subject of the
+        # materials (a place or an organisation they name; the asker's own 厂 is no such subject).
+        told = "，".join(re.split(r"[，,；;]", q.standalone)[:-1])
+        events += [c for c in contradicted_counts(told, [h.chunk.text for h in hits[:4]]) if c not in events]
     # "每年拨5万元活动经费，这笔钱从哪出": an amount or share the question takes as given must be in the passages.
     events += [f for f in unsaid_figures(q.standalone, [h.chunk.text for h in hits]) if f not in events]
     feats = {

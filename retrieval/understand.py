@@ -288,7 +288,7 @@ def counted_unit(text: str) -> str:
 SHARE_OF = re.compile(r"([\u4e00-\u9fff]{2,8}?)(?:所)?占(?:了)?(?:多大|多少|几成)(?![个名家人位所支户项条次万])")
 
 
-STATED_COUNT = re.compile(r"(\d+|[两二三四五六七八九十百千]+)\s*(个|名|家|期|项|条|次|支|批|户|张|天)([\u4e00-\u9fff]{2,4})")
+STATED_COUNT = re.compile(r"(?<![第哪几\d])(\d+|[两二三四五六七八九十百千]+)\s*(?:余|多)?(个|名|家|期|项|条|次|支|批|户|张|天)([\u4e00-\u9fff]{2,4})")
 
 
 def numeral_value(numeral: str) -> float | None:
@@ -311,13 +311,14 @@ def contradicted_counts(question: str, passages: list[str]) -> list[str]:
         if value is None:
             continue
         num = r"(\d+(?:\.\d+)?|[两二三四五六七八九十]+)"
+        unit = "[名人位]" if unit in "名人位" else unit  # "2000多名党员" against "党员1520人"
         said = [numeral_value(x.group(1)) for p in passages for rx in (rf"{num}\s*(?:余|多)?{unit}{noun}",
                                                                 rf"{noun}[\u4e00-\u9fff]{{0,4}}?{num}\s*(?:余|多)?{unit}")
                 for x in re.finditer(rx, p)]
         said = [v for v in said if v is not None]
         if said and value not in said:  # said as the user wrote it, up to where the noun ends
             whole = re.match(r"[\u4e00-\u9fff]{2,6}?(?=[，,。？?、的就了吗呢都也还又]|$)", question[m.start(3) :])
-            out.append(f"{m.group(1)}{unit}{whole.group(0) if whole else m.group(3)}")
+            out.append(f"{question[m.start() : m.start(3)]}{whole.group(0) if whole else m.group(3)}")
     return out
 
 

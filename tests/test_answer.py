@@ -436,6 +436,14 @@ def test_how_many_of_a_counted_whole_needs_the_whole_broken_down(kb, settings):
     assert ans.outcome == "answered" and "27名" in ans.text
 
 
+def test_a_count_told_about_a_subject_of_the_materials_is_checked(kb, settings):
+    # "…管理党员1520人": a told 3000余名 is no fact of the materials; an ordinal or 哪两个 tells no count.
+    ans = answer("涪陵民协党委管着3000余名党员，这些党员都在哪些分会？", kb, settings)
+    assert ans.outcome == "partial" and "资料中没有“3000余名党员”的相关说法" in ans.text
+    ans = answer("苏州市是哪两个部门筹备召开了全市经验交流会？", kb, settings)
+    assert ans.outcome == "answered" and "市委组织部和市总工会" in ans.text
+
+
 def test_the_sentence_holding_the_number_asked_for_answers_first(kb, settings):
     # Named with its scheme, the card also stands in "每个非公经济和社会组织发放一张服务联系卡" (no count).
     ans = answer("克旗“1+N”区域化党组织一共发放了多少张服务联系卡？", kb, settings)
