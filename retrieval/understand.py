@@ -46,8 +46,8 @@ EXPECTS: list[tuple[str, re.Pattern]] = [
     # A change from before ("比上一年提高了几个百分点"): a level alone ("覆盖达73.9%") does not say it.
     ("change", re.compile(r"比.{0,8}?(?:多|少|增加|提高|减少|上升|下降|增长)了?(?:多少|几)|(?:增长|提高|增加|上升|下降|减少)了?(?:多少|几个?百分点)"
                           r"|增幅|增长幅度|增长率|增速")),
-    ("number", re.compile(r"多少|几个|几名|几家|几人|几位|几次|几万|几千|几百|数量|数额|金额|几所|几支|几户|人数|个数|规模多大")),
-    ("list", re.compile(r"哪些|哪几|几个方面|几方面|几项|几点|几种|几类|包括什么|包括哪|分别|有什么(做法|措施|要求|方式|形式|内容|活动|经验)|都有什么|几大")),
+    ("number", re.compile(r"(?:一共|总共|共)[^，,。？?]{0,6}几[项条点种类个]|多少|几个|几名|几家|几人|几位|几次|几万|几千|几百|数量|数额|金额|几所|几支|几户|人数|个数|规模多大")),
+    ("list", re.compile(r"哪些|哪几|几个方面|几方面|几项|几条|几点|几种|几类|包括什么|包括哪|分别|有什么(做法|措施|要求|方式|形式|内容|活动|经验)|都有什么|几大")),
     ("person", re.compile(r"是谁|叫什么名字|叫啥|全名|名字叫|姓什么|姓啥|哪位|谁(?:担任|负责|主持|介绍|讲话|提出|作的)"
                           rf"|(?:{ROLES})(?:叫|是)什么(?:名字)?(?:[？?]|$)")),
     ("money", re.compile(r"多少钱|多少经费|多少资金|多少费用|花了多少|花多少|投入多少|投入了多少|拨多少|拨了多少|多少万元|多少元|多少款")),
@@ -253,7 +253,7 @@ def expected_kinds(text: str) -> tuple[str, ...]:
     if "list" not in kinds and ASKS_ITEMS.search(text) and numbered_terms(text):
         kinds.append("list")  # "“三个作用”是哪三个作用": its items ("哪两个部门" names two in one sentence)
     # "几个方面/有哪几项" is a list, not a number.
-    if "list" in kinds and "number" in kinds and not re.search(r"多少|几名|几家|几人|几次|数量|数额|金额", text):
+    if "list" in kinds and "number" in kinds and not re.search(r"多少|几名|几家|几人|几次|数量|数额|金额|一共|总共", text):
         kinds.remove("number")
     if "number" in kinds and ("money" in kinds or re.search(r"哪几", text)):
         kinds.remove("number")  # "多少钱" asks for an amount; "哪几家" for the list

@@ -560,3 +560,9 @@ def test_how_many_of_a_counted_whole():
     assert not breaks_down(whole, "目前,共评定五星级党组织12家,四星级党组织15家,培树党建工作示范点30个。")
     assert breaks_down(("66", "个", "镇"), "目前,全市66个镇中,有27名镇工会主席享受同级副职待遇")
 
+
+def test_how_many_items_in_all_is_a_count_and_how_many_points_a_list():
+    assert expected_kinds("新郑市工商联帮非公企业把党建制度建起来，一共完善了几项？") == ("number", "list")
+    assert expected_kinds("钟攸平提了几方面要求？") == ("list",)
+    assert expected_kinds("永康总结了几条经验？") == ("list",)
+
