@@ -264,7 +264,7 @@ def expected_kinds(text: str) -> tuple[str, ...]:
     return tuple(kinds)
 
 
-COUNTED_AFTER = re.compile(r"(?<![近这前好十])(?:多少|几)(?:个|名|家|人|次|户|项|元|万元|万|位|支|所|批|期|条|天|年)?([\u4e00-\u9fff]{2,8})")
+COUNTED_AFTER = re.compile(r"(?<![近这前好十])(?:多少|几)(?:个|名|家|人|次|户|项|元|万元|万|位|支|所|批|期|条|天|年)?([\u4e00-\u9fffA-Za-z]{2,8})")  # "几个党建QQ群"
 # What is counted starts at a clause edge or after a particle, never mid-word ("首席培训班每期培训多少人" must not
 # give "席培训班每期培训"); longer than 12 characters it is a clause, not a thing.
 COUNTED_BEFORE = re.compile(r"(?:^|(?<=[^\u4e00-\u9fff]|[的了在给是有把对]))([\u4e00-\u9fff]{2,12}?)(?:各|分别|都)?(?:一共|总共|共|大概|大约)?(?:是|有|达到|达|为|占)?(?<![近这前好十])(?:多少|几)")
