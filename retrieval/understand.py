@@ -403,6 +403,10 @@ def counted_thing(text: str) -> str:
         thing = re.split(r"[的了、，,]", m.group(1))[-1]
         while NOT_A_THING.search(thing):
             thing = NOT_A_THING.sub("", thing)
+        before = [c for c in re.split(r"[，,\s]", text[: m.start()]) if c]
+        if before and places_in(thing) and not re.sub("|".join(rf"{re.escape(p)}[市县区旗]?" for p in places_in(thing)), "", thing):
+            # "全国级省级那种双强百佳党组织，永康眼下有几家": the place is where; the thing is the topic said before.
+            thing = re.sub(r"那种|这种|这些|那些|这类|那类", "", before[-1])[-12:]
     thing = re.sub(r"(?:各|分别|都|共|一共|总共)$", "", thing)
     if re.fullmatch(r"(?:各|分别|都|一共|总共|共)(?:是|有|为|达)?", thing):
         thing = ""  # "按党委、党总支、党支部分开算，各有多少家": the things are the ones listed before

@@ -541,6 +541,10 @@ def test_counting_and_dating_words_that_name_no_thing_or_event():
     # "从哪天到哪天": the second 哪天 is no event; the trip is.
     assert "考察" in understand("新郑企业家去杭州考察交流，具体是从哪天到哪天？", max_chars=500).when
     assert counted_thing("双强示范单位，眼下有几家？") == ""  # 眼下 is when, not what
+    # A place is where; the topic told before is what is counted.
+    thing = counted_thing("全国级省级那种双强百佳党组织，永康眼下有几家")
+    assert thing == "全国级省级双强百佳党组织"
+    assert satisfies("number", "目前全市有全国级、省级双强百佳党组织1家、金华市级“发展强、党建强”示范单位17家", thing, "家")
     # "当了书记" is said "担任…书记" in the text.
     owners = counted_thing("克旗有多少业主当了书记？")
     assert satisfies("number", "已建党组织中85名业主担任党组织书记", owners, "名")
