@@ -510,6 +510,11 @@ def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bo
     if not rx.search(sentence):
         return False
     if kind in ("year", "time", "date", "money") and event:
+        # The place of the subject is checked on its own (focus); near a year it says nothing of what happened
+        # then. Where one went ("去浙江、江苏考察") is part of the event.
+        for place in besides:
+            if not re.search(rf"(?:去|到|赴|前往|往|、){re.escape(place)}", event):
+                event = event.replace(place, "")
         return _near_event(sentence, rx, event, width=60 if kind == "money" else 40)
     if kind == "share" and thing:  # "女党员占多大比例": a share of 党员 is another share
         return thing in sentence

@@ -244,6 +244,14 @@ def test_a_follow_up_pointing_at_an_item_asks_about_that_item():
     assert q.follow_up and "联合组建" in q.standalone
 
 
+def test_the_subjects_place_near_a_year_says_nothing_of_the_event():
+    sentence = "2015年12月2-3日,全国个私协会系统推进非公党建工作座谈会暨专业市场党建现场会在重庆市涪陵区召开"
+    q = understand("韩旭是哪一年当上涪陵非公党建工作领导小组副组长的？", max_chars=500)
+    assert not holds(q, "year", sentence)
+    trip = understand("新郑市工商联组织去浙江、江苏考察学习的那次活动是几月份？", max_chars=500)
+    assert holds(trip, "time", "如去年4月15日至21日,我们组织…一行30余人前往浙江杭州、江苏无锡等地进行了考察学习")
+
+
 def test_when_questions_need_the_time_of_their_own_event():
     q = understand("新郑市工商联组织去浙江、江苏考察学习的那次活动，具体是从几月几日到几日？", max_chars=500)
     sentence = "如去年4月15日至21日,我们组织市企业家副主席、副会长、党员代表等一行30余人前往浙江杭州、江苏无锡等地进行了考察学习"
