@@ -352,7 +352,11 @@ def breaks_down(whole: tuple[str, str, str], sentence: str) -> bool:
     """Does the sentence that counts the whole ("共评定五星级党组织12家") go on to count its parts
     ("其中…", "…中有…")? Without that, its number is the whole's, no answer to how many of them are something."""
     number, unit, noun = whole
-    m = re.search(rf"{re.escape(number + unit + noun)}|{re.escape(noun)}\s*{re.escape(number)}\s*(?:余|多)?{unit}", sentence)
+    # The question may word the whole its own way ("17个双强示范单位" for "“发展强、党建强”示范单位17家"): its last
+    # words and number, 个 and 家 alike.
+    tail, unit = re.escape(noun[-4:]), "[个家]" if unit in "个家" else unit
+    m = re.search(rf"{re.escape(number)}\s*{unit}[\u4e00-\u9fff“”、]{{0,12}}?{tail}|{tail}\s*{re.escape(number)}\s*(?:余|多)?{unit}",
+                  sentence)
     after = sentence[m.end() : m.end() + 30] if m else ""
     return m is None or bool(re.search(r"其中|分别|包括", after) or re.match(r"\s*(?:当中|中|里)?[，,]?\s*(?:共有|有)?\s*\d", after))
 

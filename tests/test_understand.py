@@ -572,6 +572,8 @@ def test_how_many_of_a_counted_whole():
     whole = ("12", "家", "五星级党组织")
     assert not breaks_down(whole, "目前,共评定五星级党组织12家,四星级党组织15家,培树党建工作示范点30个。")
     assert breaks_down(("66", "个", "镇"), "目前,全市66个镇中,有27名镇工会主席享受同级副职待遇")
+    # Worded the asker's way, counted in 个 where the text says 家.
+    assert not breaks_down(("17", "个", "双强示范单位"), "金华市级“发展强、党建强”示范单位17家、")
 
 
 def test_how_many_items_in_all_is_a_count_and_how_many_points_a_list():
