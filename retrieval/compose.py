@@ -296,7 +296,7 @@ def compose(q: Question, cands: list[Candidate], snap: Snapshot, focus: list[str
     if items:
         is_item = bool(ENUMERATOR.match(top.text) or PARAGRAPH_ITEM.match(top.text))
         parts = split_inline_list(top)
-        head = [answering_clause(top, clause_score, 60 if is_item else 120)] if len(parts) == 1 else parts
+        head = [answering_clause(top, clause_score, 100 if is_item else 120)] if len(parts) == 1 else parts
         at = chosen.index(top)
         chosen = chosen[:at] + head + chosen[at + 1 :]
         if len(parts) > 1:

@@ -386,6 +386,12 @@ def test_a_long_list_item_is_quoted_through_the_clause_that_answers(kb, settings
         assert c.quote in doc.text
 
 
+def test_the_answering_item_keeps_what_it_achieved(kb, settings):
+    # The first item of the list answers; cut to 60 characters it lost "提高了…法律意识和维权意识".
+    ans = answer("新郑工商联组织党员学法有什么效果？", kb, settings)
+    assert "法律意识和维权意识" in split_statements(ans.text)[0].text
+
+
 @pytest.mark.parametrize(("question", "outcome", "said"), [
     ("钟攸平提的六个方面要求里，第二条是什么？", "answered", "二是将推进非公党建工作与抓好个私协会自身建设有机结合"),
     ("钟攸平提的六个方面要求里，第九条是什么？", "partial", "资料中没有列出第九项"),  # six, not nine
