@@ -107,8 +107,8 @@ PROVINCES = ("北京", "天津", "上海", "重庆", "河北", "山西", "辽宁
 PLACE_SUFFIX = set("省市县旗盟区")
 # 区 ends a place only after a name: not 社区, 园区, 开发区, 辖区, 城区, 高新区 …
 NOT_A_DISTRICT = re.compile(r"[社园发地小城市郊景矿辖片政特新街学校营务任格范验税济民会工业镇]$")
-PLACE_BLOCK = set("场级委民政长容里内域直属")
-ZONE = re.compile(r"([\u4e00-\u9fff]{2,4})(?:经济技术开发区|开发区|高新区|工业园区|新区)")
+PLACE_BLOCK = set("场级委民政长容里内域直属了钱")  # "帮企业省了多少运费": 省 saves
+ZONE = re.compile(r"([\u4e00-\u9fff]{2,4}?)(?:经济技术开发区|开发区|高新区|工业园区|新区)")  # 苏州 of 苏州高新区
 PLACE_LEAD = "在和与及的了是从到去对把给向往赴由跟同比像那这"  # words before a place name, not part of it
 # Words that end a clause before a place name ("参观完以后新郑市…"), not part of it.
 PLACE_LEAD_WORDS = re.compile(r"以后|之后|以前|之前|然后|时候|当时|目前|现在|最近|去年|今年|听说|关于|对于|回到|来到|看看|问问")
@@ -264,12 +264,13 @@ def expected_kinds(text: str) -> tuple[str, ...]:
     return tuple(kinds)
 
 
-COUNTED_AFTER = re.compile(r"(?<![近这前好十])(?:多少|几)(?:个|名|家|人|次|户|项|元|万元|万|位|支|所|批|期|条|天|年)?([\u4e00-\u9fffA-Za-z]{2,8})")  # "几个党建QQ群"
+COUNTED_AFTER = re.compile(r"(?<![近这前好十])(?:多少|几)(?:个|名|家|人|次|户|项|元|万元|万|位|支|所|批|期|条|天|年|份|本|册|辆|座|场|届|篇|台|套|件)?([\u4e00-\u9fffA-Za-z]{2,8})")  # "几个党建QQ群"
 # What is counted starts at a clause edge or after a particle, never mid-word ("首席培训班每期培训多少人" must not
 # give "席培训班每期培训"); longer than 12 characters it is a clause, not a thing.
 COUNTED_BEFORE = re.compile(r"(?:^|(?<=[^\u4e00-\u9fff]|[的了在给是有把对]))([\u4e00-\u9fff]{2,12}?)(?:各|分别|都)?(?:一共|总共|共|大概|大约)?(?:是|有|达到|达|为|占)?(?<![近这前好十])(?:多少|几)")
 # Words before 多少 that are when or how it was counted, not what ("2014年底统计下来一共多少户").
-NOT_A_THING = re.compile(r"(?:后来|之后|以后|统计下来|算下来|加起来|下来|起来|年底|年初|年末|目前|现在|眼下|如今|当前|截至|截止|一共|总共|到底)$")
+NOT_A_THING = re.compile(r"(?:后来|之后|以后|统计下来|算下来|加起来|下来|起来|年底|年初|年末|目前|现在|眼下|如今|当前|截至|截止|一共|总共|到底"
+                         r"|数量|数目|总数|个数)$")
 
 
 UNITS = [set("名人位"), set("个家所支户"), {"元", "万元", "万"}, set("天日"), {"次"}, set("项条"), {"期"}, {"年"}, {"月"},
@@ -412,6 +413,10 @@ def counted_thing(text: str) -> str:
             # "全国级省级那种双强百佳党组织，永康眼下有几家": the place is where; the thing is the topic said before.
             thing = re.sub(r"那种|这种|这些|那些|这类|那类", "", before[-1])[-12:]
     thing = re.sub(r"(?:各|分别|都|共|一共|总共)$", "", thing)
+    thing = re.split(r"(?<=[\u4e00-\u9fff]{2})(?:到|去|进|赴)", thing)[0]  # "多少名干部到企业": 干部, not where they went
+    lead = next((p for p in places_in(thing) if thing.startswith(p)), "")
+    if lead and len(rest := re.sub(rf"^{re.escape(lead)}[市县区旗]?", "", thing)) >= 2:
+        thing = rest  # "新郑中小企业数量是多少": the place is where; 中小企业 is what
     if re.fullmatch(r"(?:各|分别|都|一共|总共|共)(?:是|有|为|达)?", thing):
         thing = ""  # "按党委、党总支、党支部分开算，各有多少家": the things are the ones listed before
     return thing if len(thing) >= 2 else ""
@@ -547,7 +552,7 @@ def _counted(thing: str, sentence: str, counts: list[tuple[int, int]]) -> bool:
     if (cut := COUNTED_PREDICATE.search(thing, 2)) is not None:
         if not any(re.search(group, sentence) for group in PREDICATE_GROUPS if re.fullmatch(group, cut.group(0))):
             return False
-        thing = thing[: cut.start()]
+        thing = re.sub(r"[来去都也]+$", "", thing[: cut.start()])  # "多少代表来参加"
     head = head_gram(thing)
     if not head:
         return True

@@ -581,3 +581,14 @@ def test_how_many_items_in_all_is_a_count_and_how_many_points_a_list():
     assert expected_kinds("钟攸平提了几方面要求？") == ("list",)
     assert expected_kinds("永康总结了几条经验？") == ("list",)
 
+
+def test_counted_things_and_places_read_from_plainly_worded_count_questions():
+    # Written for this change without the eval sets: each used to make an answered figure partial.
+    assert counted_thing("新郑中小企业数量是多少？") == "中小企业"  # the place is where, 数量 counts nothing
+    assert counted_thing("克旗发了多少份宣传册") == "宣传册"  # 份 is a measure word
+    assert counted_thing("克旗选派了多少名干部到企业？") == "干部"  # where they went is no part of them
+    assert satisfies("number", "重庆市和涪陵区基层个私协会的130余名代表参加了会议",
+                     counted_thing("涪陵那次会议有多少代表来参加？"), "名")
+    assert places_in("芝瑞镇石材行业党支部帮企业省了多少运输费？") == ()  # 省了 saves
+    assert places_in("苏州高新区维德公司是哪个月成立工会的") == ("苏州",)
+
