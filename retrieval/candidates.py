@@ -19,6 +19,7 @@ from .understand import (
     Question,
     holds,
     item_marker,
+    items_in,
     lists_items,
     local_place,
     numbered_terms,
@@ -155,8 +156,10 @@ def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: Knowled
             # done next ("效果怎么样", "之后要做好哪些工作") is often the end of a sentence already quoted, and
             # "那动力靠啥？" after "以什么为中心" asks about a part of one ("…以改革为动力").
             # "比上一年多了多少" after "有多少个": the sentence already quoted for the count holds the share asked now.
+            # "那具体有哪几个来源？" after "怎么解决经费问题" (answered "“四个一”(…列支一部分、…补充一部分…)"): the list.
             rel -= 0.0 if q.sequel or any(w in c.text for w in q.own_words) or (
-                kinds and not set(kinds) <= set(q.asked_before) and all(holds(q, k, c.text) for k in kinds)) else 0.5
+                kinds and not set(kinds) <= set(q.asked_before) and all(holds(q, k, c.text) for k in kinds)) or (
+                "list" in q.expects and "list" not in q.asked_before and not q.checked_kinds and len(items_in(c.text)) >= 2) else 0.5
         out.append(Candidate(c.chunk, c.rank, c.start, c.end, c.text, lex, ctx, sim, rel, parts))
     if q.seen and (q.own == 0 or q.sequel):
         # "那具体怎么做？" / "效果怎么样？" continue where the previous answer stopped: what follows a sentence it gave.

@@ -1129,6 +1129,9 @@ def resolve_follow_up(text: str, previous: Turn, own_content: int = 1, known: fr
     if RESULT_ASK.search(body) or sequel:
         # "培训下来效果怎么样？" asks what came of what the previous question was about, all of it.
         return f"{statement_of(previous.question)}，{ACTION_PRONOUN.sub('', body, count=1)}"
+    if re.match(r"(?:那么?)?具体", text):
+        # "那具体有哪几个来源？" after "克旗是怎么给党组织解决经费问题的": the specifics of what was asked about.
+        return f"{statement_of(previous.question)}，{body}"
     if ACTION_PRONOUN.search(body) or body.startswith("其中"):
         # "这样做有什么效果？" / "其中有多少家…？" point at what the previous question was about.
         return f"{topic_of(previous.question)}，{ACTION_PRONOUN.sub('', re.sub('^其中', '', body), count=1)}"

@@ -429,6 +429,15 @@ def test_a_follow_up_asking_a_share_the_last_answer_already_held_quotes_it_again
     assert "5.6%" in ans.text and "4.43%" not in ans.text
 
 
+def test_a_follow_up_asking_the_specifics_as_a_list_may_quote_the_list_already_given(kb, settings):
+    # The answer named the four sources inside "“四个一”(企业党组织列支一部分、…)"; "具体有哪几个来源" is about
+    # them, not about 克旗 at large, and the seen-sentence penalty must not send it elsewhere.
+    first = answer("克旗是怎么给党组织解决经费问题的？", kb, settings)
+    assert "党费返还一部分" in first.text
+    ans = answer("那具体有哪几个来源？", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    assert "经费" in ans.standalone_question and "党费返还一部分" in ans.text
+
+
 def test_the_sentence_holding_the_number_asked_for_answers_first(kb, settings):
     # Named with its scheme, the card also stands in "每个非公经济和社会组织发放一张服务联系卡" (no count).
     ans = answer("克旗“1+N”区域化党组织一共发放了多少张服务联系卡？", kb, settings)
