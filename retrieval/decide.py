@@ -106,6 +106,9 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
     focused = [c for c in relevant if all(f in _head(c) for f in focus) and all(mentions(e, _head(c)) for e in named)]
     joint = [c for c in typed if c in focused]
     unmet = next((k for k in kinds if not any(holds(q, k, c.text) for c in (focused or relevant))), "")
+    if not unmet and "number" in kinds and re.search(r"平均|人均|户均", q.standalone) and \
+            not any(re.search(r"平均|人均|户均|每", c.text) for c in typed):
+        unmet = "number"  # "分会党组织平均有多少名党员": a total is no average
     scope = count_scope(q.standalone) if "number" in kinds else ""
     if not unmet and scope and any(scope in c.text for c in typed) and \
             all(one_of_several(scope, c.text) for c in typed if scope in c.text):

@@ -411,6 +411,8 @@ def test_the_answering_item_keeps_what_it_achieved(kb, settings):
     # 有27名镇工会主席…" breaks its whole down.
     ("克旗那12家五星级党组织里，是企业党组织的有几家？", "partial", "没有再细分的数字"),
     ("苏州全市66个镇里，有几个镇的工会主席享受同级副职待遇？", "answered", "27名"),
+    # A total is no average.
+    ("涪陵民协党委下面的分会党组织平均有多少名党员？", "partial", "具体数字"),
     # A count told about a subject of the materials is checked; 哪两个 tells no count.
     ("涪陵民协党委管着3000余名党员，这些党员都在哪些分会？", "partial", "资料中没有“3000余名党员”的相关说法"),
     ("苏州市是哪两个部门筹备召开了全市经验交流会？", "answered", "市委组织部和市总工会"),
