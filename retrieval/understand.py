@@ -111,7 +111,8 @@ PLACE_BLOCK = set("场级委民政长容里内域直属了钱")  # "帮企业省
 ZONE = re.compile(r"([\u4e00-\u9fff]{2,4}?)(?:经济技术开发区|开发区|高新区|工业园区|新区)")  # 苏州 of 苏州高新区
 PLACE_LEAD = "在和与及的了是从到去对把给向往赴由跟同比像那这"  # words before a place name, not part of it
 # Words that end a clause before a place name ("参观完以后新郑市…"), not part of it.
-PLACE_LEAD_WORDS = re.compile(r"以后|之后|以前|之前|然后|时候|当时|目前|现在|最近|去年|今年|听说|关于|对于|回到|来到|看看|问问")
+PLACE_LEAD_WORDS = re.compile(r"以后|之后|以前|之前|然后|时候|当时|目前|现在|最近|去年|今年|听说|关于|对于|回到|来到|看看|问问"
+                              r"|知道|请问|了解")
 NOT_A_PLACE = re.compile(r"省区|单列|直辖|自治|地级|县级|城市|地市|都市|上市|门市")  # 省区市, 计划单列市
 PLACE_JUNK = "的了是在和与我们你他她这那全本该各每有个些么怎哪城超门都党多少几谁何啥"
 
@@ -270,7 +271,7 @@ COUNTED_AFTER = re.compile(r"(?<![近这前好十])(?:多少|几)(?:个|名|家|
 COUNTED_BEFORE = re.compile(r"(?:^|(?<=[^\u4e00-\u9fff]|[的了在给是有把对]))([\u4e00-\u9fff]{2,12}?)(?:各|分别|都)?(?:一共|总共|共|大概|大约)?(?:是|有|达到|达|为|占)?(?<![近这前好十])(?:多少|几)")
 # Words before 多少 that are when or how it was counted, not what ("2014年底统计下来一共多少户").
 NOT_A_THING = re.compile(r"(?:后来|之后|以后|统计下来|算下来|加起来|下来|起来|年底|年初|年末|目前|现在|眼下|如今|当前|截至|截止|一共|总共|到底"
-                         r"|数量|数目|总数|个数)$")
+                         r"|数量|数目|总数|个数|一年|每年|一个月|每月|一季度)$")
 
 
 UNITS = [set("名人位"), set("个家所支户"), {"元", "万元", "万"}, set("天日"), {"次"}, set("项条"), {"期"}, {"年"}, {"月"},

@@ -591,4 +591,6 @@ def test_counted_things_and_places_read_from_plainly_worded_count_questions():
                      counted_thing("涪陵那次会议有多少代表来参加？"), "名")
     assert places_in("芝瑞镇石材行业党支部帮企业省了多少运输费？") == ()  # 省了 saves
     assert places_in("苏州高新区维德公司是哪个月成立工会的") == ("苏州",)
+    assert places_in("俺们想知道克旗非公经济的市场主体占多大比例", frozenset({"克旗"})) == ("克旗",)
+    assert counted_thing("克旗企业拿出来的党建活动经费一年多少") == "党建活动经费"  # 一年 is how often
 
