@@ -29,6 +29,7 @@ from retrieval.understand import (
     resolve_follow_up,
     satisfies,
     spelled_out,
+    statement_of,
     subset_asked,
     to_simplified,
     understand,
@@ -593,4 +594,11 @@ def test_counted_things_and_places_read_from_plainly_worded_count_questions():
     assert places_in("苏州高新区维德公司是哪个月成立工会的") == ("苏州",)
     assert places_in("俺们想知道克旗非公经济的市场主体占多大比例", frozenset({"克旗"})) == ("克旗",)
     assert counted_thing("克旗企业拿出来的党建活动经费一年多少") == "党建活动经费"  # 一年 is how often
+
+
+def test_a_question_as_the_statement_a_sequel_builds_on():
+    assert statement_of("新郑市工商联组织党员去了哪里接受教育？") == "新郑市工商联组织党员去了接受教育"
+    q = understand("他们回来以后表了什么态？", max_chars=500,
+                   history=[Turn("新郑市工商联组织党员去了哪里接受教育？", "…赴焦裕禄陵园进行再教育活动[1]。")])
+    assert "哪里" not in q.standalone and "place" not in q.expects
 
