@@ -432,6 +432,7 @@ GENERIC_BIGRAMS = {"党建", "工作", "组织", "企业", "非公", "经济", "
 
 OTHER_GROUP = re.compile(r"代表|干部|骨干|标兵|人才|家属")
 NEAR = 14  # characters between a count and the head noun of what it counts
+DEED_NEAR = 16  # characters after a count within which what the counted did is said
 
 THRESHOLD_AFTER = re.compile(r"\s*(?:余|多)?[\u4e00-\u9fff]?(?:以上|以下|以内|及以上|及以下)")
 THRESHOLD_BEFORE = re.compile(r"(?:不足|不到|不满|满|超过|少于|低于|至少)$")
@@ -547,11 +548,12 @@ def _counted(thing: str, sentence: str, counts: list[tuple[int, int]]) -> bool:
     """The number is about the thing counted: the thing's head noun stands within a few characters of it,
     and a thing qualified in the question ("补贴经费") is the same thing qualified in the sentence, not
     another one with the same head ("党建活动经费")."""
-    # "几位代表出席" counts 代表, the ones who 出席: the number stands by the noun ("130余名代表参加了会议,…
-    # 领导出席会议"), what they did is said in the sentence; "多少家企业建立了党组织" is not answered by a
-    # count of all 企业.
+    # "几位代表出席" counts 代表, the ones who 出席: the number stands by the noun and what they did follows it
+    # ("130余名代表参加了会议"); "多少家企业建立了党组织" is not answered by a count of all 企业, nor "多少人当了
+    # 党组织负责人" by "27名镇工会主席享受同级副职待遇,…交叉任职".
     if (cut := COUNTED_PREDICATE.search(thing, 2)) is not None:
-        if not any(re.search(group, sentence) for group in PREDICATE_GROUPS if re.fullmatch(group, cut.group(0))):
+        deed = next(group for group in PREDICATE_GROUPS if re.fullmatch(group, cut.group(0)))
+        if not any(re.search(deed, sentence[start : end + DEED_NEAR]) for start, end in counts):
             return False
         thing = re.sub(r"[来去都也]+$", "", thing[: cut.start()])  # "多少代表来参加"
     head = head_gram(thing)
