@@ -148,6 +148,11 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
     if past_the_list(q.standalone, q.item):  # "“三项建设”的第五项"
         unmet = "item"
     absent = [f for f in focus if not any(f in _head(c) for c in cands if c.lex > 0)]
+    # "杭州工商联是怎么抓…": a place named as an organisation's is that organisation's document or its name in the
+    # text, not a city the 新郑 delegation visited.
+    org = "(?:[市区县旗])?(?:工商联|市委|区委|县委|旗委|党委|党工委|组织部|总工会|个私协会|民协|政府)"
+    absent += [m.group(0) for p in q.places if (m := re.search(re.escape(p) + org, q.standalone)) and p not in absent
+               and not any(p in f"{c.chunk.title}{c.chunk.region}" or re.search(re.escape(p) + org, c.text) for c in cands)]
     if (focus or named) and not absent and not joint and kinds:
         unmet = unmet or kinds[0]
     # A presupposed event ("为什么取消了…"), or for a why-question any of its words, must be in the passages.

@@ -411,6 +411,8 @@ def test_the_answering_item_keeps_what_it_achieved(kb, settings):
     # 有27名镇工会主席…" breaks its whole down.
     ("克旗那12家五星级党组织里，是企业党组织的有几家？", "partial", "没有再细分的数字"),
     ("苏州全市66个镇里，有几个镇的工会主席享受同级副职待遇？", "answered", "27名"),
+    # A place named as an organisation's is that organisation's document, not a city another one visited.
+    ("杭州工商联是怎么抓非公企业党建的？", "partial", "资料中没有关于“杭州工商联”的内容"),
     # A total is no average.
     ("涪陵民协党委下面的分会党组织平均有多少名党员？", "partial", "具体数字"),
     # A count told about a subject of the materials is checked; 哪两个 tells no count.
