@@ -67,7 +67,7 @@ GENERIC_ROLES = {"领导", "同志", "人员", "干部", "代表"}
 TITLES = "秘书长|董事长|书记|会长|主任|部长|司长|组长|主席|局长|市长|旗长|县长|区长|经理"
 TITLED_NAME = re.compile(rf"(?:{TITLES})[)）]?([\u4e00-\u9fff]{{1,3}})(?:作|在|介绍|主持|强调|指出|表示|讲|说|提出|肯定|出席|同志)")
 # "四同", "六有": a numeral and a character or two abbreviating a list the text spells out.
-NUMERAL_ABBREVIATION = re.compile(r"[一二三四五六七八九十两][\u4e00-\u9fff]{1,2}")
+NUMERAL_ABBREVIATION = re.compile(r"[一二三四五六七八九十两双][\u4e00-\u9fff]{1,2}")
 PERSON_ROLE = re.compile(rf"({ROLES})[，,]?[^，,。？?]{{0,3}}?(?:是谁|叫什么名字|叫啥|全名|名字叫|姓什么|姓啥|叫什么(?=[？?]|$))|哪位({ROLES})"
                          r"|([\u4e00-\u9fff]{2})(?:是谁|叫什么名字|叫啥|姓什么|姓啥)|哪位([\u4e00-\u9fff]{2})")
 PERSON_VERBS = "作了|作重要|介绍|主持|强调|指出|表示|讲话|提出|肯定|出席|同志|担任|代表"

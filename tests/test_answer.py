@@ -392,6 +392,12 @@ def test_the_answering_item_keeps_what_it_achieved(kb, settings):
     assert "法律意识和维权意识" in split_statements(ans.text)[0].text
 
 
+def test_a_keyword_abbreviated_with_shuang_is_a_subject_of_the_materials(kb, settings):
+    # "双荐" is spelled out in the text ("“双带双荐”", "以“推荐党员工会主席…”为主要内容的“双荐”活动"), as 四同 is.
+    ans = answer("双荐", kb, settings)
+    assert ans.outcome != "refused" and "推荐" in ans.text
+
+
 @pytest.mark.parametrize(("question", "outcome", "said"), [
     # The n-th item: where a list marks it, never past its end.
     ("钟攸平提的六个方面要求里，第二条是什么？", "answered", "二是将推进非公党建工作与抓好个私协会自身建设有机结合"),
