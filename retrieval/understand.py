@@ -1125,6 +1125,9 @@ def resolve_follow_up(text: str, previous: Turn, own_content: int = 1, known: fr
         spans, named = _place_spans(previous.question, known), _place_spans(core, known)
         if spans and named:  # the place as the user wrote it ("那克旗呢" names 克什克腾 as 克旗)
             start, end = spans[0]
+            # "新郑工商联怎样培训企业家" -> "克旗怎样培训…": the old place's own organisation goes with it.
+            if (own_org := LOCAL_ORG.match(previous.question, end)) and not LOCAL_ORG.match(core, named[0][1]):
+                end = own_org.end()
             return previous.question[:start] + core[named[0][0] : named[0][1]] + previous.question[end:]
     subject = subject_of(previous.question)
     if own_content == 0 or not subject:
@@ -1143,6 +1146,10 @@ def resolve_follow_up(text: str, previous: Turn, own_content: int = 1, known: fr
         return body
     if (found := referent(body, previous)) is not None:
         return body.replace(found[0], found[1], 1)
+    if re.search(r"[他她](?![们])", body) and (role := list(re.finditer(ROLES, previous.question))):
+        # "他是谁？" after "涪陵区民协党委书记介绍了什么": the person the previous question named by role.
+        who = re.split(r"[，,]", previous.question[: role[-1].end()])[-1]
+        return re.sub(r"[他她](?![们])", who, body, count=1)
     if PRONOUN.search(body):
         return PRONOUN.sub(subject, body, count=1)
     if re.sub(r"\W", "", body).endswith("呢") and len(body) <= 12:
@@ -1222,6 +1229,10 @@ PART_END = re.compile(r"(?<=[？?])|(?<=[；;])(?=[^；;]*[？?吗呢])")
 CONJUNCTION = "和与及、跟同"
 EACH = re.compile(r"分别|各自|各(?![级种类地个位])")  # "各有", not 各级/各地
 MAX_PARTS = 3
+
+
+# An organisation of one place ("新郑工商联", "苏州市委"), which another place has not.
+LOCAL_ORG = re.compile(r"工商联|市委|区委|县委|旗委|党委|党工委|组织部|总工会|个私协会|民协")
 
 
 def _place_spans(text: str, known: frozenset[str] = frozenset()) -> list[tuple[int, int]]:

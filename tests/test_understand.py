@@ -237,6 +237,13 @@ def test_items_an_answer_listed(answer_text, items):
     assert items_in(answer_text) == items
 
 
+def test_a_follow_up_names_the_person_or_the_place_with_what_belongs_to_it():
+    # 他 is the person the previous question named by role, not its organisation.
+    assert resolve_follow_up("他是谁？", Turn("涪陵区民协党委书记介绍了什么？")) == "涪陵区民协党委书记是谁？"
+    # Another place has no 新郑工商联: the old place's own organisation goes with it.
+    assert resolve_follow_up("克旗呢？", Turn("新郑工商联怎样培训企业家？"), 1, frozenset({"新郑", "克旗"})) == "克旗怎样培训企业家？"
+
+
 def test_a_follow_up_pointing_at_an_item_asks_about_that_item():
     previous = Turn("企业党员不足三人怎么建党组织？", "可以采取联合组建、挂靠组建等方式建立党组织[1]。")
     assert resolve_follow_up("其中第二个具体怎么做？", previous) == "“挂靠组建”具体怎么做？"
