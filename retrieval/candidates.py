@@ -79,6 +79,7 @@ def idf_coverage(grams: list[str], text: str, lexical) -> float:
         return 0.0
     weights = [lexical.bigram_idf(g) for g in grams]
     total = sum(weights) or 1.0
+    text = text.lower()  # the grams are of lowercased words
     return sum(w for g, w in zip(grams, weights, strict=True) if g in text) / total
 
 
@@ -126,11 +127,12 @@ def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: Knowled
     for c, sim in zip(raw, sims, strict=True):
         doc_head = f"{c.chunk.title}{local_place(c.chunk.region)}"
         head = f"{doc_head}{c.chunk.section}{c.chunk.text}"
-        lex = sum(w for g, w in weights.items() if g in c.text or (g in place_grams and g in doc_head)) / total
-        lex = min(1.0, lex + sum(w for g, w in extra.items() if g in c.text) / total)
+        text = c.text.lower()  # the question's words are lowercased ("QQ群" -> qq)
+        lex = sum(w for g, w in weights.items() if g in text or (g in place_grams and g in doc_head)) / total
+        lex = min(1.0, lex + sum(w for g, w in extra.items() if g in text) / total)
         if any(lists_items(term, c.text) for term in abbreviations):
             lex = max(lex, 0.8)  # "同部署、同检查、同考核、同表彰" spells out "四同"
-        ctx = sum(w for g, w in weights.items() if g not in c.text and g in head and g not in place_grams) / total
+        ctx = sum(w for g, w in weights.items() if g not in text and g in head.lower() and g not in place_grams) / total
         parts = {
             "lexical": lex,
             "context": ctx,

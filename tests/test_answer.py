@@ -392,6 +392,12 @@ def test_the_answering_item_keeps_what_it_achieved(kb, settings):
     assert "法律意识和维权意识" in split_statements(ans.text)[0].text
 
 
+def test_latin_letters_in_a_question_match_the_text_whatever_their_case(kb, settings):
+    # The question's words are lowercased ("qq"); the sentence says "党建QQ群18个".
+    ans = answer("QQ群 克旗", kb, settings)
+    assert "QQ群18个" in split_statements(ans.text)[0].text
+
+
 def test_a_keyword_abbreviated_with_shuang_is_a_subject_of_the_materials(kb, settings):
     # "双荐" is spelled out in the text ("“双带双荐”", "以“推荐党员工会主席…”为主要内容的“双荐”活动"), as 四同 is.
     ans = answer("双荐", kb, settings)
