@@ -19,7 +19,7 @@ from .candidates import Candidate, idf_coverage
 from .understand import (
     ASKS_ITEMS,
     EVENT_WORDS,
-    LIST_SIZE,
+    LOCAL_ORG,
     NUMERAL_ABBREVIATION,
     Question,
     breaks_down,
@@ -35,7 +35,6 @@ from .understand import (
     local_place,
     mentions,
     numbered_terms,
-    numeral_value,
     one_of_several,
     past_the_list,
     reason_clause,
@@ -106,9 +105,6 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
     focused = [c for c in relevant if all(f in _head(c) for f in focus) and all(mentions(e, _head(c)) for e in named)]
     joint = [c for c in typed if c in focused]
     unmet = next((k for k in kinds if not any(holds(q, k, c.text) for c in (focused or relevant))), "")
-    if not unmet and "number" in kinds and re.search(r"平均|人均|户均", q.standalone) and \
-            not any(re.search(r"平均|人均|户均|每", c.text) for c in typed):
-        unmet = "number"  # "分会党组织平均有多少名党员": a total is no average
     scope = count_scope(q.standalone) if "number" in kinds else ""
     if not unmet and scope and any(scope in c.text for c in typed) and \
             all(one_of_several(scope, c.text) for c in typed if scope in c.text):
@@ -137,12 +133,12 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
     marked = bool(marker) and bool(ranked) and bool(marker.search(ranked[0].text))
     # When the question sizes the list and a passage names it so ("完善21项党建工作制度"), the item must be in
     # that list, after that sentence; the first item of some other list ("一是开展宗旨主题教育") is no answer.
-    size = list_size(q.standalone) if marker else ""
+    size, total = list_size(q.standalone) if marker else ("", 0)
     sized = [s for s in cands if size and size in s.text]
     pool = [c for c in cands if any(_continues(s, c) for s in sized)] if sized else ranked[:12]
     # An inline series answers the n-th item only if it is long enough: as long as the list the question
     # sizes, and two items at least ("一项" of any sentence with one phrase in it is no list).
-    least = max(q.item, 2, int(numeral_value(LIST_SIZE.match(size).group(1)) or 0) if size else 0)
+    least = max(q.item, 2, total)
     if marker and not unmet and not any(marker.search(c.text) or len(items_in(c.text)) >= least for c in pool):
         unmet = "item"
     if past_the_list(q.standalone, q.item):  # "“三项建设”的第五项"
@@ -150,7 +146,7 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
     absent = [f for f in focus if not any(f in _head(c) for c in cands if c.lex > 0)]
     # "杭州工商联是怎么抓…": a place named as an organisation's is that organisation's document or its name in the
     # text, not a city the 新郑 delegation visited.
-    org = "(?:[市区县旗])?(?:工商联|市委|区委|县委|旗委|党委|党工委|组织部|总工会|个私协会|民协|政府)"
+    org = f"[市区县旗]?(?:{LOCAL_ORG.pattern})"
     absent += [m.group(0) for p in q.places if (m := re.search(re.escape(p) + org, q.standalone)) and p not in absent
                and not any(p in f"{c.chunk.title}{c.chunk.region}" or re.search(re.escape(p) + org, c.text) for c in cands)]
     if (focus or named) and not absent and not joint and kinds:

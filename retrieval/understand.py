@@ -114,6 +114,8 @@ PLACE_LEAD = "在和与及的了是从到去对把给向往赴由跟同比像那
 PLACE_LEAD_WORDS = re.compile(r"以后|之后|以前|之前|然后|时候|当时|目前|现在|最近|去年|今年|听说|关于|对于|回到|来到|看看|问问"
                               r"|知道|请问|了解")
 NOT_A_PLACE = re.compile(r"省区|单列|直辖|自治|地级|县级|城市|地市|都市|上市|门市")  # 省区市, 计划单列市
+# An organisation of one place ("新郑工商联", "苏州市委"), which another place has not.
+LOCAL_ORG = re.compile(r"工商联|市委|区委|县委|旗委|党委|党工委|组织部|总工会|个私协会|民协|政府")
 PLACE_JUNK = "的了是在和与我们你他她这那全本该各每有个些么怎哪城超门都党多少几谁何啥"
 
 
@@ -327,9 +329,11 @@ def contradicted_counts(question: str, passages: list[str]) -> list[str]:
 STATED_FIGURE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?|[一二两三四五六七八九十百千]+)\s*(万元|亿元|元|%|％)")
 
 
+# A counted whole a question counts within: its number, measure word and noun ("114个企业党组织").
+COUNTED = r"(\d+|[两二三四五六七八九十百千]+)(个|家|名|支|所|项|条)([^\W\d_各都了的是有在给派]{1,10}?)"
+LOCATIVE = r"(?:里头|里面|当中|之中|里|中)"
 # "那114个企业党组织里，有几个是党委", "下属的27个支会党支部一共有多少党员": a count within a counted part.
-SCOPED_COUNT = re.compile(r"((?:\d+|[两二三四五六七八九十百千]+)(?:个|家|名|支|所)[^\W\d_各都了的是有在给派]{1,8}?)(?:里头|里面|当中|之中|里|中)?"
-                          r"[，,]?(?:其中)?(?:一共|总共|共)?(?:有|是|[\u4e00-\u9fff]{1,2}了?)?(?:几|多少)")
+SCOPED_COUNT = re.compile(rf"({COUNTED}){LOCATIVE}?[，,]?(?:其中)?(?:一共|总共|共)?(?:有|是|[\u4e00-\u9fff]{{1,2}}了?)?(?:几|多少)")
 
 
 def count_scope(text: str) -> str:
@@ -338,9 +342,8 @@ def count_scope(text: str) -> str:
     return m.group(1) if m else ""
 
 
-# "12家五星级党组织里，社会组织的有几家": how many of a counted whole are of some kind.
-SUBSET_COUNT = re.compile(r"(\d+|[两二三四五六七八九十百千]+)(个|家|名|支|所|项|条)([^\W\d_各都了的是有在给派]{1,10}?)"
-                          r"(?:(?:里头|里面|当中|之中|里|中)[，,]?|[，,])[^，,。？?]{0,12}?(?:几|多少)(个|家|名|支|所|项|条)")
+# "12家五星级党组织里，社会组织的有几家": how many of a counted whole are of some kind, in its measure word.
+SUBSET_COUNT = re.compile(rf"{COUNTED}(?:{LOCATIVE}[，,]?|[，,])[^，,。？?]{{0,12}}?(?:几|多少)(个|家|名|支|所|项|条)")
 
 
 def subset_asked(text: str) -> tuple[str, str, str] | None:
@@ -410,17 +413,22 @@ def counted_thing(text: str) -> str:
         while NOT_A_THING.search(thing):
             thing = NOT_A_THING.sub("", thing)
         before = [c for c in re.split(r"[，,\s]", text[: m.start()]) if c]
-        if before and places_in(thing) and not re.sub("|".join(rf"{re.escape(p)}[市县区旗]?" for p in places_in(thing)), "", thing):
+        if before and places_in(thing) and not _without_places(thing):
             # "全国级省级那种双强百佳党组织，永康眼下有几家": the place is where; the thing is the topic said before.
             thing = re.sub(r"那种|这种|这些|那些|这类|那类", "", before[-1])[-12:]
     thing = re.sub(r"(?:各|分别|都|共|一共|总共)$", "", thing)
     thing = re.split(r"(?<=[\u4e00-\u9fff]{2})(?:到|去|进|赴)", thing)[0]  # "多少名干部到企业": 干部, not where they went
-    lead = next((p for p in places_in(thing) if thing.startswith(p)), "")
-    if lead and len(rest := re.sub(rf"^{re.escape(lead)}[市县区旗]?", "", thing)) >= 2:
+    if any(thing.startswith(p) for p in places_in(thing)) and len(rest := _without_places(thing)) >= 2:
         thing = rest  # "新郑中小企业数量是多少": the place is where; 中小企业 is what
     if re.fullmatch(r"(?:各|分别|都|一共|总共|共)(?:是|有|为|达)?", thing):
         thing = ""  # "按党委、党总支、党支部分开算，各有多少家": the things are the ones listed before
     return thing if len(thing) >= 2 else ""
+
+
+def _without_places(text: str) -> str:
+    """The text without the places it names (新郑, 永康市)."""
+    places = places_in(text)
+    return re.sub("|".join(rf"{re.escape(p)}[市县区旗]?" for p in places), "", text) if places else text
 
 
 # What the counted ones did, said alike: "建起了个私企业党(工)委" is "成立了…", "当了书记" is "担任…书记".
@@ -430,6 +438,7 @@ COUNTED_PREDICATE = re.compile("|".join(PREDICATE_GROUPS))
 GENERIC_BIGRAMS = {"党建", "工作", "组织", "企业", "非公", "经济", "社会", "建立", "成立", "一共", "总共"}
 
 
+AVERAGE = re.compile(r"平均|人均|户均")
 OTHER_GROUP = re.compile(r"代表|干部|骨干|标兵|人才|家属")
 NEAR = 14  # characters between a count and the head noun of what it counts
 DEED_NEAR = 16  # characters after a count within which what the counted did is said
@@ -492,11 +501,13 @@ def _near_event(sentence: str, rx: re.Pattern, event: str, width: int = 40) -> b
 def holds(q: Question, kind: str, sentence: str) -> bool:
     """Does the sentence hold the kind of fact `q` asks for (its thing, unit, event and places)?"""
     return satisfies(kind, sentence, q.share_of if kind == "share" else q.counts, q.unit, q.per, q.limit, q.paid if kind == "money" else q.when, q.places,
-                     full_name=kind == "person" and bool(FULL_NAME.search(q.standalone)))
+                     full_name=kind == "person" and bool(FULL_NAME.search(q.standalone)),
+                     average=bool(AVERAGE.search(q.standalone)))
 
 
 def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bool = False,
-              limit: bool = False, event: str = "", besides: tuple[str, ...] = (), full_name: bool = False) -> bool:
+              limit: bool = False, event: str = "", besides: tuple[str, ...] = (), full_name: bool = False,
+              average: bool = False) -> bool:
     """Does `sentence` hold the kind of fact the question asks for (about `thing`, in `unit`, when given;
     a year or date near the `event` asked about; a place other than the question's own, `besides`; a
     whole name, not a surname, when `full_name`)?"""
@@ -531,6 +542,8 @@ def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bo
         return thing in sentence
     if kind != "number":
         return True
+    if average and not re.search(rf"{AVERAGE.pattern}|每", sentence):
+        return False  # "分会党组织平均有多少名党员": a total is no average
     same = next((u for u in UNITS if unit in u), {unit}) if unit else set()
     units = "|".join(sorted(same, key=len, reverse=True))
     # "每个网格配几个" is answered by "每个网格配备一名" (a lone 一 with its measure word, not "一部分").
@@ -940,16 +953,17 @@ def _ordinal_item(text: str, previous_answer: str) -> tuple[re.Match, str] | Non
 LIST_SIZE = re.compile(r"(\d+|[一二三四五六七八九十两]+)(?:个方面|个|项|条|大|点|种)")
 
 
-def list_size(text: str) -> str:
-    """The size a question gives the list it asks an item of ("那21项制度里第一项" -> "21项"), or ""."""
+def list_size(text: str) -> tuple[str, int]:
+    """The size a question gives the list it asks an item of, as written and as a number ("那21项制度里第一项" ->
+    ("21项", 21)), or ("", 0). The ordinal itself ("第一项") sizes nothing."""
     m = next((m for m in LIST_SIZE.finditer(text) if text[max(0, m.start() - 1) : m.start()] not in ("第", "头")), None)
-    return m.group(0) if m else ""  # the ordinal itself ("第一项") sizes nothing
+    return (m.group(0), int(numeral_value(m.group(1)) or 0)) if m else ("", 0)
 
 
 def past_the_list(text: str, n: int) -> bool:
     """Does the question ask for an item past the end of a list whose size it gives ("六个方面…第九条")?"""
-    size = LIST_SIZE.search(text)
-    return bool(n and size and (total := numeral_value(size.group(1))) and n > total)
+    total = list_size(text)[1]
+    return bool(n and total and n > total)
 
 
 def cn_ordinal(n: int) -> str:
@@ -1231,8 +1245,6 @@ EACH = re.compile(r"分别|各自|各(?![级种类地个位])")  # "各有", not
 MAX_PARTS = 3
 
 
-# An organisation of one place ("新郑工商联", "苏州市委"), which another place has not.
-LOCAL_ORG = re.compile(r"工商联|市委|区委|县委|旗委|党委|党工委|组织部|总工会|个私协会|民协")
 
 
 def _place_spans(text: str, known: frozenset[str] = frozenset()) -> list[tuple[int, int]]:

@@ -565,6 +565,9 @@ def test_counting_and_dating_words_that_name_no_thing_or_event():
     owners = counted_thing("克旗有多少业主当了书记？")
     assert satisfies("number", "已建党组织中85名业主担任党组织书记", owners, "名")
     assert not satisfies("number", "新发展党员261名(其中党员业主45名)", owners, "名")
+    # An average asked for needs one, not a total.
+    assert not satisfies("number", "涪陵区民协党委现有13个分会党组织…管理党员1520人", "党员", "名", average=True)
+    assert satisfies("number", "每个网格配备一名党建工作指导员", "指导员", "名", per=True, average=True)
     # The deed follows the count, not anywhere in the sentence.
     assert not satisfies("number", "有27名镇工会主席享受同级副职待遇,倡导党组织负责人和工会主席交叉任职", "工会主席担任", "名")
 
