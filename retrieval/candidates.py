@@ -154,14 +154,7 @@ def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: Knowled
         }
         rel = relevance(parts, sentence_weights)
         if q.seen and any(_same(c.text, s) for s in q.seen):
-            # A follow-up wants what the previous answer did not say; but what came of it or what is to be
-            # done next ("效果怎么样", "之后要做好哪些工作") is often the end of a sentence already quoted, and
-            # "那动力靠啥？" after "以什么为中心" asks about a part of one ("…以改革为动力").
-            # "比上一年多了多少" after "有多少个": the sentence already quoted for the count holds the share asked now.
-            # "那具体有哪几个来源？" after "怎么解决经费问题" (answered "“四个一”(…列支一部分、…补充一部分…)"): the list.
-            rel -= 0.0 if q.sequel or any(w in c.text for w in q.own_words) or (
-                kinds and not set(kinds) <= set(q.asked_before) and all(holds(q, k, c.text) for k in kinds)) or (
-                "list" in q.expects and "list" not in q.asked_before and not q.checked_kinds and len(items_in(c.text)) >= 2) else 0.5
+            rel -= 0.0 if answers_again(q, c.text) else 0.5
         out.append(Candidate(c.chunk, c.rank, c.start, c.end, c.text, lex, ctx, sim, rel, parts))
     if q.seen and (q.own == 0 or q.sequel):
         # "那具体怎么做？" / "效果怎么样？" continue where the previous answer stopped: what follows a sentence it gave.
@@ -172,6 +165,19 @@ def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: Knowled
         out = [replace(c, relevance=c.relevance + 0.3)
                if c.chunk.source in last and 0 <= c.start - last[c.chunk.source] <= 200 else c for c in out]
     return out
+
+
+def answers_again(q: Question, sentence: str) -> bool:
+    """May a follow-up quote again a sentence the previous answer gave? It wants what was not said; but what came
+    of it or what is to be done next ("效果怎么样") is often the end of a sentence already quoted; "那动力靠啥？"
+    after "以什么为中心" asks about a part of one ("…以改革为动力"); and a kind of fact the previous question did
+    not ask may be in it: the share after a count ("比上一年多了多少" of "18.49万个,比上年增长5.6%"), or the list
+    after a how ("那具体有哪几个来源？" of "“四个一”(…列支一部分、…补充一部分…)")."""
+    kinds = q.ranked_kinds
+    return bool(q.sequel or any(w in sentence for w in q.own_words)
+                or kinds and not set(kinds) <= set(q.asked_before) and all(holds(q, k, sentence) for k in kinds)
+                or "list" in q.expects and "list" not in q.asked_before and not q.checked_kinds
+                and len(items_in(sentence)) >= 2)
 
 
 def _same(sentence: str, said: str) -> bool:
