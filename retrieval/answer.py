@@ -1,6 +1,6 @@
 """answer(question) -> Answer, in stages a newcomer can follow:
 
-understand (understand.py: normalize, expected answer kind, follow-ups) -> retrieve (search.py) ->
+understand (understand.py: normalize; kinds.py: expected answer kind; followup.py, parts.py) -> retrieve (search.py) ->
 score the candidate sentences (candidates.py) -> decide answered / partial / refused (decide.py, weights
 in decision.toml) -> compose and cite (compose.py). The LLM path (llm.py) reuses every stage but compose."""
 
@@ -17,26 +17,17 @@ from .candidates import Candidate, idf_coverage, question_grams, score_candidate
 from .compose import compose as choose_sentences
 from .compose import render, with_asked_item
 from .decide import Decision, decide
+from .followup import elliptical_subject, statement_of
 from .index import KnowledgeBase, Snapshot
+from .kinds import asking_clause
+from .parts import question_parts
+from .places import gazetteer, places_in, region_places
 from .search import search
 from .settings import Settings
+from .slips import SlipFixer
 from .topics import suggest, topics, welcome_answer
 from .types import Answer, Hit, Turn
-from .understand import (
-    INJECTION,
-    Question,
-    SlipFixer,
-    asking_clause,
-    clean_input,
-    elliptical_subject,
-    gazetteer,
-    places_in,
-    question_parts,
-    region_places,
-    statement_of,
-    to_simplified,
-    understand,
-)
+from .understand import INJECTION, Question, clean_input, to_simplified, understand
 
 REFUSAL = "抱歉，知识库中没有找到能回答这个问题的依据。为保证准确，我只根据已收录的党建资料作答，不凭空回答。"
 REFUSAL_INJECTION = "抱歉，我只回答非公企业党建工作方面的问题，不能执行这类指令，也不会透露系统设置、密钥或账号。"

@@ -13,17 +13,11 @@ import numpy as np
 
 from .chunk import FULL_SENTENCE_END, split_sentences
 from .index import KnowledgeBase, Snapshot, unit_vectors
+from .kinds import holds
+from .places import local_place
+from .terms import ASKS_ITEMS, item_marker, items_in, lists_items, numbered_terms
 from .types import Chunk, Hit
-from .understand import (
-    ASKS_ITEMS,
-    Question,
-    holds,
-    item_marker,
-    items_in,
-    lists_items,
-    local_place,
-    numbered_terms,
-)
+from .understand import Question
 
 OPENS_LIST = re.compile(r"[:：]\s*(?:一是|1[、.]|首先)|[:：]$|如下|以下|(?:[一二三四五六七八九十两]|几)(?:个方面|方面|项|点|大做法|条)[^，。]{0,12}[:：]")
 LIST_SHAPE = re.compile(r"(?:[^、]{1,40}、){2,}|一是.{2,}二是|[:：]\s*(?:一是|1[、.]|首先)|“[^”]{2,12}”、“")

@@ -13,15 +13,11 @@ from dataclasses import replace
 from .candidates import LIST_SHAPE, OPENS_LIST, Candidate
 from .chunk import ENUMERATOR, FULL_SENTENCE_END, SENTENCE_END, split_sentences
 from .index import Snapshot
+from .kinds import holds
+from .places import local_place
+from .terms import NUMERALS, item_marker, numbered_terms
 from .types import Chunk, Citation
-from .understand import (
-    NUMERALS,
-    Question,
-    holds,
-    item_marker,
-    local_place,
-    numbered_terms,
-)
+from .understand import Question
 
 # A sentence that cannot stand alone: it points at what came just before it.
 # "并/同时/此外…" only add to what came before ("并通过联席会议…分期分批进行培训" stands alone); they are not here.

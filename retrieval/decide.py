@@ -16,32 +16,32 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .candidates import Candidate, idf_coverage
-from .understand import (
-    ASKS_ITEMS,
+from .kinds import (
     EVENT_WORDS,
-    LOCAL_ORG,
-    NUMERAL_ABBREVIATION,
-    Question,
     breaks_down,
-    cn_ordinal,
     contradicted_counts,
     count_scope,
-    defined_term,
-    defines,
     holds,
-    item_marker,
-    items_in,
-    list_size,
-    local_place,
-    mentions,
-    numbered_terms,
     one_of_several,
-    past_the_list,
     reason_clause,
-    spelled_out,
     subset_asked,
     unsaid_figures,
 )
+from .places import LOCAL_ORG, local_place, mentions
+from .terms import (
+    ASKS_ITEMS,
+    NUMERAL_ABBREVIATION,
+    cn_ordinal,
+    defined_term,
+    defines,
+    item_marker,
+    items_in,
+    list_size,
+    numbered_terms,
+    past_the_list,
+    spelled_out,
+)
+from .understand import Question
 
 WEIGHTS = Path(__file__).with_name("decision.toml")
 GATES = ("type_ok", "focus_ok", "premise_ok")  # the checks of meaning among the features

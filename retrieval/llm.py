@@ -20,9 +20,10 @@ from .chunk import split_sentences
 from .errors import LLMError
 from .grounding import CITE, Statement, check_support, split_statements
 from .index import KnowledgeBase
+from .parts import question_parts
 from .settings import Settings
 from .types import Answer, Citation, Hit
-from .understand import question_parts, to_simplified
+from .understand import to_simplified
 
 log = logging.getLogger(__name__)
 

@@ -8,33 +8,28 @@ import re
 import pytest
 
 from retrieval.answer import slip_fixer
+from retrieval.followup import resolve_follow_up, statement_of
 from retrieval.grounding import check_support, split_statements
-from retrieval.types import Turn
-from retrieval.understand import (
+from retrieval.kinds import (
     breaks_down,
     contradicted_counts,
     count_scope,
     counted_thing,
     counted_unit,
-    entities_in,
     expected_kinds,
     holds,
-    items_in,
-    lists_items,
     one_of_several,
     paid_for,
-    places_in,
-    question_parts,
     reason_clause,
-    resolve_follow_up,
     satisfies,
-    spelled_out,
-    statement_of,
     subset_asked,
-    to_simplified,
-    understand,
     unsaid_figures,
 )
+from retrieval.parts import question_parts
+from retrieval.places import entities_in, places_in
+from retrieval.terms import items_in, lists_items, spelled_out
+from retrieval.types import Turn
+from retrieval.understand import to_simplified, understand
 
 from .conftest import DEV
 
@@ -300,7 +295,7 @@ def test_a_question_about_the_nth_item_is_answered_with_that_item(kb, settings):
 
 
 def test_the_knowledge_bases_own_places_are_known_without_a_suffix():
-    from retrieval.understand import region_places
+    from retrieval.places import region_places
 
     known = region_places(["江苏省苏州市", "内蒙古自治区赤峰市克什克腾旗", "浙江省金华市永康市"])
     assert {"苏州", "克什克腾", "永康", "内蒙古"} <= known
@@ -345,7 +340,7 @@ def test_a_situation_told_first_is_no_question():
 
 
 def test_the_words_around_the_question_word_frame_the_answer():
-    from retrieval.understand import answer_frame
+    from retrieval.terms import answer_frame
 
     frame = answer_frame("非公企业党建研究会下一步要以什么为契机推进工作？")
     assert re.search(frame, "以深入推进基层组织建设年和双强争先活动为契机,积极团结")
@@ -366,7 +361,7 @@ def test_which_year_needs_a_year_and_who_needs_a_name():
 
 
 def test_a_document_is_about_its_own_place_not_its_parent_region():
-    from retrieval.understand import local_place
+    from retrieval.places import local_place
 
     assert local_place("浙江省金华市永康市") == "永康市"
     assert local_place("内蒙古自治区赤峰市克什克腾旗") == "克什克腾旗"

@@ -1,0 +1,196 @@
+"""Follow-ups made standalone: what 他们/这个/那…呢/具体怎么做 refer to in the previous turn."""
+
+from __future__ import annotations
+
+import re
+
+from .kinds import ROLES
+from .places import LOCAL_ORG, NAME_STOP, NOT_A_NAME, ORGANISATION, place_spans, places_in
+from .terms import ORDINAL, ordinal_item
+from .types import Turn
+
+# Follow-ups: they lean on the previous turn.
+FOLLOW_UP_START = re.compile(r"^(?:那(?![些个次种家趟回位样里儿])|那么|那该|那要|那如果|那具体|还有|然后|另外|此外|除此之外|再说说|再讲讲|接着|如果是|要是"
+                             r"|之后|后来|接下来|下一步)")
+
+
+# "培训下来效果怎么样？": how something turned out, asked of what the previous turn was about.
+NEXT_ASK = re.compile(r"^(?:那|他们|她们|它们|这些人)?(?:之后|后来|接下来|下一步|往后|今后|以后|未来)|打算"
+                      r"|(?:完|回来|结束|过后)了?(?:以后|之后|后)")  # "参观完以后…有什么表态": what came after it
+
+
+RESULT_ASK = re.compile(r"效果|成效|结果|影响|反响|收获|作用如何")
+
+
+PRONOUN = re.compile(r"他们|她们|它们|他|她|它|这个|那个|这些|那些|这种|那种|这家|那家|这趟|那趟|这次|那次|此次|这回|那回|该(?=[\u4e00-\u9fff])|其(?=[\u4e00-\u9fff])|这样|上述|以上|此(?=[\u4e00-\u9fff])")
+
+
+def statement_of(question: str) -> str:
+    """A question as the statement it asks about: "…为什么要不断加大培训力度？" -> "…要不断加大培训力度"."""
+    t = re.sub(r"^(?:请问|那么|那|还有)", "", question.strip())
+    # "…接受再教育，是在哪个月？": a short asking clause after the statement is no part of it.
+    clauses = re.split(r"[，,]", t.rstrip(" ？?。"))
+    while len(clauses) > 1 and len(clauses[-1]) <= 8 and re.search(r"哪|什么|啥|多少|几|吗|谁|怎", clauses[-1]):
+        clauses.pop()
+    t = "，".join(clauses)
+    t = re.sub(r"为什么|为何|为啥|怎么样|怎样|怎么|如何|是什么|什么样的?|什么地方|什么|哪些|哪几|哪里|哪儿|"
+               r"(?:多少|几)[个名家人位次项张份所支户]?|有没有|是否|吗|呢", "", t)  # "去了哪里接受教育" -> "去了接受教育"
+    return t.strip(" ？?。，,：:的是")
+
+
+def topic_of(question: str) -> str:
+    """The subject of a question, without its question words: "什么是“1+N”党建工作模式？" -> "“1+N”党建工作模式"."""
+    t = re.sub(r"^(?:请问|那么|那|还有)", "", question.strip())
+    t = re.split(r"(?:是什么|是指什么|指什么|指的是什么|有哪些|有什么|包括哪些|怎么|怎样|如何|为什么|是怎么|应该|应当|要怎么|能否|可以|需要)", t)[0]
+    t = re.sub(r"^(?:什么是|何谓)", "", t)
+    t = re.sub(r"(?:一共|总共)?(?:有|是)?(?:多少|几)[个名家人位次项张份所支户]?", "", t)
+    return t.strip(" ？?。，,：:的是")
+
+
+SUBJECT = re.compile(
+    r"[\u4e00-\u9fff]{2,6}?(?:省|市|县|区|旗|镇)(?:[\u4e00-\u9fff]{0,6}?(?:工商联|党委|党工委|个私协会|协会|民协|商会|总工会"
+    r"|组织部|公司|集团))?|克旗|[\u4e00-\u9fff]{2,8}?(?:工商联|个私协会|民协|总工会|组织部)"
+)
+
+
+GENERIC_PLACE = re.compile(r"(?:乡镇|城镇|街镇|全市|全旗|全县|全区|本市|各市|市区|城区|社区)$")
+
+
+PERSON = re.compile(r"^([\u4e00-\u9fff]{2,3}?)(?:在|对|提出|肯定|介绍|强调|表示|认为|说|指出|要求|建议|讲|代表)")
+
+
+ACTION_PRONOUN = re.compile(r"这样做|这么做|这种做法|这个做法|这些做法|这样的做法|这项工作|这个活动|这项活动|这样|这么"
+                            r"|这趟|那趟|这次|那次|此次|这回|那回")
+
+
+DEMONSTRATIVE = re.compile(r"(?:这个|那个|这一|该|这家|那家|这支|那支|这些|那些)(?=[\u4e00-\u9fff]{2})")
+
+
+REFERENT_STOP = "在的了和与及是为从对把被将向由，,。；;、：:（()）“”\"'"
+
+
+def referent(body: str, previous: Turn) -> tuple[str, str] | None:
+    """"这个党支部有多少名党员？" after an answer about "芝瑞镇石材行业党支部": the demonstrative phrase
+    and the full name it points at, the longest noun after 这个 that the previous turn names."""
+    m = DEMONSTRATIVE.search(body)
+    if not m:
+        return None
+    said = f"{previous.answer}\n{previous.question}"
+    for n in range(min(8, len(body) - m.end()), 1, -1):
+        noun = body[m.end() : m.end() + n]
+        if not re.fullmatch(r"[\u4e00-\u9fff]+", noun) or noun not in said:
+            continue
+        at = said.index(noun)
+        name = re.split(f"[{re.escape(REFERENT_STOP)}]", said[max(0, at - 10) : at])[-1] + noun
+        spans = place_spans(previous.question)
+        if spans and not any(p in name for p in places_in(previous.question)):
+            s0, e0 = spans[0]  # "市工商联领导小组" after a question about 新郑市: 新郑市工商联领导小组
+            place = previous.question[s0:e0]
+            name = place[:-1] + name if name[0] == place[-1] else place + name
+        return body[m.start() : m.end() + n], name
+    return None
+
+
+def subject_of(question: str) -> str:
+    """Who or what the question is about (新郑市工商联, 涪陵区民协党委, 钟攸平), for resolving 他们/他."""
+    text = re.sub(r"^(?:请问|那么|那|还有)", "", question)
+    m = SUBJECT.search(text) or PERSON.search(text)
+    if m:
+        return m.group(1) if m.re is PERSON else m.group(0)
+    for m in ORGANISATION.finditer(text):  # "苏州那个港商独资的维德公司…" -> 维德公司
+        name = re.split(f"[{NAME_STOP}]", m.group(1))[-1]
+        if len(name) >= 2 and not NOT_A_NAME.match(name):
+            return name + m.group(0)[len(m.group(1)) :]
+    return topic_of(question)
+
+
+GENERIC_ASK = re.compile(r"具体|怎么|做法|什么|哪些|多少|还有|那么|情况|问题|方面|方法|措施|内容|例子|案例|事例|效果|成效|作用|意义"
+                         r"|原因|要求|经验|好处|结果|建议|举例|说说|讲讲|介绍|详细|一下|有没有")
+
+
+def own_content(text: str, content_words=None) -> int:
+    """How many content words of its own a question has (具体/做法/例子 and the like do not count)."""
+    words = content_words(text) if content_words else re.findall(r"[\u4e00-\u9fff]{2,}", text)
+    return sum(1 for w in words if not GENERIC_ASK.fullmatch(w))
+
+
+def is_follow_up(text: str, own_content: int) -> bool:
+    """A question that leans on the previous turn: it points back with a pronoun, starts like a
+    follow-up with little content of its own, is an elliptical "…呢", or has no content of its own.
+    A question that names its own place or organisation stands alone."""
+    core = re.sub(r"\W", "", text)
+    if own_content == 0:
+        return True
+    if len(core) <= 10 and core.endswith("呢"):  # "那新郑市呢？" names a place, and still leans on the last turn
+        return True
+    if any(not GENERIC_PLACE.search(m.group(0)) for m in SUBJECT.finditer(text)) or places_in(text):
+        return False
+    if ORDINAL.search(text):
+        return True
+    if PRONOUN.search(text):
+        return True
+    if RESULT_ASK.search(text) and own_content <= 2:
+        return True
+    return bool(FOLLOW_UP_START.match(text)) and own_content <= 3
+
+
+def elliptical_subject(text: str, known: frozenset[str] = frozenset()) -> str:
+    """X of a short "那X呢？" that names no place (a place switch is resolved by `resolve_follow_up`), else ""."""
+    core = re.sub(r"\W", "", re.sub(r"^(?:那么|那)", "", text))
+    if not core.endswith("呢") or not 2 <= len(core) - 1 <= 6 or places_in(core, known):
+        return ""
+    return core[:-1]
+
+
+def resolve_follow_up(text: str, previous: Turn, own_content: int = 1, known: frozenset[str] = frozenset(),
+                      lean: bool = False) -> str:
+    """Make a follow-up standalone: "那具体怎么做？" carries the whole previous question, a pronoun is
+    replaced by the previous subject, "那划分了多少个网格？" gets the previous subject in front. A question
+    read as a follow-up only because it finds nothing alone (`lean`) carries the whole previous question."""
+    body = FOLLOW_UP_START.sub("", text).strip(" ，,")
+    if lean:
+        return f"{previous.question.rstrip('？?。')}，{body}"
+    if (found := ordinal_item(body, previous.answer)) is not None:
+        # "其中第二项具体怎么做？" -> "联合组建具体怎么做？": the item the previous answer listed.
+        m, item = found
+        rest = body[m.end() :]
+        if re.sub(r"\W", "", rest) in ("", "呢"):  # "那第一种呢？": the item in the old question's frame
+            return f"“{item}”：{previous.question}"
+        return f"{body[: m.start()]}“{item}”{rest}"
+    core = re.sub(r"\W", "", body)
+    if core.endswith("呢") and len(core) <= 10 and places_in(core, known):
+        # "那永康呢？" after a question about 克什克腾旗: the same question about the other place.
+        spans, named = place_spans(previous.question, known), place_spans(core, known)
+        if spans and named:  # the place as the user wrote it ("那克旗呢" names 克什克腾 as 克旗)
+            start, end = spans[0]
+            # "新郑工商联怎样培训企业家" -> "克旗怎样培训…": the old place's own organisation goes with it.
+            if (own_org := LOCAL_ORG.match(previous.question, end)) and not LOCAL_ORG.match(core, named[0][1]):
+                end = own_org.end()
+            return previous.question[:start] + core[named[0][0] : named[0][1]] + previous.question[end:]
+    subject = subject_of(previous.question)
+    if own_content == 0 or not subject:
+        return f"{previous.question.rstrip('？?。')}，{body}"
+    sequel = NEXT_ASK.search(text)  # "之后要做好哪些工作？" / "往后打算怎么干": after what was asked about
+    if RESULT_ASK.search(body) or sequel:
+        # "培训下来效果怎么样？" asks what came of what the previous question was about, all of it.
+        return f"{statement_of(previous.question)}，{ACTION_PRONOUN.sub('', body, count=1)}"
+    if re.match(r"(?:那么?)?具体", text):
+        # "那具体有哪几个来源？" after "克旗是怎么给党组织解决经费问题的": the specifics of what was asked about.
+        return f"{statement_of(previous.question)}，{body}"
+    if ACTION_PRONOUN.search(body) or body.startswith("其中"):
+        # "这样做有什么效果？" / "其中有多少家…？" point at what the previous question was about.
+        return f"{topic_of(previous.question)}，{ACTION_PRONOUN.sub('', re.sub('^其中', '', body), count=1)}"
+    if subject in body:
+        return body
+    if (found := referent(body, previous)) is not None:
+        return body.replace(found[0], found[1], 1)
+    if re.search(r"[他她](?![们])", body) and (role := list(re.finditer(ROLES, previous.question))):
+        # "他是谁？" after "涪陵区民协党委书记介绍了什么": the person the previous question named by role.
+        who = re.split(r"[，,]", previous.question[: role[-1].end()])[-1]
+        return re.sub(r"[他她](?![们])", who, body, count=1)
+    if PRONOUN.search(body):
+        return PRONOUN.sub(subject, body, count=1)
+    if re.sub(r"\W", "", body).endswith("呢") and len(body) <= 12:
+        # "党费呢？" after "经费从哪里来？": the new subject in the old question's frame.
+        return f"{body.rstrip('呢？?')}：{previous.question}"
+    return f"{subject}{body}"

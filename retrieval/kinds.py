@@ -1,0 +1,478 @@
+"""What kind of fact a question asks for (a year, a count, a share, a person…), what exactly it asks it of
+(the thing counted, the event dated, what was paid for), what it takes for granted (counts and figures it
+states), and whether a sentence holds such a fact."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from .places import places_in, without_places
+from .terms import ASKS_ITEMS, numbered_terms, numeral_value
+
+if TYPE_CHECKING:
+    from .understand import Question
+
+
+# What kind of answer the question asks for; checked against the answering sentence.
+ROLES = "秘书长|董事长|负责人|主持人|书记|会长|主任|组长|主席|局长|部长|司长|厂长|经理|委员|市长|旗长|县长|区长|领导|同志|代表"
+
+
+EXPECTS: list[tuple[str, re.Pattern]] = [
+    ("date", re.compile(r"哪一天|哪天|几号|具体日期|几月几")),
+    ("year", re.compile(r"哪一年|哪年|何年|年份|几几年")),  # a year: "去年4月" does not say which
+    ("time", re.compile(r"什么时候|何时|几月|什么时间|啥时候")),
+    ("duration", re.compile(r"多长时间|多久|多少天|几天|多长|为期|(?<![近这前好十])几年")),
+    ("share", re.compile(r"比例|占比|百分之|百分比|比重|覆盖率|占.{0,8}(多少(?![个名家人位所支户项条次万])|几成)|几成|增长了?多少|增幅|增长幅度|增长率|增速|率是"
+                         r"|比.{0,8}?(?:多|少|增加|提高|减少|上升|下降)了?多少")),  # "比上一年多了多少": a rise, often in %
+    # A change from before ("比上一年提高了几个百分点"): a level alone ("覆盖达73.9%") does not say it.
+    ("change", re.compile(r"比.{0,8}?(?:多|少|增加|提高|减少|上升|下降|增长)了?(?:多少|几)|(?:增长|提高|增加|上升|下降|减少)了?(?:多少|几个?百分点)"
+                          r"|增幅|增长幅度|增长率|增速")),
+    ("number", re.compile(r"(?:一共|总共|共)[^，,。？?]{0,6}几[项条点种类个]|多少|几个|几名|几家|几人|几位|几次|几万|几千|几百|数量|数额|金额|几所|几支|几户|人数|个数|规模多大")),
+    ("list", re.compile(r"哪些|哪几|几个方面|几方面|几项|几条|几点|几种|几类|包括什么|包括哪|分别|有什么(做法|措施|要求|方式|形式|内容|活动|经验)|都有什么|几大")),
+    ("person", re.compile(r"是谁|叫什么名字|叫啥|全名|名字叫|姓什么|姓啥|哪位|谁(?:担任|负责|主持|介绍|讲话|提出|作的)"
+                          rf"|(?:{ROLES})(?:叫|是)什么(?:名字)?(?:[？?]|$)")),
+    ("money", re.compile(r"多少钱|多少经费|多少资金|多少费用|花了多少|花多少|投入多少|投入了多少|拨多少|拨了多少|多少万元|多少元|多少款")),
+    ("region", re.compile(r"哪(?:个|一个|些)(?:省|市|县|国家|城市)|哪座城市|哪省|哪国")),  # a place name answers
+    ("place", re.compile(r"什么地方|哪(?:个|些)(?:地方|地区|乡镇|镇|社区|村)|去(?:了)?哪(?:里|儿|(?![些个一样种家位]))|到哪(?:里|儿)?(?:去|考察|学习|参观|取经)")),  # ... or where to
+    ("reason", re.compile(r"为什么|为何|原因|何以|为啥")),
+    ("how", re.compile(r"怎么|怎样|如何|办法|措施|途径|步骤|做法|方式|怎么办|咋")),
+    ("concept", re.compile(r"什么是|是什么|指什么|含义|意思|指的是|是指|何谓|定义")),
+]
+
+
+MEASURABLE_KINDS = ("date", "year", "time", "duration", "share", "change", "number", "person", "money", "region", "place")
+
+
+# A place named anywhere is weak evidence of the place asked for: these flag a gap (decide), never rank.
+GAP_ONLY_KINDS = ("region", "place", "change")  # a rise ranked up would be another document's ("比上年增长5.6%")
+
+
+# Where someone went or goes: "赴焦裕禄陵园", "到哇哈哈集团去学习".
+DESTINATION = re.compile(r"(?:赴|前往|到|去)[\u4e00-\u9fff]{2,10}?(?:陵园|纪念馆|基地|集团|公司|园区|学院|大学|学校|景区|村|镇)"
+                         r"|[\u4e00-\u9fff]{2,4}(?:镇|乡|村|社区|街道|园区|开发区)(?![长委])")  # 芝瑞镇, 赛罕社区
+
+
+GENERIC_ROLES = {"领导", "同志", "人员", "干部", "代表"}
+
+
+TITLES = "秘书长|董事长|书记|会长|主任|部长|司长|组长|主席|局长|市长|旗长|县长|区长|经理"
+
+
+TITLED_NAME = re.compile(rf"(?:{TITLES})[)）]?([\u4e00-\u9fff]{{1,3}})(?:作|在|介绍|主持|强调|指出|表示|讲|说|提出|肯定|出席|同志)")
+
+
+PERSON_ROLE = re.compile(rf"({ROLES})[，,]?[^，,。？?]{{0,3}}?(?:是谁|叫什么名字|叫啥|全名|名字叫|姓什么|姓啥|叫什么(?=[？?]|$))|哪位({ROLES})"
+                         r"|([\u4e00-\u9fff]{2})(?:是谁|叫什么名字|叫啥|姓什么|姓啥)|哪位([\u4e00-\u9fff]{2})")
+
+
+PERSON_VERBS = "作了|作重要|介绍|主持|强调|指出|表示|讲话|提出|肯定|出席|同志|担任|代表"
+
+
+# "书记全名叫啥": a surname alone ("书记张介绍") does not answer it; "姓什么" it does.
+FULL_NAME = re.compile(r"全名|全称|名字|姓名|叫什么|叫啥")
+
+
+# Spans a sentence must hold to answer each kind of question.
+SATISFIES: dict[str, re.Pattern] = {
+    "date": re.compile(r"\d{1,2}\s*[日号]|\d{1,2}月\d{1,2}"),
+    "year": re.compile(r"(?:19|20)\d{2}\s*年"),  # "20xx年", masked in the source, says no year
+    "time": re.compile(r"(?:19|20)\d{2}\s*年|\d{1,2}\s*月|去年|今年|前年|上半年|下半年|年初|年底|年末"),
+    "money": re.compile(r"\d[\d.,]*\s*(?:余|多)?(?:万|亿|千)?元"),
+    # How long, or how often ("多久召开一次" is answered by "每年召开一次").
+    "duration": re.compile(r"[\d一二三四五六七八九十两]+\s*(?:个)?(?:天|日|周|月|年|小时)|每(?:个)?(?:年|月|季度|周|天|日|半年)"),
+    "share": re.compile(r"\d+(?:\.\d+)?\s*[%％]|百分之|占.{0,12}\d|\d+(?:\.\d+)?成|100%|(?:增长|增加|提高|减少|下降)了?\d"),
+    "number": re.compile(r"\d|[一二三四五六七八九十两百千万]+\s*(?:个|名|家|人|次|户|项|条|万|千|元|支|所|批|期)"),
+    "change": re.compile(r"(?:增长|增加|提高|减少|下降|上升|降低|增幅)了?\s*(?:\d|百分之|[一二三四五六七八九十两]+\s*(?:个|倍|成))"),
+}
+
+
+# Events a question may presuppose ("为什么取消了…"); when no passage mentions them, the premise is unsupported.
+EVENT_WORDS = re.compile(
+    r"取消|撤销|撤掉|废除|废止|停止|暂停|叫停|减少|下降|降低|削弱|放弃|失败|解散|关闭|处分|处罚|违规|批评|拒绝|禁止|否决"
+    r"|退出|削减|缩减|大幅|倒闭|亏损|裁员|停办|撤并|不管|不再|不许|不准|放缓|萎缩|流失|通报|查处|整改"
+)
+
+
+INTERROGATIVE = re.compile(r"吗|什么|怎|如何|哪|多少|几|是否|是不是|算不算|有没有|能不能|可不可以|要不要|谁|为何|咋|啥")
+
+
+def asking_clause(text: str) -> str:
+    """The clause that asks, when a long question first tells its situation: "…几家小企业联起来建了支部以后，
+    有的老板又想单独建，当初联起来建到底算不算个过渡？" asks only in its last clause, where 几家 is no question."""
+    clauses = [c for c in re.split(r"[，,；;。！!\s]", text.strip(" ？?")) if c.strip()]
+    if len(clauses) >= 2 and INTERROGATIVE.search(clauses[-1]) and (
+            len(clauses) >= 3 or SITUATION_JI.search(clauses[0]) and not re.search(r"多少|[？?]", clauses[0])):
+        return clauses[-1]
+    return text
+
+
+def reason_clause(text: str) -> str:
+    """The clause a why-question asks in, and what follows: "这两年小公司一茬接一茬，领导为啥说党建越来越要紧了"
+    presupposes only what its why-clause says; the story before it is the user's own."""
+    m = re.search(r"为什么|为啥|为何|凭什么|什么原因|啥原因", text)
+    if not m:
+        return text
+    starts = [b.end() for b in re.finditer(r"[，,；;。！!？?\s]", text[: m.start()])]
+    return text[starts[-1] if starts else 0 :]
+
+
+# "几家同行老搞压价": a few of something doing something, told, not asked ("有几家企业" ends where it asks).
+SITUATION_JI = re.compile(r"(?<![有共了])几[个家位名条户]?[\u4e00-\u9fff]{6,}")
+
+
+def expected_kinds(text: str) -> tuple[str, ...]:
+    """Kinds of answer the question asks for (year, duration, share, number, list, reason, how, concept)."""
+    text = asking_clause(text)
+    kinds = [k for k, rx in EXPECTS if rx.search(text)]
+    if "list" not in kinds and ASKS_ITEMS.search(text) and numbered_terms(text):
+        kinds.append("list")  # "“三个作用”是哪三个作用": its items ("哪两个部门" names two in one sentence)
+    # "几个方面/有哪几项" is a list, not a number.
+    if "list" in kinds and "number" in kinds and not re.search(r"多少|几名|几家|几人|几次|数量|数额|金额|一共|总共", text):
+        kinds.remove("number")
+    if "number" in kinds and ("money" in kinds or re.search(r"哪几", text)):
+        kinds.remove("number")  # "多少钱" asks for an amount; "哪几家" for the list
+    if "share" in kinds and "number" in kinds:
+        kinds.remove("number")  # "占…多少" asks for a share
+    if "change" in kinds and "number" in kinds:
+        kinds.remove("number")  # "提高了几个百分点" asks for the change, whatever it counts in
+    return tuple(kinds)
+
+
+COUNTED_AFTER = re.compile(r"(?<![近这前好十])(?:多少|几)(?:个|名|家|人|次|户|项|元|万元|万|位|支|所|批|期|条|天|年|份|本|册|辆|座|场|届|篇|台|套|件)?([\u4e00-\u9fffA-Za-z]{2,8})")  # "几个党建QQ群"
+
+
+# What is counted starts at a clause edge or after a particle, never mid-word ("首席培训班每期培训多少人" must not
+# give "席培训班每期培训"); longer than 12 characters it is a clause, not a thing.
+COUNTED_BEFORE = re.compile(r"(?:^|(?<=[^\u4e00-\u9fff]|[的了在给是有把对]))([\u4e00-\u9fff]{2,12}?)(?:各|分别|都)?(?:一共|总共|共|大概|大约)?(?:是|有|达到|达|为|占)?(?<![近这前好十])(?:多少|几)")
+
+
+# Words before 多少 that are when or how it was counted, not what ("2014年底统计下来一共多少户").
+NOT_A_THING = re.compile(r"(?:后来|之后|以后|统计下来|算下来|加起来|下来|起来|年底|年初|年末|目前|现在|眼下|如今|当前|截至|截止|一共|总共|到底"
+                         r"|数量|数目|总数|个数|一年|每年|一个月|每月|一季度)$")
+
+
+UNITS = [set("名人位"), set("个家所支户"), {"元", "万元", "万"}, set("天日"), {"次"}, set("项条"), {"期"}, {"年"}, {"月"},
+         set("张份册本"), {"余人", "人次"}]
+
+
+COUNTED_UNIT = re.compile(r"(?<![近这前好十])(?:多少|几)(万元|名|人|位|个|家|所|支|户|元|天|日|次|项|条|期|年|月|张|份|册|本)")
+
+
+# A count in a sentence: digits, or Chinese numerals other than a lone 一 ("每个网格配备一名" is no count).
+COUNT = re.compile(r"\d+(?:\.\d+)?|[两二三四五六七八九十百千万][一二三四五六七八九十百千万]*|一[十百千万]+[一二三四五六七八九十百千万]*")
+
+
+def counted_unit(text: str) -> str:
+    """The measure word a 多少/几 question asks in ("多少人" -> "人"), or ""."""
+    m = COUNTED_UNIT.search(text)
+    return m.group(1) if m else ""
+
+
+SHARE_OF = re.compile(r"([\u4e00-\u9fff]{2,8}?)(?:所)?占(?:了)?(?:多大|多少|几成)(?![个名家人位所支户项条次万])")
+
+
+STATED_COUNT = re.compile(r"(?<![第哪几\d])(\d+|[两二三四五六七八九十百千]+)\s*(?:余|多)?(个|名|家|期|项|条|次|支|批|户|张|天)([\u4e00-\u9fff]{2,4})")
+
+
+def contradicted_counts(question: str, passages: list[str]) -> list[str]:
+    """The counts a question takes for granted ("为什么…各建3个区域党支部", "只办了1期培训班") that the
+    passages give otherwise: they count the same thing in the same measure word, never with that number."""
+    out = []
+    for m in STATED_COUNT.finditer(question):
+        value, unit, noun = numeral_value(m.group(1)), m.group(2), m.group(3)[:2]
+        if value is None:
+            continue
+        num = r"(\d+(?:\.\d+)?|[两二三四五六七八九十]+)"
+        unit = "[名人位]" if unit in "名人位" else unit  # "2000多名党员" against "党员1520人"
+        said = [numeral_value(x.group(1)) for p in passages for rx in (rf"{num}\s*(?:余|多)?{unit}{noun}",
+                                                                rf"{noun}[\u4e00-\u9fff]{{0,4}}?{num}\s*(?:余|多)?{unit}")
+                for x in re.finditer(rx, p)]
+        said = [v for v in said if v is not None]
+        if said and value not in said:  # said as the user wrote it, up to where the noun ends
+            whole = re.match(r"[\u4e00-\u9fff]{2,6}?(?=[，,。？?、的就了吗呢都也还又]|$)", question[m.start(3) :])
+            out.append(f"{question[m.start() : m.start(3)]}{whole.group(0) if whole else m.group(3)}")
+    return out
+
+
+STATED_FIGURE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?|[一二两三四五六七八九十百千]+)\s*(万元|亿元|元|%|％)")
+
+
+# A counted whole a question counts within: its number, measure word and noun ("114个企业党组织").
+COUNTED = r"(\d+|[两二三四五六七八九十百千]+)(个|家|名|支|所|项|条)([^\W\d_各都了的是有在给派]{1,10}?)"
+
+
+LOCATIVE = r"(?:里头|里面|当中|之中|里|中)"
+
+
+# "那114个企业党组织里，有几个是党委", "下属的27个支会党支部一共有多少党员": a count within a counted part.
+SCOPED_COUNT = re.compile(rf"({COUNTED}){LOCATIVE}?[，,]?(?:其中)?(?:一共|总共|共)?(?:有|是|[\u4e00-\u9fff]{{1,2}}了?)?(?:几|多少)")
+
+
+def count_scope(text: str) -> str:
+    """The counted part a 多少/几 question counts within ("114个企业党组织"), or ""."""
+    m = SCOPED_COUNT.search(text)
+    return m.group(1) if m else ""
+
+
+# "12家五星级党组织里，社会组织的有几家": how many of a counted whole are of some kind, in its measure word.
+SUBSET_COUNT = re.compile(rf"{COUNTED}(?:{LOCATIVE}[，,]?|[，,])[^，,。？?]{{0,12}}?(?:几|多少)(个|家|名|支|所|项|条)")
+
+
+def subset_asked(text: str) -> tuple[str, str, str] | None:
+    """(number, measure word, noun) of the whole a question counts part of, when it counts in the same
+    measure word ("12家五星级党组织里…有几家"), else None."""
+    m = SUBSET_COUNT.search(text)
+    return (m.group(1), m.group(2), m.group(3)) if m and m.group(2) == m.group(4) else None
+
+
+def breaks_down(whole: tuple[str, str, str], sentence: str) -> bool:
+    """Does the sentence that counts the whole ("共评定五星级党组织12家") go on to count its parts
+    ("其中…", "…中有…")? Without that, its number is the whole's, no answer to how many of them are something."""
+    number, unit, noun = whole
+    # The question may word the whole its own way ("17个双强示范单位" for "“发展强、党建强”示范单位17家"): its last
+    # words and number, 个 and 家 alike.
+    tail, unit = re.escape(noun[-4:]), "[个家]" if unit in "个家" else unit
+    m = re.search(rf"{re.escape(number)}\s*{unit}[\u4e00-\u9fff“”、]{{0,12}}?{tail}|{tail}\s*{re.escape(number)}\s*(?:余|多)?{unit}",
+                  sentence)
+    after = sentence[m.end() : m.end() + 30] if m else ""
+    return m is None or bool(re.search(r"其中|分别|包括", after) or re.match(r"\s*(?:当中|中|里)?[，,]?\s*(?:共有|有)?\s*\d", after))
+
+
+def one_of_several(scope: str, sentence: str) -> bool:
+    """Is the part only one of several the sentence lists ("13个分会党组织、27个支会党支部和114个企业党组织,
+    管理党员1520人")? Its count of anything else is then the whole's, not the part's."""
+    return bool(scope) and bool(re.search(rf"[、和及与]{re.escape(scope)}|{re.escape(scope)}[、和及与]", sentence))
+
+
+def unsaid_figures(question: str, passages: list[str]) -> list[str]:
+    """Amounts of money and shares a question states as facts ("每年拨5万元活动经费，这笔钱从哪出") that no
+    passage gives: the question then rests on a figure the materials do not have. A figure it asks about
+    ("是5万元吗") is stated too, and the answer is the same: the materials do not say it."""
+    said = {(numeral_value(m.group(1)), m.group(2).replace("％", "%")) for p in passages for m in STATED_FIGURE.finditer(p)}
+    out = []
+    for m in STATED_FIGURE.finditer(question):
+        value, unit = numeral_value(m.group(1)), m.group(2).replace("％", "%")
+        if value is not None and (value, unit) not in said:
+            out.append(m.group(0))
+    return out
+
+
+def share_of(text: str) -> str:
+    """What a share question asks the share of: "这里头女党员占多大比例" -> 女党员, else ""."""
+    m = SHARE_OF.search(text)
+    return re.split(r"里头|里面|当中|其中|[里中的在]", m.group(1))[-1] if m else ""
+
+
+def counted_thing(text: str) -> str:
+    """What a 多少/几 question counts: "拨多少党建经费" -> "经费", "划分了多少个网格" -> "网格"; for a
+    who-question, the role asked about ("组长是谁" -> "组长")."""
+    # The last who-clause asks ("…大会上是谁作的报告，作这篇讲话的领导叫什么名字"): the earlier one was asked before.
+    if (m := next(reversed(list(PERSON_ROLE.finditer(text))), None)) and not re.search(r"多少|几", text):
+        role = next(g for g in m.groups() if g)
+        if m.group(3) and (deed := re.match(rf"(?:{PERSON_VERBS}|作|讲|说)", text[m.end() :])):
+            return deed.group(0)  # "座谈会是谁主持的": the one who did it (主持), not a role called 谈会
+        # "大会上是谁…": a place or time ("会上", "当时"), not a role
+        return "" if re.search(r"[的了是在]", role) or role[-1] in "上里中时后前内" else role
+    m = COUNTED_AFTER.search(text)
+    thing = m.group(1) if m else ""
+    if re.match(r"才|就|能|可以|算|的话", thing):  # "达到多少才能单独建支部": a condition follows, not a thing
+        thing = ""
+    if re.match(r"从|在|给|对|向|被|把|跟", thing):  # "有几家从联合支部里出来…": a clause follows, not a thing
+        thing = ""
+    thing = re.split(r"[的了呢吗？?，,。]|是|有|在|从|给", re.sub(r"^(?:有|是)", "", thing))[0]
+    if len(thing) < 2 and (m := COUNTED_BEFORE.search(text)):
+        thing = re.split(r"[的了、，,]", m.group(1))[-1]
+        while NOT_A_THING.search(thing):
+            thing = NOT_A_THING.sub("", thing)
+        before = [c for c in re.split(r"[，,\s]", text[: m.start()]) if c]
+        if before and places_in(thing) and not without_places(thing):
+            # "全国级省级那种双强百佳党组织，永康眼下有几家": the place is where; the thing is the topic said before.
+            thing = re.sub(r"那种|这种|这些|那些|这类|那类", "", before[-1])[-12:]
+    thing = re.sub(r"(?:各|分别|都|共|一共|总共)$", "", thing)
+    thing = re.split(r"(?<=[\u4e00-\u9fff]{2})(?:到|去|进|赴)", thing)[0]  # "多少名干部到企业": 干部, not where they went
+    if any(thing.startswith(p) for p in places_in(thing)) and len(rest := without_places(thing)) >= 2:
+        thing = rest  # "新郑中小企业数量是多少": the place is where; 中小企业 is what
+    if re.fullmatch(r"(?:各|分别|都|一共|总共|共)(?:是|有|为|达)?", thing):
+        thing = ""  # "按党委、党总支、党支部分开算，各有多少家": the things are the ones listed before
+    return thing if len(thing) >= 2 else ""
+
+
+# What the counted ones did, said alike: "建起了个私企业党(工)委" is "成立了…", "当了书记" is "担任…书记".
+PREDICATE_GROUPS = ("参加|参与|出席|参会|到会|到场", "建立|建起|成立|组建", "担任|任职|当(?![地前时中天年])", "入会|加入",
+                    "入党", "获得|获评")
+
+
+COUNTED_PREDICATE = re.compile("|".join(PREDICATE_GROUPS))
+
+
+GENERIC_BIGRAMS = {"党建", "工作", "组织", "企业", "非公", "经济", "社会", "建立", "成立", "一共", "总共"}
+
+
+AVERAGE = re.compile(r"平均|人均|户均")
+
+
+OTHER_GROUP = re.compile(r"代表|干部|骨干|标兵|人才|家属")
+
+
+NEAR = 14  # characters between a count and the head noun of what it counts
+
+
+DEED_NEAR = 16  # characters after a count within which what the counted did is said
+
+
+THRESHOLD_AFTER = re.compile(r"\s*(?:余|多)?[\u4e00-\u9fff]?(?:以上|以下|以内|及以上|及以下)")
+
+
+THRESHOLD_BEFORE = re.compile(r"(?:不足|不到|不满|满|超过|少于|低于|至少)$")
+
+
+LIMIT_ASK = re.compile(r"标准|条件|门槛|以上|以下|不足|不到|不满|满|超过|至少|起码|最少|够")
+
+
+def when_event(text: str) -> str:
+    """What a when-question asks the time of: the clause after 哪一年/什么时候 ("成立的"), or before it."""
+    m = re.search(r"哪一年|哪年|何年|什么时候|何时|什么时间|啥时候|哪一天|哪天|几号|几月几[日号]?", text)
+    if not m:
+        return ""
+    after = re.split(r"[，,。？?！!；;]", text[m.end() :])[0]
+    after = re.sub(r"几[月日号天]|哪一?[天年日]|到|至|^(?:的|是|在|才|就)|(?:的|了)+$", "", after)  # "从哪天到哪天"
+    before = re.sub(r"具体|是|从|在|那次|这次", "", text[: m.start()])
+    last = re.split(r"[，,。？?！!；;]", before)[-1]
+    last = last if len(last) >= 2 else before
+    if len(after) >= 2:
+        grams = {after[i : i + 2] for i in range(len(after) - 1)} - GENERIC_BIGRAMS
+        # "研究会是哪一年成立的": "成立" alone says nothing; what was founded goes with it.
+        return after if grams else f"{last}{after}"
+    return last
+
+
+def paid_for(text: str) -> str:
+    """What a how-much-money question asks the cost of: its clause without the money words
+    ("发放服务联系卡一共花了多少钱" -> "发放服务联系卡")."""
+    m = SPENT.search(text)
+    if not m:
+        return ""
+    before = re.split(r"[，,。？?！!；;]", text[: m.start()])
+    clause = before[-1] + re.split(r"[，,。？?！!；;]", text[m.end() :])[0]
+    if len(re.sub(FILLER_MONEY, "", clause)) < 4 and len(before) > 1:  # "…给业主办培训班，一共花了多少经费"
+        clause = before[-2] + clause
+    return re.sub(FILLER_MONEY, "", clause)
+
+
+SPENT = re.compile(r"(?:花了|花|投入了|投入|拨了|拨付|拨|用了|拿出|给了)?多少[\u4e00-\u9fff]{0,4}?(?:钱|经费|资金|费用|万元|元|款)")
+
+
+FILLER_MONEY = re.compile(r"一共|总共|总计|大概|大约|具体|每年|每次|了|的|是|有|给|用|拿出|花|钱")
+
+
+EVENT_SHARE = 0.2  # of the event's bigrams, in a sentence whose date or year answers a when-question
+
+
+def _near_event(sentence: str, rx: re.Pattern, event: str, width: int = 40) -> bool:
+    """A date or year stands near the event's own words: "20**年" in a sentence about a report does not
+    say when the society was founded."""
+    grams = {event[i : i + 2] for i in range(len(event) - 1)} - GENERIC_BIGRAMS
+    grams = {g for g in grams if re.fullmatch(r"[\u4e00-\u9fff]{2}", g)}
+    if not grams:
+        return True
+    # A fifth of the event's words in the sentence at least: "党员代表" near "4月15日" is another trip, not
+    # the visit to 焦裕禄陵园.
+    if sum(g in sentence for g in grams) < EVENT_SHARE * len(grams):
+        return False
+    at = [m.start() for g in grams for m in re.finditer(re.escape(g), sentence)]
+    return any(abs(a - m.start()) <= width for m in rx.finditer(sentence) for a in at)
+
+
+def holds(q: Question, kind: str, sentence: str) -> bool:
+    """Does the sentence hold the kind of fact `q` asks for (its thing, unit, event and places)?"""
+    return satisfies(kind, sentence, q.share_of if kind == "share" else q.counts, q.unit, q.per, q.limit, q.paid if kind == "money" else q.when, q.places,
+                     full_name=kind == "person" and bool(FULL_NAME.search(q.standalone)),
+                     average=bool(AVERAGE.search(q.standalone)))
+
+
+def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bool = False,
+              limit: bool = False, event: str = "", besides: tuple[str, ...] = (), full_name: bool = False,
+              average: bool = False) -> bool:
+    """Does `sentence` hold the kind of fact the question asks for (about `thing`, in `unit`, when given;
+    a year or date near the `event` asked about; a place other than the question's own, `besides`; a
+    whole name, not a surname, when `full_name`)?"""
+    if kind in ("region", "place"):  # "准备带他们去哪个省": "到外地走走" names none
+        named = any(not any(b in p or p in b for b in besides) for p in places_in(sentence))
+        return named or (kind == "place" and bool(DESTINATION.search(sentence)))
+    if kind == "person":  # "组长是谁" is answered by a sentence that names the 组长
+        if re.fullmatch(rf"{PERSON_VERBS}|作|讲|说", thing):  # the deed: a titled name, or 同志, did it
+            return bool(re.search(rf"(?:(?:{TITLES})[)）]?[\u4e00-\u9fff]{{2,3}}|[\u4e00-\u9fff]{{2,3}}同志){thing}", sentence))
+        if thing in GENERIC_ROLES:  # "哪位领导讲的": a titled name ("副司长韩旭", "书记张")
+            return any(len(m.group(1)) >= 2 or not full_name for m in TITLED_NAME.finditer(sentence))
+        if not thing:
+            return True
+        root = thing[:-1] if thing.endswith("人") and len(thing) == 3 else thing  # 主持人 -> 主持
+        # The role with a name: "党委书记张介绍…", "秘书长杨文彬主持会议".
+        return bool(re.search(rf"{root}[)）]?[\u4e00-\u9fff]{{2,3}}(?:{PERSON_VERBS})", sentence)
+                    or not full_name and re.search(rf"{root}[)）]?[\u4e00-\u9fff](?:介绍|强调|指出|表示|讲话|主持)", sentence)  # 书记张介绍
+                    or re.search(rf"(?:{TITLES})[\u4e00-\u9fff]{{2,3}}{root}", sentence))
+    rx = SATISFIES.get(kind)
+    if rx is None:
+        return True
+    if not rx.search(sentence):
+        return False
+    if kind in ("year", "time", "date", "money") and event:
+        # The place of the subject is checked on its own (focus); near a year it says nothing of what happened
+        # then. Where one went ("去浙江、江苏考察") is part of the event.
+        for place in besides:
+            if not re.search(rf"(?:去|到|赴|前往|往|、){re.escape(place)}", event):
+                event = event.replace(place, "")
+        return _near_event(sentence, rx, event, width=60 if kind == "money" else 40)
+    if kind == "share" and thing:  # "女党员占多大比例": a share of 党员 is another share
+        return thing in sentence
+    if kind != "number":
+        return True
+    if average and not re.search(rf"{AVERAGE.pattern}|每", sentence):
+        return False  # "分会党组织平均有多少名党员": a total is no average
+    same = next((u for u in UNITS if unit in u), {unit}) if unit else set()
+    units = "|".join(sorted(same, key=len, reverse=True))
+    # "每个网格配几个" is answered by "每个网格配备一名" (a lone 一 with its measure word, not "一部分").
+    count = COUNT.pattern + "|一(?=[个名家人位次项条支所户元张份期批])" if per else COUNT.pattern
+    pattern = rf"(?:{count})\s*(?:余|多)?(?:{units})(?![\d%％])" if units else count
+    # "党员3名以上的企业" states a threshold, not how many there are: it answers only a question about one.
+    counts = [(m.start(), m.end()) for m in re.finditer(pattern, sentence)
+              if limit or not (THRESHOLD_AFTER.match(sentence, m.end()) or THRESHOLD_BEFORE.search(sentence[: m.start()]))]
+    if not counts:
+        return False
+    return any(_counted(part, sentence, counts) for part in re.split(r"[和及与、]", thing) if part) if thing else True
+
+
+def _counted(thing: str, sentence: str, counts: list[tuple[int, int]]) -> bool:
+    """The number is about the thing counted: the thing's head noun stands within a few characters of it,
+    and a thing qualified in the question ("补贴经费") is the same thing qualified in the sentence, not
+    another one with the same head ("党建活动经费")."""
+    # "几位代表出席" counts 代表, the ones who 出席: the number stands by the noun and what they did follows it
+    # ("130余名代表参加了会议"); "多少家企业建立了党组织" is not answered by a count of all 企业, nor "多少人当了
+    # 党组织负责人" by "27名镇工会主席享受同级副职待遇,…交叉任职".
+    if (cut := COUNTED_PREDICATE.search(thing, 2)) is not None:
+        deed = next(group for group in PREDICATE_GROUPS if re.fullmatch(group, cut.group(0)))
+        if not any(re.search(deed, sentence[start : end + DEED_NEAR]) for start, end in counts):
+            return False
+        thing = re.sub(r"[来去都也]+$", "", thing[: cut.start()])  # "多少代表来参加"
+    head = head_gram(thing)
+    if not head:
+        return True
+    modifier = thing[: thing.rfind(head)]
+    grams = {modifier[i : i + 2] for i in range(len(modifier) - 1)} - GENERIC_BIGRAMS
+    if grams and not any(g in sentence for g in grams):
+        return False
+    at = [m.start() for m in re.finditer(re.escape(head), sentence)]
+    if not at and len(head) == 2:  # "运费" abbreviates "运输费用": its two characters a word apart at most
+        at = [m.start() for m in re.finditer(rf"{re.escape(head[0])}[\u4e00-\u9fff]{{1,2}}{re.escape(head[1])}", sentence)]
+    # "党员代表及工商联干部30余人" counts 代表 and 干部: a head that qualifies another group of people is not
+    # what the number counts.
+    at = [a for a in at if not OTHER_GROUP.match(sentence, a + len(head))]
+    return any((a - end if a >= end else start - a - len(head)) <= NEAR for a in at for start, end in counts)
+
+
+def head_gram(thing: str) -> str:
+    """The head noun of a counted thing, its last specific bigram ("协会收入" -> "收入")."""
+    grams = [thing[i : i + 2] for i in range(len(thing) - 1)]
+    specific = [g for g in grams if g not in GENERIC_BIGRAMS]
+    return (specific or grams or [""])[-1]

@@ -1,0 +1,122 @@
+"""Several questions in one message, split into questions answered one by one."""
+
+from __future__ import annotations
+
+import re
+
+from .followup import is_follow_up, own_content
+from .kinds import INTERROGATIVE
+from .places import place_spans, places_in
+
+PART_END = re.compile(r"(?<=[？?])|(?<=[；;])(?=[^；;]*[？?吗呢])")
+
+
+CONJUNCTION = "和与及、跟同"
+
+
+EACH = re.compile(r"分别|各自|各(?![级种类地个位])")  # "各有", not 各级/各地
+
+
+MAX_PARTS = 3
+
+
+def _drop_each(rest: str) -> str:
+    """The rest of a question asked about each of two subjects, without its 分别/各自: "…这件事上，各自的做法"
+    -> "…这件事上的做法"."""
+    return re.sub(r"^([^，,]*)[，,]的", r"\1的", EACH.sub("", rest, count=1))
+
+
+def _by_place(text: str, known: frozenset[str] = frozenset()) -> list[str]:
+    """"…在新郑市和克什克腾旗是怎么用的" -> one question per place. Two places joined by a conjunction,
+    the first possibly with a few words of its own (新郑市工商联和克什克腾旗), become two subjects."""
+    spans = place_spans(text, known)
+    for (s1, e1), (s2, e2) in zip(spans, spans[1:], strict=False):
+        between = text[e1:s2]
+        if re.search(r"(?:去|到|赴|前往|往|至)$", text[:s1]):
+            continue  # "组织去浙江、江苏考察学习的那次活动": one trip to both places, not a question each
+        if not between or between[-1] not in CONJUNCTION or not re.fullmatch(r"[\u4e00-\u9fff]{0,5}", between[:-1]):
+            continue
+        tail = re.match(r"[\u4e00-\u9fff]{0,5}?(?=[分各是在的有对怎如为都，,])", text[e2:])
+        e2 += len(tail.group(0)) if tail and not EACH.match(text[e2:]) else 0
+        left, right = text[s1 : s2 - 1], text[s2:e2]
+        rest = _drop_each(text[e2:])
+        return [text[:s1] + left + rest, text[:s1] + right + rest]
+    # "个私协会系统和克什克腾旗各提出了什么要求": two subjects that are not both places, asked about each.
+    if m := EACH_PAIR.search(text):
+        rest = _drop_each(text[m.end() :])
+        return [text[: m.start()] + m.group(1) + rest, text[: m.start()] + m.group(2) + rest]
+    return [text]
+
+
+# INTERROGATIVE without 几/是否…: "要举几个典型例子：" tells what the answer is for, it asks nothing by itself.
+ASKS = re.compile(r"什么|哪|怎|如何|多少|谁|吗|啥|咋|为何|为什么")
+
+
+def _by_clause(text: str, known: frozenset[str] = frozenset(), content_words=None) -> list[str]:
+    """"新郑工商联推广的是哪些企业，永康讲话里表扬的工作法又出自哪家？": clauses that each ask, each about
+    another place and with words of its own, are separate questions (a clause that asks nothing stays with
+    the one after it)."""
+    clauses = [c for c in re.split(r"(?<=[，,；;])", text) if c.strip(" ，,；;")]
+    parts: list[str] = []
+    pending = ""
+    for clause in clauses:
+        pending += clause
+        if ASKS.search(clause):
+            parts.append(pending.strip(" ，,；;"))
+            pending = ""
+    if pending and parts:
+        parts[-1] += pending
+    if not 1 < len(parts) <= MAX_PARTS:
+        return []
+    places = [places_in(p, known) for p in parts]
+    if not all(places) or len({pl[0] for pl in places}) < len(parts):
+        return []
+    # "克旗有多少党员，苏州有多少？": a clause that leans on the one before ("有多少") is no question alone.
+    return parts if all(own_content(p, content_words) >= 3 for p in parts[1:]) else []
+
+
+def _by_subject_clause(text: str, known: frozenset[str] = frozenset()) -> list[str]:
+    """"新郑工商联组织的外出考察，和涪陵那次会议安排的现场视察，分别去了哪些地方？": clauses that each
+    name another place and ask nothing, then one clause asking about each of them (分别/各), are one
+    question per clause."""
+    clauses = [c.strip() for c in re.split(r"[，,、；;]", text.strip(" ？?。")) if c.strip()]
+    if not 3 <= len(clauses) <= MAX_PARTS + 1 or not ASKS.search(clauses[-1]) or not EACH.search(clauses[-1]):
+        return []
+    subjects = [re.sub(r"^(?:和|与|及|跟|还有|以及)", "", c) for c in clauses[:-1]]
+    places = [places_in(c, known) for c in subjects]
+    if any(ASKS.search(c) for c in subjects) or not all(places) or len({p[0] for p in places}) < len(subjects):
+        return []
+    ask = re.sub(r"^(?:两边|两者|二者|两家|两地|它们|他们)", "", EACH.sub("", clauses[-1], count=1))
+    return [f"{c}，{ask}？" for c in subjects]
+
+
+# Each side is the phrase right before or after the conjunction: "“1+N”模式中的“1”和“N”分别…" pairs “1” and “N”.
+EACH_PAIR = re.compile(rf"([^，,：:；;？?的]{{2,12}}?)[和与及跟、]([^，,：:；;？?的和与及跟、]{{2,10}}?)(?={EACH.pattern})")
+
+
+def question_parts(text: str, content_words=None, known: frozenset[str] = frozenset()) -> list[str]:
+    """A message that asks several things, as separate questions to answer one by one: its question
+    sentences ("…什么计划？…多少名党员？"), or one question about two places (在新郑市和克什克腾旗…).
+    A piece that leans on the one before (too few words of its own, "怎么做？", "一年拿多少？", or a
+    follow-up's pronoun) or asks nothing ("一个不落地列出来。") stays with it."""
+    parts: list[str] = []
+    for piece in (p.strip(" ，,") for p in PART_END.split(text)):
+        if not piece:
+            continue
+        own = own_content(piece, content_words)
+        # "一个不落地列出来。" after the question asks nothing itself: how to answer the one before.
+        asks = bool(INTERROGATIVE.search(piece)) or piece.endswith(("？", "?"))
+        if parts and (own < 3 or is_follow_up(piece, own) or not asks):
+            parts[-1] += piece
+        else:
+            parts.append(piece)
+    if len(parts) == 1:
+        return (_by_clause(parts[0], known, content_words) or _by_subject_clause(parts[0], known)
+                or _by_place(parts[0], known))
+    if not 1 < len(parts) <= MAX_PARTS:
+        return [text]
+    # A leading topic clause ("推进党建带工建，…", "发展党员方面，…") scopes every question after it.
+    lead = re.match(r"([^，,？?]{2,12})[，,]", parts[0])
+    if lead and not re.search(r"什么|哪|多少|几|怎|吗|呢|谁|为何|为什么", lead.group(1)):
+        parts = [parts[0]] + [p if p.startswith(lead.group(0)) else lead.group(0) + p for p in parts[1:]]
+    return parts
