@@ -152,11 +152,14 @@ NOT_A_THING = re.compile(r"(?:后来|之后|以后|统计下来|算下来|加起
                          r"|数量|数目|总数|个数|一年|每年|一个月|每月|一季度)$")
 
 
+# A verb's direction (拉进来, 选派下去): a clause before 多少 that ends so tells what was done, not what is counted.
+DIRECTED = re.compile(r"(?:进|出|上|下|过|回)(?:来|去)$")
 UNITS = [set("名人位"), set("个家所支户"), {"元", "万元", "万"}, set("天日"), {"次"}, set("项条"), {"期"}, {"年"}, {"月"},
          set("张份册本"), {"余人", "人次"}]
 
 
-COUNTED_UNIT = re.compile(r"(?<![近这前好十])(?:多少|几)(万元|名|人|位|个|家|所|支|户|元|天|日|次|项|条|期|年|月|张|份|册|本)")
+# "几个人" counts people (人), not things (个).
+COUNTED_UNIT = re.compile(r"(?<![近这前好十])(?:多少|几)(?:个(?=人(?:[^\u4e00-\u9fff]|$|[了呢吗参来去到在是])))?(万元|名|人|位|个|家|所|支|户|元|天|日|次|项|条|期|年|月|张|份|册|本)")
 
 
 # A count in a sentence: digits, or Chinese numerals other than a lone 一 ("每个网格配备一名" is no count).
@@ -276,6 +279,8 @@ def counted_thing(text: str) -> str:
         return "" if re.search(r"[的了是在]", role) or role[-1] in "上里中时后前内" else role
     m = COUNTED_AFTER.search(text)
     thing = m.group(1) if m else ""
+    if re.match(r"个人(?:[了呢吗？?，,。]|$)", thing):  # "几个人": people counted, no thing named
+        thing = ""
     if re.match(r"才|就|能|可以|算|的话", thing):  # "达到多少才能单独建支部": a condition follows, not a thing
         thing = ""
     if re.match(r"从|在|给|对|向|被|把|跟", thing):  # "有几家从联合支部里出来…": a clause follows, not a thing
@@ -283,6 +288,8 @@ def counted_thing(text: str) -> str:
     thing = re.split(r"[的了呢吗？?，,。]|是|有|在|从|给", re.sub(r"^(?:有|是)", "", thing))[0]
     if len(thing) < 2 and (m := COUNTED_BEFORE.search(text)):
         thing = re.split(r"[的了、，,]", m.group(1))[-1]
+        if DIRECTED.search(thing):  # "群里现在拉进来多少人": how they came, not what is counted
+            thing = ""
         while NOT_A_THING.search(thing):
             thing = NOT_A_THING.sub("", thing)
         before = [c for c in re.split(r"[，,\s]", text[: m.start()]) if c]

@@ -40,6 +40,7 @@ class SlipFixer:
 
         self.word_freq = word_freq or (lambda w: 1)
         self.counts = cjk_bigram_counts([*corpus, *vocabulary])
+        self.text = "\n".join([*corpus, *vocabulary])
         counts = self.counts
         self.by_sound: dict[str, set[str]] = {}
         for gram, n in counts.items():
@@ -92,10 +93,21 @@ class SlipFixer:
                     continue  # the replacement must make a real, much likelier word (党建, 联合; not 省下 -> 生下)
                 if sum(new) > best_n:
                     best, best_n = cand, sum(new)
+            if best and self.counts.get(left + best, 0) < 2 and self._breaks_word(chars, i, best):
+                best = ""
             if best:
                 fixes.append((ch, best))
                 chars[i] = best
         return "".join(chars), tuple(fixes)
+
+    def _breaks_word(self, chars: list[str], i: int, cand: str) -> bool:
+        """Would `cand` at i take the first character of the word after it ("亲自当组长" -> 党组 + 长)? Only if the
+        knowledge base never has them together: "当建工作" -> 党建工 (党建工作) is its phrase, 党组长 is none. Asked
+        only when the bigram with the character after is what speaks for `cand` (党支布 -> 支部 speaks from the left)."""
+        after = "".join(chars[i + 1 : i + 5])
+        word = next((after[:n] for n in range(len(after), 1, -1)
+                     if re.fullmatch(r"[\u4e00-\u9fff]+", after[:n]) and self.word_freq(after[:n]) >= COMMON_WORD), "")
+        return bool(word) and cand + after[:2] not in self.text
 
     def fix_name(self, name: str) -> str:
         """A name the knowledge base never uses, with one character swapped for a homophone so that

@@ -45,6 +45,10 @@ def test_spoken_and_dialect_words_get_their_written_form():
     assert "怎么办" in q.text and "业主" in q.text and "企业" in q.text
     assert "俺" not in q.text and "咋" not in q.text
     assert "企业主" in q.expansions  # synonyms reach retrieval only
+    # Cantonese typed in Simplified characters, and no entry that breaks a Mandarin word across its boundary.
+    assert understand("我哋协会啲会员党员冇乜劲，有咩办法？", max_chars=500).text == "我们协会的会员党员没什么劲，有什么办法？"
+    for mandarin in ("周边个体户怎么组织起来", "重点解决什么问题", "然而家里人不支持"):
+        assert understand(mandarin, max_chars=500).text == mandarin
 
 
 def test_typing_slips_are_fixed_against_the_knowledge_base_vocabulary(kb):
@@ -65,6 +69,8 @@ def test_slip_fixer_leaves_correct_questions_alone(kb):
     assert fixer.fix("给企业省下来多少运费")[0] == "给企业省下来多少运费"
     # A content character is never taken for a slip of a particle (隔一阵子 is not 个一阵子).
     assert fixer.fix("管委会想隔一阵子就把辖区企业的党建底数摸一遍")[1] == ()
+    # 当 before a word (组长) is a verb: 党组 would take that word's first character, and 党组长 is in no document.
+    assert fixer.fix("管委会主任亲自当组长")[1] == ()
 
 
 @pytest.mark.parametrize(
@@ -588,6 +594,13 @@ def test_how_many_items_in_all_is_a_count_and_how_many_points_a_list():
     assert expected_kinds("新郑市工商联帮非公企业把党建制度建起来，一共完善了几项？") == ("number", "list")
     assert expected_kinds("钟攸平提了几方面要求？") == ("list",)
     assert expected_kinds("永康总结了几条经验？") == ("list",)
+
+
+def test_how_they_came_is_not_what_is_counted():
+    # "拉进来" tells how people joined the group; "几个人" counts people, not things (个).
+    assert (counted_thing("两新党建群里现在拉进来多少人了？"), counted_unit("两新党建群里现在拉进来多少人了？")) == ("", "人")
+    assert (counted_thing("一共去了几个人？"), counted_unit("一共去了几个人？")) == ("", "人")
+    assert counted_unit("多少个人会员") == "个"
 
 
 def test_counted_things_and_places_read_from_plainly_worded_count_questions():
