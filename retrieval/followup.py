@@ -91,6 +91,18 @@ def referent(body: str, previous: Turn) -> tuple[str, str] | None:
     return None
 
 
+# A name right after a role ("挂职干部白景文给…", "秘书长杨文彬主持…"); a surname alone ("书记张介绍") is none.
+NAMED_BY_ROLE = re.compile(rf"(?:{ROLES}|干部)[)）]?([\u4e00-\u9fff]{{2,3}}?)(?=在|给|对|于|是|和|跟|与|同|的|介绍|主持|强调|指出|"
+                           rf"表示|讲|说|提出|肯定|出席|挂职|担任|作|[，,。？?]|$)")
+
+
+def person_named(text: str, known: frozenset[str] = frozenset()) -> str:
+    """The last person a text names after a role (白景文, 杨文彬), places left out; or ""."""
+    names = [m.group(1) for m in NAMED_BY_ROLE.finditer(text)
+             if not re.search(f"[{NAME_STOP}上下中内作用]", m.group(1)) and not places_in(m.group(1), known)]
+    return names[-1] if names else ""
+
+
 def subject_of(question: str) -> str:
     """Who or what the question is about (新郑市工商联, 涪陵区民协党委, 钟攸平), for resolving 他们/他."""
     text = re.sub(r"^(?:请问|那么|那|还有)", "", question)
@@ -184,6 +196,9 @@ def resolve_follow_up(text: str, previous: Turn, own_content: int = 1, known: fr
         return body
     if (found := referent(body, previous)) is not None:
         return body.replace(found[0], found[1], 1)
+    if re.search(r"[他她](?![们])", body) and (name := person_named(previous.question, known)):
+        # "他是跟哪家单位协调的" after "克旗挂职干部白景文给石材企业解决了什么难题": the person, not the place.
+        return re.sub(r"[他她](?![们])", name, body, count=1)
     if re.search(r"[他她](?![们])", body) and (role := list(re.finditer(ROLES, previous.question))):
         # "他是谁？" after "涪陵区民协党委书记介绍了什么": the person the previous question named by role.
         who = re.split(r"[，,]", previous.question[: role[-1].end()])[-1]
