@@ -154,6 +154,19 @@ def elliptical_subject(text: str, known: frozenset[str] = frozenset()) -> str:
     return core[:-1]
 
 
+def in_parallel(phrase: str, question: str) -> str:
+    """The previous question with `phrase` in place of the phrase it parallels: "对联建的党组织" after
+    "克旗对单建党组织开展的是什么创建活动" -> "克旗对联建的党组织开展的…". The two begin alike (a word or preposition)
+    and end alike (their head, two characters at least); "" when the question has no such phrase."""
+    for lead in (2, 1):
+        for tail in range(len(phrase) - lead - 1, 1, -1):
+            head, end = phrase[:lead], phrase[-tail:]
+            m = re.search(rf"{re.escape(head)}[\u4e00-\u9fff]{{1,6}}?{re.escape(end)}", question)
+            if m and m.group(0) != phrase:
+                return question[: m.start()] + phrase + question[m.end() :]
+    return ""
+
+
 def resolve_follow_up(text: str, previous: Turn, own_content: int = 1, known: frozenset[str] = frozenset(),
                       lean: bool = False) -> str:
     """Make a follow-up standalone: "那具体怎么做？" carries the whole previous question, a pronoun is
@@ -205,6 +218,8 @@ def resolve_follow_up(text: str, previous: Turn, own_content: int = 1, known: fr
         return re.sub(r"[他她](?![们])", who, body, count=1)
     if PRONOUN.search(body):
         return PRONOUN.sub(subject, body, count=1)
+    if re.sub(r"\W", "", body).endswith("呢") and (swapped := in_parallel(re.sub(r"\W", "", body)[:-1], previous.question)):
+        return swapped
     if re.sub(r"\W", "", body).endswith("呢") and len(body) <= 12:
         # "党费呢？" after "经费从哪里来？": the new subject in the old question's frame.
         return f"{body.rstrip('呢？?')}：{previous.question}"

@@ -250,6 +250,13 @@ def test_a_follow_up_names_the_person_or_the_place_with_what_belongs_to_it():
     assert resolve_follow_up("克旗呢？", Turn("新郑工商联怎样培训企业家？"), 1, frozenset({"新郑", "克旗"})) == "克旗怎样培训企业家？"
 
 
+def test_an_elliptical_follow_up_takes_the_place_of_the_phrase_it_parallels():
+    assert resolve_follow_up("那对联建的党组织呢", Turn("克旗对单建党组织开展的是什么创建活动？"), 3) \
+        == "克旗对联建的党组织开展的是什么创建活动？"
+    # Nothing in the question begins and ends like it: the new subject goes in front of the old question.
+    assert resolve_follow_up("党费呢？", Turn("经费从哪里来？"), 1) == "党费：经费从哪里来？"
+
+
 def test_a_follow_up_pointing_at_an_item_asks_about_that_item():
     previous = Turn("企业党员不足三人怎么建党组织？", "可以采取联合组建、挂靠组建等方式建立党组织[1]。")
     assert resolve_follow_up("其中第二个具体怎么做？", previous) == "“挂靠组建”具体怎么做？"
