@@ -86,6 +86,7 @@ def test_slip_fixer_leaves_correct_questions_alone(kb):
         ("运输中心的负责人叫什么？", ("person",)),  # 叫啥 after normalization
         ("准备带他们去哪个省？", ("region",)),
         ("他们去哪里考察了？", ("place",)),
+        ("双龙建材和宝德高科技，哪家的党建经验排名更靠前？", ("ranking",)),
     ],
 )
 def test_expected_answer_kind(question, kinds):
@@ -583,6 +584,14 @@ def test_counting_and_dating_words_that_name_no_thing_or_event():
     assert satisfies("number", "每个网格配备一名党建工作指导员", "指导员", "名", per=True, average=True)
     # The deed follows the count, not anywhere in the sentence.
     assert not satisfies("number", "有27名镇工会主席享受同级副职待遇,倡导党组织负责人和工会主席交叉任职", "工会主席担任", "名")
+
+
+def test_which_ranks_higher_needs_a_comparison_said():
+    # Two firms named side by side say nothing of which is ahead; "最"-questions ("哪支队伍最关键") ask no ranking.
+    assert not satisfies("ranking", "宣传和推广了我市双龙建材有限公司、宝德高科技有限公司等企业党建工作的经验和做法。")
+    assert satisfies("ranking", "该企业党建工作位居全市前列。")
+    assert "ranking" not in expected_kinds("永康认为哪支队伍最关键？")
+    assert "ranking" in expected_kinds("两种办法哪个更加有效？")
 
 
 def test_a_change_asked_for_needs_a_change_said():
