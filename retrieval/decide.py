@@ -20,6 +20,7 @@ from .kinds import (
     EVENT_WORDS,
     breaks_down,
     contradicted_counts,
+    contradicted_holders,
     count_scope,
     holds,
     one_of_several,
@@ -162,11 +163,14 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
                    and lexical.df.get(w, 0) == 0 and w not in events]
         # "为什么要求…各建3个区域党支部" where the passages say 1个: a count the question takes for granted.
         events += contradicted_counts(asked, [h.chunk.text for h in hits[:4]])
+        events += contradicted_holders(asked, [h.chunk.text for h in hits[:4]])
     elif q.places or q.entities:
         # "既然涪陵民协党委管着2000多名党员，这些人…": a count told before the asking clause about a subject of the
         # materials (a place or an organisation they name; the asker's own 厂 is no such subject).
         told = "，".join(re.split(r"[，,；;]", q.standalone)[:-1])
         events += [c for c in contradicted_counts(told, [h.chunk.text for h in hits[:4]]) if c not in events]
+        # "工作小组由管委会主任亲自当组长，他是怎么抓…": the passages name another 组长.
+        events += [c for c in contradicted_holders(told, [h.chunk.text for h in hits[:4]]) if c not in events]
     # "每年拨5万元活动经费，这笔钱从哪出": an amount or share the question takes as given must be in the passages.
     events += [f for f in unsaid_figures(q.standalone, [h.chunk.text for h in hits]) if f not in events]
     feats = {

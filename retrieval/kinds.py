@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from .places import places_in, without_places
+from .places import mentions, places_in, without_places
 from .terms import ASKS_ITEMS, numbered_terms, numeral_value
 
 if TYPE_CHECKING:
@@ -198,6 +198,27 @@ def contradicted_counts(question: str, passages: list[str]) -> list[str]:
         if said and value not in said:  # said as the user wrote it, up to where the noun ends
             whole = re.match(r"[\u4e00-\u9fff]{2,6}?(?=[，,。？?、的就了吗呢都也还又]|$)", question[m.start(3) :])
             out.append(f"{question[m.start() : m.start(3)]}{whole.group(0) if whole else m.group(3)}")
+    return out
+
+
+# "小组由管委会主任亲自当组长", "组长是管委会主任": who holds a role, as the question tells it.
+STATED_HOLDER = re.compile(rf"由([\u4e00-\u9fff]{{2,10}}?)(?:亲自)?(?:当|任|担任|出任)({ROLES})|({ROLES})(?:是|由)([\u4e00-\u9fff]{{2,10}}?)(?:亲自)?(?:担任|来当|当)?(?=[，,。？?]|$)")
+HOLDER_SAID = r"由([\u4e00-\u9fff]{{2,10}}?)(?:亲自)?(?:当|任|担任|出任){role}|{role}(?:是|由)([\u4e00-\u9fff]{{2,10}}?)(?:担任|兼任)"
+
+
+def contradicted_holders(question: str, passages: list[str]) -> list[str]:
+    """Who holds a role, as the question takes for granted ("工作小组由管委会主任亲自当组长"), where a passage about
+    the same body names someone else ("由党工委副书记任组长…的…工作小组")."""
+    out = []
+    for m in STATED_HOLDER.finditer(question):
+        holder, role = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        body = re.split(r"[，,]", question[: m.start()])[-1].rstrip("的")[-8:]  # what it is a role of (…工作小组)
+        if len(body) < 2:
+            continue
+        said = [h for p in passages for s in re.split(r"(?<=[。；;！？])", p) if mentions(body, s)
+                for x in re.finditer(HOLDER_SAID.format(role=role), s) for h in x.groups() if h]
+        if said and not any(mentions(holder, h) or mentions(h, holder) for h in said):
+            out.append(m.group(0))
     return out
 
 

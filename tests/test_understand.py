@@ -13,6 +13,7 @@ from retrieval.grounding import check_support, split_statements
 from retrieval.kinds import (
     breaks_down,
     contradicted_counts,
+    contradicted_holders,
     count_scope,
     counted_thing,
     counted_unit,
@@ -525,6 +526,14 @@ def test_a_count_taken_for_granted_is_checked_against_the_same_thing_counted():
     assert contradicted_counts("为什么只给业主办了1期培训班就不办了？", passages) == ["1期培训班"]
     assert contradicted_counts("为什么办了4期培训班？", passages) == []
     assert contradicted_counts("为什么建了3个网格？", passages) == []  # the passages count no 网格
+
+
+def test_who_holds_a_role_taken_for_granted_is_checked_against_the_same_body():
+    said = ["苏州工业园区建立了由党工委副书记任组长,管委会18个部门主要负责人组成的党工建设推进工作小组。"]
+    assert contradicted_holders("园区的党工建设推进工作小组由管委会主任亲自当组长", said) == ["由管委会主任亲自当组长"]
+    assert contradicted_holders("推进工作小组的组长是管委会主任", said) == ["组长是管委会主任"]
+    assert contradicted_holders("推进工作小组的组长是党工委副书记", said) == []
+    assert contradicted_holders("领导小组由市委书记任组长", said) == []  # another body: nothing said of it
 
 
 def test_a_count_of_delegates_is_no_count_of_members():
