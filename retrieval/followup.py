@@ -33,7 +33,7 @@ def statement_of(question: str) -> str:
     while len(clauses) > 1 and len(clauses[-1]) <= 8 and re.search(r"哪|什么|啥|多少|几|吗|谁|怎", clauses[-1]):
         clauses.pop()
     t = "，".join(clauses)
-    t = re.sub(r"为什么|为何|为啥|怎么样|怎样|怎么|如何|是什么|什么样的?|什么地方|什么|哪些|哪几|哪里|哪儿|"
+    t = re.sub(r"为什么|为何|为啥|怎么样|怎样|怎么|如何|是什么|什么样的?|什么地方|什么|哪些|(?:哪|多少)?几句话|哪几|哪里|哪儿|"
                r"(?:多少|几)[个名家人位次项张份所支户]?|有没有|是否|吗|呢", "", t)  # "去了哪里接受教育" -> "去了接受教育"
     return t.strip(" ？?。，,：:的是")
 

@@ -648,6 +648,7 @@ def test_counted_things_and_places_read_from_plainly_worded_count_questions():
 
 def test_a_question_as_the_statement_a_sequel_builds_on():
     assert statement_of("新郑市工商联组织党员去了哪里接受教育？") == "新郑市工商联组织党员去了接受教育"
+    assert statement_of("新郑工商联提出的发展思路是哪几句话？") == "新郑工商联提出的发展思路"  # not "…是句话"
     q = understand("他们回来以后表了什么态？", max_chars=500,
                    history=[Turn("新郑市工商联组织党员去了哪里接受教育？", "…赴焦裕禄陵园进行再教育活动[1]。")])
     assert "哪里" not in q.standalone and "place" not in q.expects
