@@ -144,7 +144,7 @@ def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: Knowled
             # "永康…覆盖达到了什么程度": a sentence from another place's document answers another question
             "elsewhere": float(bool(q.places) and not all(pl in head for pl in q.places)),
             # "那社会组织呢？": a follow-up's own words are what it asks about now
-            "focus": sum(w in c.text for w in q.own_words) / len(q.own_words) if q.own_words else 0.0,
+            "focus": sum(w in text for w in q.own_words) / len(q.own_words) if q.own_words else 0.0,
         }
         rel = relevance(parts, sentence_weights)
         if q.seen and any(_same(c.text, s) for s in q.seen):
@@ -168,7 +168,7 @@ def answers_again(q: Question, sentence: str) -> bool:
     not ask may be in it: the share after a count ("比上一年多了多少" of "18.49万个,比上年增长5.6%"), or the list
     after a how ("那具体有哪几个来源？" of "“四个一”(…列支一部分、…补充一部分…)")."""
     kinds = q.ranked_kinds
-    return bool(q.sequel or any(w in sentence for w in q.own_words)
+    return bool(q.sequel or any(w in sentence.lower() for w in q.own_words)
                 or kinds and not set(kinds) <= set(q.asked_before) and all(holds(q, k, sentence) for k in kinds)
                 or "list" in q.expects and "list" not in q.asked_before and not q.checked_kinds
                 and len(items_in(sentence)) >= 2)

@@ -158,6 +158,9 @@ def in_parallel(phrase: str, question: str) -> str:
     """The previous question with `phrase` in place of the phrase it parallels: "对联建的党组织" after
     "克旗对单建党组织开展的是什么创建活动" -> "克旗对联建的党组织开展的…". The two begin alike (a word or preposition)
     and end alike (their head, two characters at least); "" when the question has no such phrase."""
+    if re.fullmatch(r"[A-Za-z0-9]", phrase):  # "N呢？" after "“1+N”中的1指什么": the letter in the part asked about
+        m = re.search(r"(?<=[中里]的)([“\"「]?)[A-Za-z0-9](?=[”\"」]?)", question)
+        return question[: m.end(1)] + phrase + question[m.end(1) + 1 :] if m else ""
     for lead in (2, 1):
         for tail in range(len(phrase) - lead - 1, 1, -1):
             head, end = phrase[:lead], phrase[-tail:]
@@ -192,6 +195,9 @@ def resolve_follow_up(text: str, previous: Turn, own_content: int = 1, known: fr
             if (own_org := LOCAL_ORG.match(previous.question, end)) and not LOCAL_ORG.match(core, named[0][1]):
                 end = own_org.end()
             return previous.question[:start] + core[named[0][0] : named[0][1]] + previous.question[end:]
+    # "那对联建的党组织呢" / "N呢": in place of the phrase it parallels in the previous question.
+    if re.sub(r"\W", "", body).endswith("呢") and (swapped := in_parallel(re.sub(r"\W", "", body)[:-1], previous.question)):
+        return swapped
     subject = subject_of(previous.question)
     if own_content == 0 or not subject:
         return f"{previous.question.rstrip('？?。')}，{body}"
@@ -218,8 +224,6 @@ def resolve_follow_up(text: str, previous: Turn, own_content: int = 1, known: fr
         return re.sub(r"[他她](?![们])", who, body, count=1)
     if PRONOUN.search(body):
         return PRONOUN.sub(subject, body, count=1)
-    if re.sub(r"\W", "", body).endswith("呢") and (swapped := in_parallel(re.sub(r"\W", "", body)[:-1], previous.question)):
-        return swapped
     if re.sub(r"\W", "", body).endswith("呢") and len(body) <= 12:
         # "党费呢？" after "经费从哪里来？": the new subject in the old question's frame.
         return f"{body.rstrip('呢？?')}：{previous.question}"

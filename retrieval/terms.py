@@ -111,8 +111,14 @@ def concept_term(text: str) -> str:
     return re.sub(r"[“”\"‘’'「」『』《》\s]", "", term)
 
 
+PART_OF_TERM = re.compile(r"[”\"」](?:[\u4e00-\u9fff]{0,6})?[中里]的[“\"「]?([^“”\"「」，,。？?的]{1,8}?)[”\"」]?(?:分别)?(?:是指|指的是|是什么|指什么|指|是)")
+
+
 def defined_term(text: str) -> str:
-    """What a what-is question wants explained: its last quoted term ("“1+N”模式中的“1”是指什么" -> 1), or its term."""
+    """What a what-is question wants explained: the part of a term it asks about, quoted or not ("“1+N”模式中的“1”是指
+    什么", "“1+N”中的1指什么" -> 1), else its last quoted term, or its term."""
+    if m := PART_OF_TERM.search(text):
+        return m.group(1)
     quoted = QUOTED.findall(text)
     return quoted[-1] if quoted else concept_term(text)
 

@@ -193,7 +193,7 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
         if lean or marked:
             # The follow-up's own words ("那动力靠啥？": 动力) say what it wants of the previous turn.
             own_words = tuple(w for w in (content_words(text) if content_words else re.findall(r"[\u4e00-\u9fff]{2,}", text))
-                              if len(w) >= 2 and not GENERIC_ASK.fullmatch(w))
+                              if (len(w) >= 2 or re.fullmatch(r"[a-z0-9]", w)) and not GENERIC_ASK.fullmatch(w))
             follow_up = True
             standalone = resolve_follow_up(text, turns[-1], own, known_places, lean=not marked)
             seen = tuple(s for s in re.split(r"(?<=[。！？；])", turns[-1].answer) if s.strip())

@@ -28,7 +28,7 @@ from retrieval.kinds import (
 )
 from retrieval.parts import question_parts
 from retrieval.places import entities_in, places_in
-from retrieval.terms import items_in, lists_items, spelled_out
+from retrieval.terms import defined_term, items_in, lists_items, spelled_out
 from retrieval.types import Turn
 from retrieval.understand import to_simplified, understand
 
@@ -257,6 +257,18 @@ def test_an_elliptical_follow_up_takes_the_place_of_the_phrase_it_parallels():
         == "克旗对联建的党组织开展的是什么创建活动？"
     # Nothing in the question begins and ends like it: the new subject goes in front of the old question.
     assert resolve_follow_up("党费呢？", Turn("经费从哪里来？"), 1) == "党费：经费从哪里来？"
+
+
+def test_one_part_of_a_term_then_the_other(kb, settings):
+    from retrieval.answer import answer
+
+    assert defined_term("克旗“1+N”中的1指什么？") == "1"  # the part asked about, quoted or not; not 1+N
+    first = answer("克旗“1+N”中的1指什么？", kb, settings)
+    assert first.outcome == "answered"
+    second = answer("N呢？", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    assert second.standalone_question == "克旗“1+N”中的N指什么？"
+    # The sentence already quoted holds the answer: the follow-up's own letter may quote it again.
+    assert second.outcome == "answered" and "“N”是辖区内非公经济和社会组织个数" in second.text
 
 
 def test_a_follow_up_pointing_at_an_item_asks_about_that_item():
