@@ -30,6 +30,8 @@ EXPECTS: list[tuple[str, re.Pattern]] = [
                           r"|增幅|增长幅度|增长率|增速")),
     # Which ranks higher ("哪家的经验在全市排名更靠前"): a comparison said, not two things named side by side.
     ("ranking", re.compile(r"排名|排第几|排在第?几|第几名|名次|靠前|领先|哪(?:家|个|位|一个|一家)[^，,。？?]{0,14}更|谁更")),
+    # Which body did it ("官方微博是哪个部门在运营"): an organisation named.
+    ("organisation", re.compile(r"(?:哪|什么)(?:个|家|一个)?(?:部门|单位|机构)")),
     ("number", re.compile(r"(?:一共|总共|共)[^，,。？?]{0,6}几[项条点种类个]|多少|几个|几名|几家|几人|几位|几次|几万|几千|几百|数量|数额|金额|几所|几支|几户|人数|个数|规模多大")),
     ("list", re.compile(r"哪些|哪几|几个方面|几方面|几项|几条|几点|几种|几类|包括什么|包括哪|分别|有什么(做法|措施|要求|方式|形式|内容|活动|经验)|都有什么|几大")),
     ("person", re.compile(r"是谁|叫什么名字|叫啥|全名|名字叫|姓什么|姓啥|哪位|谁(?:担任|负责|主持|介绍|讲话|提出|作的)"
@@ -43,11 +45,11 @@ EXPECTS: list[tuple[str, re.Pattern]] = [
 ]
 
 
-MEASURABLE_KINDS = ("date", "year", "time", "duration", "share", "change", "ranking", "number", "person", "money", "region", "place")
+MEASURABLE_KINDS = ("date", "year", "time", "duration", "share", "change", "ranking", "organisation", "number", "person", "money", "region", "place")
 
 
 # A place named anywhere is weak evidence of the place asked for: these flag a gap (decide), never rank.
-GAP_ONLY_KINDS = ("region", "place", "change", "ranking")  # a rise ranked up would be another document's ("比上年增长5.6%")
+GAP_ONLY_KINDS = ("region", "place", "change", "ranking", "organisation")  # a rise ranked up would be another document's ("比上年增长5.6%")
 
 
 # Where someone went or goes: "赴焦裕禄陵园", "到哇哈哈集团去学习".
@@ -85,6 +87,8 @@ SATISFIES: dict[str, re.Pattern] = {
     "duration": re.compile(r"[\d一二三四五六七八九十两]+\s*(?:个)?(?:天|日|周|月|年|小时)|每(?:个)?(?:年|月|季度|周|天|日|半年)"),
     "share": re.compile(r"\d+(?:\.\d+)?\s*[%％]|百分之|占.{0,12}\d|\d+(?:\.\d+)?成|100%|(?:增长|增加|提高|减少|下降)了?\d"),
     "number": re.compile(r"\d|[一二三四五六七八九十两百千万]+\s*(?:个|名|家|人|次|户|项|条|万|千|元|支|所|批|期)"),
+    "organisation": re.compile(r"组织部|工作部|宣传部|统战部|委员会|党工委|工委|党委|总工会|工会|工商联|协会|商会|中心|公司|集团"
+                               r"|小组|局|办公室|党校|学院|大学|银行|医院"),
     "ranking": re.compile(r"更|最|排名|排在|名列|第[一二三1-3][名位]|居首|首位|位居|领先|前列|高于|低于|多于|少于|超过"),
     "change": re.compile(r"(?:增长|增加|提高|减少|下降|上升|降低|增幅)了?\s*(?:\d|百分之|[一二三四五六七八九十两]+\s*(?:个|倍|成))"),
 }

@@ -615,6 +615,13 @@ def test_which_ranks_higher_needs_a_comparison_said():
     assert "ranking" in expected_kinds("两种办法哪个更加有效？")
 
 
+def test_which_body_needs_a_body_named():
+    assert "organisation" in expected_kinds("永康的两新党建官方微博是哪个部门在运营？")
+    assert not satisfies("organisation", "我市的两新党建官方微博及两新党建群通过一段时间的运行,已取得了较好效果。")
+    assert satisfies("organisation", "积极与赤峰市铁路货物运输中心协调,从源头上解决了石材外运难题。")
+    assert satisfies("organisation", "成立旗非公经济组织和社会组织党工委,机构设在旗委组织部。")
+
+
 def test_a_change_asked_for_needs_a_change_said():
     q = understand("永康的组织覆盖率是73.9%，比上一年提高了几个百分点？", max_chars=500)
     assert "change" in q.checked_kinds and "number" not in q.checked_kinds
