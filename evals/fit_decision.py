@@ -53,7 +53,7 @@ def collect(paths: list[str], kb: KnowledgeBase, settings: Settings) -> list[tup
     """(features, answerable, gate facts) for every non-injection question."""
     rows = []
     for item, p in analyzed(paths, kb, settings):
-        feats, why = features(p.q, p.grams, p.candidates, p.hits, p.snap.lexical, kb.tokenizer.words)
+        feats, why = features(p.q, p.grams, p.candidates, p.hits, p.snap.lexical, kb.tokenizer.words, p.snap.documents)
         rows.append((feats, item.answerable, why))
     return rows
 

@@ -168,7 +168,7 @@ def _retrieve_and_decide(q: Question, kb: KnowledgeBase, settings: Settings, sna
     cands = score_candidates(q, grams, hits, kb, snap, qvec, settings.answer_passages)
     cands = with_asked_item(q, cands, snap)
     hits = by_best_sentence(hits, cands, settings.answer_passages)
-    verdict = decide(q, grams, cands, hits, snap.lexical, kb.tokenizer.words)
+    verdict = decide(q, grams, cands, hits, snap.lexical, kb.tokenizer.words, documents=snap.documents)
     timings = {"retrieve": (t1 - t0) * 1000, "decide": (time.perf_counter() - t1) * 1000}
     return Prepared(q.original, q.standalone, q, snap, hits, qvec, grams, cands, verdict, timings)
 

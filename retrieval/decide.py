@@ -80,17 +80,57 @@ def _head(c: Candidate) -> str:
     return f"{c.chunk.title}{local_place(c.chunk.region)}{c.chunk.section}{c.text}"
 
 
+SAYS = r"(?:提了|提出|提的|讲了|讲的|强调|介绍|指出|表示|肯定|说)"
+# Who speaks in a passage: a name of two or three characters at a clause's start, before a verb of saying
+# ("钟攸平强调,…", "韩旭肯定了…"); a title may go before it.
+SPEAKER = re.compile(rf"(?:^|(?<=[\s，,。；;：:“]))(?:[^，,。；;]{{0,16}}?(?:会长|书记|司长|主席|部长|主任|委员))?([\u4e00-\u9fff]{{2,3}}?)(?:同志)?{SAYS}")
+
+
+NOT_IN_NAME = r"[并都也还又就纷们的了是在和与这那我你他她它各会上下中]"  # "并纷纷表示" names nobody
+
+
+def other_speaker(question: str, top: Candidate, documents: dict) -> str:
+    """What the question says someone said ("韩旭提了六个方面的要求"), when another says it: the last one the
+    document names speaking before the answering sentence ("钟攸平强调…对此,他提出了…") is someone else."""
+    doc = documents.get(top.chunk.source)
+    if doc is None:
+        return ""
+    a = max(0, top.start - LIST_REACH)  # the answering sentence's own speaker counts ("韩旭肯定了…")
+    before = [m for m in SPEAKER.finditer(doc.text[a : top.end]) if m.start() <= top.start - a]
+    names = [m.group(1) for m in before if not re.search(NOT_IN_NAME, m.group(1))]
+    if not names:
+        return ""
+    last = names[-1]
+    spoken = {m.group(1) for m in SPEAKER.finditer(doc.text) if not re.search(NOT_IN_NAME, m.group(1))}
+    asked = next((m for m in re.finditer(rf"(?:同志)?{SAYS}", question)
+                  if any(question[: m.start()].endswith(n) for n in spoken)), None)
+    if asked is None:
+        return ""
+    name = next(n for n in spoken if question[: asked.start()].endswith(n))
+    if name == last or name in top.text:
+        return ""
+    said = re.split(r"[，,？?。]|什么|哪些|哪几|多少", question[asked.start() - len(name) :])[0]
+    return said
+
+
+LIST_REACH = 1500  # characters after a colon within which its items may stand, passage breaks included
+
+
 def _continues(s: Candidate, c: Candidate) -> bool:
     """Is `c` the sentence `s` or one after it in its paragraph, or anywhere after it when `s` opens a list
     with a colon (the items then stand in paragraphs of their own)?"""
-    if c.chunk.id != s.chunk.id or c.start < s.start:
+    if c.chunk.source != s.chunk.source or c.start < s.start:
         return False
+    if c.chunk.id != s.chunk.id:  # a list opened with a colon may go on in the next passages
+        return bool(re.search(r"[：:]\s*(?:一是|1[、.]|首先|$)", s.text.rstrip())) and c.start - s.end <= LIST_REACH
     between = s.chunk.text[s.end - s.chunk.start : max(s.end, c.start) - s.chunk.start]
     return "\n" not in between or s.text.rstrip().endswith(("：", ":"))
 
 
-def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexical, words) -> tuple[dict, dict]:
-    """The decision's inputs, and the facts behind the three checks (for the gap message)."""
+def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexical, words,
+             documents: dict | None = None) -> tuple[dict, dict]:
+    """The decision's inputs, and the facts behind the three checks (for the gap message). `documents` (source ->
+    Document) lets the premise check read what comes before the answering sentence."""
     contexts = [f"{h.chunk.title}{h.chunk.region}{h.chunk.section}{h.chunk.text}" for h in hits[:4]]
     coverage = max((idf_coverage(grams, c, lexical) for c in contexts), default=0.0)
     ranked = sorted(cands, key=lambda c: -c.relevance)
@@ -171,6 +211,9 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
         events += [c for c in contradicted_counts(told, [h.chunk.text for h in hits[:4]]) if c not in events]
         # "工作小组由管委会主任亲自当组长，他是怎么抓…": the passages name another 组长.
         events += [c for c in contradicted_holders(told, [h.chunk.text for h in hits[:4]]) if c not in events]
+    # "韩旭提了六个方面的要求，第五个是什么": the one who said what answers is another (钟攸平强调…他提出了…).
+    if ranked and documents and (wrong := other_speaker(q.standalone, ranked[0], documents)):
+        events.append(wrong)
     # "每年拨5万元活动经费，这笔钱从哪出": an amount or share the question takes as given must be in the passages.
     events += [f for f in unsaid_figures(q.standalone, [h.chunk.text for h in hits]) if f not in events]
     feats = {
@@ -216,12 +259,12 @@ def probability(feats: dict, weights: dict) -> float:
 
 
 def decide(q: Question, grams: list[str], cands: list[Candidate], hits, lexical, words,
-           weights: dict | None = None) -> Decision:
+           weights: dict | None = None, documents: dict | None = None) -> Decision:
     """answered / partial / refused, with the probability, the features and the gap to state."""
     if not hits or not cands:
         return Decision("refused", 0.0, {}, reason="no passages retrieved")
     weights = weights or load_weights()
-    feats, why = features(q, grams, cands, hits, lexical, words)
+    feats, why = features(q, grams, cands, hits, lexical, words, documents)
     p = probability(feats, weights)
     rounded = {k: round(v, 3) for k, v in feats.items()}
     if feats["dense"] < weights.get("dense_floor", 0.0):  # no passage is even about the subject

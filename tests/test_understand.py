@@ -271,6 +271,32 @@ def test_one_part_of_a_term_then_the_other(kb, settings):
     assert second.outcome == "answered" and "“N”是辖区内非公经济和社会组织个数" in second.text
 
 
+def test_the_item_of_a_list_opened_in_one_passage_and_told_in_the_next(kb, settings):
+    from retrieval.answer import answer
+
+    # "对此,他提出了六个方面的要求:一是…" opens the list; 三是 stands in the next passage.
+    a = answer("钟攸平在涪陵提的六个方面要求里，第三个是啥？", kb, settings)
+    assert a.outcome == "answered" and a.text.startswith("加强组织领导,扩大“两个覆盖”")
+
+
+@pytest.mark.parametrize(("question", "said"), [
+    ("涪陵那次会上韩旭提了六个方面的要求，其中第五个要求是什么？", "韩旭提了六个方面的要求"),  # 钟攸平 made them
+    ("钟攸平肯定了中国个协组织开展什么活动？", "钟攸平肯定了中国个协组织开展"),  # 韩旭 did
+])
+def test_words_put_in_the_wrong_mouth_are_a_premise_the_materials_do_not_support(kb, settings, question, said):
+    from retrieval.answer import answer
+
+    a = answer(question, kb, settings)
+    assert a.outcome == "partial" and a.text.startswith(f"资料中没有“{said}”的相关说法")
+
+
+def test_words_put_in_the_right_mouth_are_answered(kb, settings):
+    from retrieval.answer import answer
+
+    assert answer("钟攸平提了六个方面的要求，其中第五个要求是什么？", kb, settings).outcome == "answered"
+    assert answer("韩旭肯定了什么工作？", kb, settings).outcome == "answered"
+
+
 def test_a_follow_up_pointing_at_an_item_asks_about_that_item():
     previous = Turn("企业党员不足三人怎么建党组织？", "可以采取联合组建、挂靠组建等方式建立党组织[1]。")
     assert resolve_follow_up("其中第二个具体怎么做？", previous) == "“挂靠组建”具体怎么做？"
