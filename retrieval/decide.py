@@ -32,6 +32,7 @@ from .places import LOCAL_ORG, local_place, mentions
 from .terms import (
     ASKS_ITEMS,
     NUMERAL_ABBREVIATION,
+    QUOTED,
     cn_ordinal,
     defined_term,
     defines,
@@ -51,7 +52,7 @@ FEATURES = ("coverage", "sentence_coverage", "dense", "sentence_sim", "relevance
 KIND_WORDS = {"date": "具体日期", "year": "具体年份", "time": "具体时间", "money": "具体金额", "concept": "具体解释",
               "duration": "具体时长", "share": "具体比例", "number": "具体数字", "person": "具体人名",
               "region": "具体地名", "place": "具体地点", "change": "具体变化幅度",
-              "ranking": "排名或比较", "organisation": "具体部门或单位"}
+              "ranking": "排名或比较", "organisation": "具体部门或单位", "detail": "具体内容（只提到了名称）"}
 # An unsure decision quotes "what the materials do say" only when a sentence shares this much of the question
 # (IDF-weighted bigrams); below it the quote would be unrelated. On the calibration parts every unsure question
 # under it was unanswerable (6 of 6), and no answerable one was unsure without a named gap.
@@ -87,6 +88,14 @@ SPEAKER = re.compile(rf"(?:^|(?<=[\s，,。；;：:“]))(?:[^，,。；;]{{0,16
 
 
 NOT_IN_NAME = r"[并都也还又就纷们的了是在和与这那我你他她它各会上下中]"  # "并纷纷表示" names nobody
+
+
+def listed_only(name: str, sentence: str) -> bool:
+    """Is every mention of `name` one item of a series ("开展“三亮活动”、发挥…", "还有缸套厂党支部的“温情工作法”等"),
+    not what the sentence is about? An item is followed by 、 or 等 before the clause ends; a name a series
+    spells out ("有场所、…、有制度”的“六有”标准") is no item."""
+    return all(re.match(r"[”」\"']?[^，,。；;、：:]{0,6}?[、等]", sentence[m.end() :])
+               for m in re.finditer(re.escape(name), sentence))
 
 
 def other_speaker(question: str, top: Candidate, documents: dict) -> str:
@@ -185,6 +194,13 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
         unmet = "item"
     if past_the_list(q.standalone, q.item):  # "“三项建设”的第五项"
         unmet = "item"
+    # "缸套厂的“温情工作法”具体怎么做": a name the passages give only as one of a series ("如康迪公司的“阳光车队”、
+    # 缸套厂的“温情工作法”等") says nothing of what it is or how it works.
+    if not unmet and set(q.expects) & {"how", "concept", "reason"} and "list" not in q.expects:
+        names = [n for n in QUOTED.findall(q.standalone) if len(n) >= 2 and any(n in c.text for c in cands)]
+        bare = [n for n in names if all(listed_only(n, c.text) for c in cands if n in c.text)]
+        if bare:
+            unmet, term = "detail", bare[0]
     absent = [f for f in focus if not any(f in _head(c) for c in cands if c.lex > 0)]
     # "杭州工商联是怎么抓…": a place named as an organisation's is that organisation's document or its name in the
     # text, not a city the 新郑 delegation visited.
@@ -296,7 +312,7 @@ def decide(q: Question, grams: list[str], cands: list[Candidate], hits, lexical,
     if why["unmet"]:
         thing = f"“{q.counts}”" if why["unmet"] in ("number", "person", "money") and q.counts else \
             f"“{q.share_of}”" if why["unmet"] == "share" and q.share_of else \
-            f"“{why['term'] or defined_term(q.standalone)}”" if why["unmet"] == "concept" else _topic(q)
+            f"“{why['term'] or defined_term(q.standalone)}”" if why["unmet"] in ("concept", "detail") else _topic(q)
         return Decision("partial", p, rounded, f"资料中没有{thing}的{KIND_WORDS[why['unmet']]}",
                         reason=f"no {why['unmet']} in the answering sentences")
     if why["marked"]:  # "第二条是什么" answered by the sentence opening "二是…"

@@ -290,6 +290,18 @@ def test_words_put_in_the_wrong_mouth_are_a_premise_the_materials_do_not_support
     assert a.outcome == "partial" and a.text.startswith(f"资料中没有“{said}”的相关说法")
 
 
+def test_a_name_the_materials_only_list_has_no_content_to_give(kb, settings):
+    from retrieval.answer import answer
+    from retrieval.decide import listed_only
+
+    assert listed_only("三亮活动", "韩旭肯定了中国个协组织开展“三亮活动”、发挥非公党员作用等工作。")
+    assert listed_only("温情工作法", "还有缸套厂党支部的“温情工作法”等,这些做法都很好。")
+    assert not listed_only("六有", "按照“有场所、有设施、有标志、有党旗、有书报、有制度”的“六有”标准,加强活动场所规范化建设。")
+    a = answer("缸套厂的“温情工作法”具体是怎么做的？", kb, settings)
+    assert a.outcome == "partial" and a.text.startswith("资料中没有“温情工作法”的具体内容")
+    assert answer("党组织活动场所建设的“六有”标准是什么？", kb, settings).outcome == "answered"
+
+
 def test_words_put_in_the_right_mouth_are_answered(kb, settings):
     from retrieval.answer import answer
 
