@@ -127,6 +127,7 @@ def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: Knowled
         if any(lists_items(term, c.text) for term in abbreviations):
             lex = max(lex, 0.8)  # "同部署、同检查、同考核、同表彰" spells out "四同"
         ctx = sum(w for g, w in weights.items() if g not in text and g in head.lower() and g not in place_grams) / total
+        ctx = min(ctx, 1.0 - lex)  # a word found through its synonym in the sentence is not found again around it
         parts = {
             "lexical": lex,
             "context": ctx,

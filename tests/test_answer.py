@@ -465,3 +465,10 @@ def test_an_elliptical_follow_up_may_swap_any_word_of_the_previous_question(kb, 
     assert "根本在“带”" in first.text
     ans = answer("基础呢", kb, settings, history=[Turn(first.standalone_question, first.text)])
     assert "基础在哪" in ans.standalone_question and "基础在“建”" in ans.text  # 基础 takes the place of 根本
+
+
+def test_a_word_found_through_its_synonym_is_not_found_again_around_the_sentence(kb, settings):
+    # 经费's synonym 有钱办事 stands in the sentence about 党建特派员 and 补助; its passage has 经费 too. Counted
+    # twice, it beat the sentence that says where the money comes from.
+    a = answer("党建工作的经费从哪里来？", kb, settings)
+    assert a.outcome == "answered" and a.text.startswith("建立“四个一”")
