@@ -52,7 +52,7 @@ FEATURES = ("coverage", "sentence_coverage", "dense", "sentence_sim", "relevance
 KIND_WORDS = {"date": "具体日期", "year": "具体年份", "time": "具体时间", "money": "具体金额", "concept": "具体解释",
               "duration": "具体时长", "share": "具体比例", "number": "具体数字", "person": "具体人名",
               "region": "具体地名", "place": "具体地点", "change": "具体变化幅度",
-              "ranking": "排名或比较", "organisation": "具体部门或单位", "detail": "具体内容（只提到了名称）"}
+              "ranking": "排名或比较", "organisation": "具体部门或单位", "position": "具体职务", "detail": "具体内容（只提到了名称）"}
 # An unsure decision quotes "what the materials do say" only when a sentence shares this much of the question
 # (IDF-weighted bigrams); below it the quote would be unrelated. On the calibration parts every unsure question
 # under it was unanswerable (6 of 6), and no answerable one was unsure without a named gap.

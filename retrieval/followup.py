@@ -107,8 +107,10 @@ def subject_of(question: str) -> str:
     """Who or what the question is about (新郑市工商联, 涪陵区民协党委, 钟攸平), for resolving 他们/他."""
     text = re.sub(r"^(?:请问|那么|那|还有)", "", question)
     m = SUBJECT.search(text) or PERSON.search(text)
-    if m:
-        return m.group(1) if m.re is PERSON else m.group(0)
+    if m and m.re is PERSON:
+        return m.group(1)
+    if m:  # "2015年涪陵那场个私协会座谈会" -> 个私协会: no date, nothing before a demonstrative
+        return re.split(r"那场|这场|那次|这次|那个|这个", re.sub(r"^[年月日号]", "", m.group(0)))[-1]
     for m in ORGANISATION.finditer(text):  # "苏州那个港商独资的维德公司…" -> 维德公司
         name = re.split(f"[{NAME_STOP}]", m.group(1))[-1]
         if len(name) >= 2 and not NOT_A_NAME.match(name):

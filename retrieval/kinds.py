@@ -34,6 +34,8 @@ EXPECTS: list[tuple[str, re.Pattern]] = [
     ("organisation", re.compile(r"(?:哪|什么)(?:个|家|一个)?(?:部门|单位|机构)")),
     ("number", re.compile(r"(?:一共|总共|共)[^，,。？?]{0,6}几[项条点种类个]|多少|几个|几名|几家|几人|几位|几次|几万|几千|几百|数量|数额|金额|几所|几支|几户|人数|个数|规模多大")),
     ("list", re.compile(r"哪些|哪几|几个方面|几方面|几项|几条|几点|几种|几类|包括什么|包括哪|分别|有什么(做法|措施|要求|方式|形式|内容|活动|经验)|都有什么|几大")),
+    # What post someone holds ("韩旭当时是啥职务"): a title said with the name.
+    ("position", re.compile(r"职务|职位|头衔")),
     ("person", re.compile(r"是谁|叫什么名字|叫啥|全名|名字叫|姓什么|姓啥|哪位|谁(?:担任|负责|主持|介绍|讲话|提出|作的)"
                           rf"|(?:{ROLES})(?:叫|是)什么(?:名字)?(?:[？?]|$)")),
     ("money", re.compile(r"多少钱|多少经费|多少资金|多少费用|花了多少|花多少|投入多少|投入了多少|拨多少|拨了多少|多少万元|多少元|多少款")),
@@ -45,7 +47,7 @@ EXPECTS: list[tuple[str, re.Pattern]] = [
 ]
 
 
-MEASURABLE_KINDS = ("date", "year", "time", "duration", "share", "change", "ranking", "organisation", "number", "person", "money", "region", "place")
+MEASURABLE_KINDS = ("date", "year", "time", "duration", "share", "change", "ranking", "organisation", "position", "number", "person", "money", "region", "place")
 
 
 # A place named anywhere is weak evidence of the place asked for: these flag a gap (decide), never rank.
@@ -419,8 +421,22 @@ def _near_event(sentence: str, rx: re.Pattern, event: str, width: int = 40) -> b
     return any(abs(a - m.start()) <= width for m in rx.finditer(sentence) for a in at)
 
 
+# The one whose post is asked ("韩旭当时是啥职务" -> 韩旭).
+POST_OF = re.compile(r"([\u4e00-\u9fff]{2,3}?)(?:同志)?(?:当时|那时|现在|目前)?(?:是|任|担任)?(?:什么|哪个|啥)?(?:职务|职位|头衔)")
+TITLE_WORDS = f"{TITLES}|组长|委员|会员|代表"
+
+
 def holds(q: Question, kind: str, sentence: str) -> bool:
     """Does the sentence hold the kind of fact `q` asks for (its thing, unit, event and places)?"""
+    if kind == "position":  # a title right before or after the name ("…监管司司长韩旭")
+        m = POST_OF.search(q.standalone)
+        name = next((n for n in ((m.group(1), m.group(1)[1:]) if m else ()) if len(n) >= 2 and n in sentence), "")
+        if name:  # a name asked about: its title stands by it
+            name = re.escape(name)
+            return bool(re.search(rf"(?:{TITLE_WORDS})[)）]?{name}|{name}(?:同志)?[,，]?(?:现任|任|担任|是)[^，,。]{{0,12}}(?:{TITLE_WORDS})", sentence))
+        # "他在支部里算个啥职务": a post someone is given (挂职党组织副书记), or a title with a name ("司长韩旭,")
+        return bool(re.search(rf"(?:担任|出任|任|当|挂职)[^，,。、]{{0,12}}?(?:{TITLE_WORDS})"
+                              rf"|(?:{TITLE_WORDS})[)）]?[^\W\d_为的是在和与了重要点工作]{{2,3}}(?:[,，、]|同志|等)", sentence))
     return satisfies(kind, sentence, q.share_of if kind == "share" else q.counts, q.unit, q.per, q.limit, q.paid if kind == "money" else q.when, q.places,
                      full_name=kind == "person" and bool(FULL_NAME.search(q.standalone)),
                      average=bool(AVERAGE.search(q.standalone)))

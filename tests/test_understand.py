@@ -653,6 +653,27 @@ def test_which_ranks_higher_needs_a_comparison_said():
     assert "ranking" in expected_kinds("两种办法哪个更加有效？")
 
 
+def test_every_checked_kind_has_words_for_its_gap():
+    from retrieval.decide import KIND_WORDS
+    from retrieval.kinds import MEASURABLE_KINDS
+
+    assert set(MEASURABLE_KINDS) <= set(KIND_WORDS)
+
+
+def test_a_post_asked_needs_a_title_said_with_the_name():
+    q = understand("韩旭当时是啥职务？", max_chars=500)
+    assert "position" in q.expects
+    assert holds(q, "position", "国家工商总局推进非公党建工作领导小组副组长、个体私营经济监管司司长韩旭,重庆市副市长刘强等出席。")
+    assert not holds(q, "position", "韩旭肯定了中国个协组织开展“三亮活动”、发挥非公党员作用等工作。")
+    q = understand("派来挂职的后备干部在支部里算个啥职务？", max_chars=500)  # no name: a post given
+    assert holds(q, "position", "组织部门选派副科级后备干部挂职党组织副书记、职能部门选派党建工作指导员等方式。")
+    assert not holds(q, "position", "3、以选优配强书记为重点,深入开展“红领计划”行动。")
+    # The subject a follow-up leans on has no date in front and nothing before a demonstrative.
+    from retrieval.followup import subject_of
+
+    assert subject_of("2015年涪陵那场个私协会座谈会是谁主持的？") == "个私协会"
+
+
 def test_which_body_needs_a_body_named():
     assert "organisation" in expected_kinds("永康的两新党建官方微博是哪个部门在运营？")
     assert not satisfies("organisation", "我市的两新党建官方微博及两新党建群通过一段时间的运行,已取得了较好效果。")
