@@ -347,6 +347,7 @@ GENERIC_BIGRAMS = {"党建", "工作", "组织", "企业", "非公", "经济", "
 
 
 AVERAGE = re.compile(r"平均|人均|户均")
+PER_UNIT = re.compile(r"每(?:一)?(个|期|年|月|次|家|户|批|届|季度|周|天)")  # what a rate is counted per
 
 
 OTHER_GROUP = re.compile(r"代表|干部|骨干|标兵|人才|家属")
@@ -439,12 +440,13 @@ def holds(q: Question, kind: str, sentence: str) -> bool:
                               rf"|(?:{TITLE_WORDS})[)）]?[^\W\d_为的是在和与了重要点工作]{{2,3}}(?:[,，、]|同志|等)", sentence))
     return satisfies(kind, sentence, q.share_of if kind == "share" else q.counts, q.unit, q.per, q.limit, q.paid if kind == "money" else q.when, q.places,
                      full_name=kind == "person" and bool(FULL_NAME.search(q.standalone)),
-                     average=bool(AVERAGE.search(q.standalone)))
+                     average=bool(AVERAGE.search(q.standalone)),
+                     per_unit=(m.group(1) if (m := PER_UNIT.search(q.standalone)) else ""))
 
 
 def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bool = False,
               limit: bool = False, event: str = "", besides: tuple[str, ...] = (), full_name: bool = False,
-              average: bool = False) -> bool:
+              average: bool = False, per_unit: str = "") -> bool:
     """Does `sentence` hold the kind of fact the question asks for (about `thing`, in `unit`, when given;
     a year or date near the `event` asked about; a place other than the question's own, `besides`; a
     whole name, not a surname, when `full_name`)?"""
@@ -481,6 +483,8 @@ def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bo
         return True
     if average and not re.search(rf"{AVERAGE.pattern}|每", sentence):
         return False  # "分会党组织平均有多少名党员": a total is no average
+    if per_unit and not re.search(rf"每(?:一)?{per_unit}|{AVERAGE.pattern}", sentence):
+        return False  # "培训班每期培训多少人": a count of all 工会主席 is not one class's
     same = next((u for u in UNITS if unit in u), {unit}) if unit else set()
     units = "|".join(sorted(same, key=len, reverse=True))
     # "每个网格配几个" is answered by "每个网格配备一名" (a lone 一 with its measure word, not "一部分").

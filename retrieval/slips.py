@@ -93,7 +93,7 @@ class SlipFixer:
                     continue  # the replacement must make a real, much likelier word (党建, 联合; not 省下 -> 生下)
                 if sum(new) > best_n:
                     best, best_n = cand, sum(new)
-            if best and self.counts.get(left + best, 0) < 2 and self._breaks_word(chars, i, best):
+            if best and right and self.word_freq(best + right) >= COMMON_WORD and self._breaks_word(chars, i, best):
                 best = ""
             if best:
                 fixes.append((ch, best))
@@ -103,7 +103,7 @@ class SlipFixer:
     def _breaks_word(self, chars: list[str], i: int, cand: str) -> bool:
         """Would `cand` at i take the first character of the word after it ("亲自当组长" -> 党组 + 长)? Only if the
         knowledge base never has them together: "当建工作" -> 党建工 (党建工作) is its phrase, 党组长 is none. Asked
-        only when the bigram with the character after is what speaks for `cand` (党支布 -> 支部 speaks from the left)."""
+        only when `cand` and the character after make a word (党组); 党支布 -> 部 makes none with 怎."""
         after = "".join(chars[i + 1 : i + 5])
         word = next((after[:n] for n in range(len(after), 1, -1)
                      if re.fullmatch(r"[\u4e00-\u9fff]+", after[:n]) and self.word_freq(after[:n]) >= COMMON_WORD), "")

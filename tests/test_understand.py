@@ -72,6 +72,7 @@ def test_slip_fixer_leaves_correct_questions_alone(kb):
     assert fixer.fix("管委会想隔一阵子就把辖区企业的党建底数摸一遍")[1] == ()
     # 当 before a word (组长) is a verb: 党组 would take that word's first character, and 党组长 is in no document.
     assert fixer.fix("管委会主任亲自当组长")[1] == ()
+    assert fixer.fix("是由管委会主任当组长的")[1] == ()  # 任党 is common (担任党…), and still 当 is the verb
 
 
 @pytest.mark.parametrize(
@@ -702,6 +703,17 @@ def test_how_many_items_in_all_is_a_count_and_how_many_points_a_list():
     assert expected_kinds("新郑市工商联帮非公企业把党建制度建起来，一共完善了几项？") == ("number", "list")
     assert expected_kinds("钟攸平提了几方面要求？") == ("list",)
     assert expected_kinds("永康总结了几条经验？") == ("list",)
+
+
+def test_a_rate_is_answered_by_a_rate_not_a_total():
+    q = understand("市委党校办的工会主席培训班，每期大概培训多少名工会主席？", max_chars=500)
+    assert not holds(q, "number", "目前,全市66个镇中,有27名镇工会主席享受同级副职待遇。")
+    assert holds(q, "number", "培训班每期培训工会主席50名。")
+
+
+def test_each_doing_their_own_is_no_question_about_each():
+    assert question_parts("我们业主总觉得党建跟生产是两张皮、各干各的，我该用什么道理去说服他？") == [
+        "我们业主总觉得党建跟生产是两张皮、各干各的，我该用什么道理去说服他？"]
 
 
 def test_how_they_came_is_not_what_is_counted():
