@@ -301,6 +301,9 @@ def counted_thing(text: str) -> str:
     """What a 多少/几 question counts: "拨多少党建经费" -> "经费", "划分了多少个网格" -> "网格"; for a
     who-question, the role asked about ("组长是谁" -> "组长")."""
     # The last who-clause asks ("…大会上是谁作的报告，作这篇讲话的领导叫什么名字"): the earlier one was asked before.
+    if (d := re.search(r"(?:是谁|由谁|谁)(主持|作|讲|说|介绍|提出|强调|指出|表示|肯定|出席)", text)) \
+            and not PERSON_ROLE.search(text) and not re.search(r"多少|几", text):
+        return d.group(1)  # "…座谈会，是谁主持的": the one who did it (not 由谁担任, which a post answers)
     if (m := next(reversed(list(PERSON_ROLE.finditer(text))), None)) and not re.search(r"多少|几", text):
         role = next(g for g in m.groups() if g)
         if m.group(3) and (deed := re.match(rf"(?:{PERSON_VERBS}|作|讲|说)", text[m.end() :])):
@@ -455,7 +458,8 @@ def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bo
         return named or (kind == "place" and bool(DESTINATION.search(sentence)))
     if kind == "person":  # "组长是谁" is answered by a sentence that names the 组长
         if re.fullmatch(rf"{PERSON_VERBS}|作|讲|说", thing):  # the deed: a titled name, or 同志, did it
-            return bool(re.search(rf"(?:(?:{TITLES})[)）]?[\u4e00-\u9fff]{{2,3}}|[\u4e00-\u9fff]{{2,3}}同志){thing}", sentence))
+            least = 2 if full_name else 1  # "书记张介绍" names the one who did it by surname
+            return bool(re.search(rf"(?:(?:{TITLES})[)）]?[\u4e00-\u9fff]{{{least},3}}|[\u4e00-\u9fff]{{2,3}}同志){thing}", sentence))
         if thing in GENERIC_ROLES:  # "哪位领导讲的": a titled name ("副司长韩旭", "书记张")
             return any(len(m.group(1)) >= 2 or not full_name for m in TITLED_NAME.finditer(sentence))
         if not thing:

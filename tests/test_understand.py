@@ -594,6 +594,16 @@ def test_a_count_of_delegates_is_no_count_of_members():
 
 
 
+def test_who_did_it_after_a_comma_is_asked_by_the_deed(kb, settings):
+    from retrieval.answer import answer
+
+    assert counted_thing("全国个私协会系统在涪陵开的那次座谈会，是谁主持的？") == "主持"
+    assert counted_thing("工会联合会主席由谁担任？") == ""  # a post answers it, not a name
+    assert satisfies("person", "涪陵区民营经济协会党委书记张介绍了五大做法。", "介绍")  # by surname
+    a = answer("全国个私协会系统在涪陵开的那次座谈会，是谁主持的？", kb, settings)
+    assert "杨文彬主持会议" in a.text
+
+
 def test_the_last_who_clause_is_the_one_asked():
     q = understand("那次大会上是谁代表第三届理事会作的工作报告，作这篇讲话的领导本人叫什么名字？", max_chars=500)
     assert q.counts == "领导"
