@@ -25,6 +25,7 @@ from .places import gazetteer, places_in, region_places
 from .search import search
 from .settings import Settings
 from .slips import SlipFixer
+from .terms import ordinal_item
 from .topics import suggest, topics, welcome_answer
 from .types import Answer, Hit, Turn
 from .understand import INJECTION, Question, clean_input, to_simplified, understand
@@ -125,7 +126,9 @@ def analyze(question: str, kb: KnowledgeBase, settings: Settings, rewrite=None, 
             q = understand(rewritten, max_chars=max(settings.max_question_chars, len(rewritten)), **vocabulary)
             q = replace(q, original=clean_question(question, settings), follow_up=True)
     p = _retrieve_and_decide(q, kb, settings, snap, t0)
-    if history and q.follow_up and rewrite is None and (x := elliptical_subject(q.text, vocabulary["known_places"])):
+    prev_answer = (history[-1].answer if isinstance(history[-1], Turn) else "") if history else ""
+    if history and q.follow_up and rewrite is None and (x := elliptical_subject(q.text, vocabulary["known_places"])) \
+            and not ordinal_item(x, prev_answer):  # "第二个方面呢" of a list the answer gave is that item, no swap
         # "基础呢？" after "“党建带工建”根本在哪？": X may take the place of any word of the previous question;
         # each reading is searched, and the one whose best sentence answers best is kept.
         prev = history[-1].question if isinstance(history[-1], Turn) else str(history[-1])

@@ -310,6 +310,18 @@ def test_words_put_in_the_right_mouth_are_answered(kb, settings):
     assert answer("韩旭肯定了什么工作？", kb, settings).outcome == "answered"
 
 
+def test_the_nth_of_a_list_asked_for_is_that_item(kb, settings):
+    from retrieval.answer import answer
+
+    listed = ("对此,他提出了六个方面的要求[1]：\n1. 切实深化对推进非公党建工作重大战略意义的认识[1]。\n"
+              "2. 将推进非公党建工作与抓好个私协会自身建设有机结合[1]。\n3. 加强组织领导,扩大“两个覆盖”[2]。")
+    previous = Turn("钟攸平在座谈会上一共提了几个方面的要求？", listed)
+    # The old question asked how many: the item is asked about alone, not in that frame.
+    assert resolve_follow_up("那第二个方面呢？", previous, 0) == "“将推进非公党建工作与抓好个私协会自身建设有机结合”是什么？"
+    a = answer("那第二个方面呢？", kb, settings, history=[previous])
+    assert a.outcome == "answered" and "二是将推进非公党建工作与抓好个私协会自身建设有机结合" in a.text
+
+
 def test_a_follow_up_pointing_at_an_item_asks_about_that_item():
     previous = Turn("企业党员不足三人怎么建党组织？", "可以采取联合组建、挂靠组建等方式建立党组织[1]。")
     assert resolve_follow_up("其中第二个具体怎么做？", previous) == "“挂靠组建”具体怎么做？"
