@@ -32,6 +32,7 @@ from .places import LOCAL_ORG, local_place, mentions
 from .terms import (
     ASKS_ITEMS,
     NUMERAL_ABBREVIATION,
+    NUMERALS,
     QUOTED,
     cn_ordinal,
     defined_term,
@@ -88,6 +89,10 @@ SPEAKER = re.compile(rf"(?:^|(?<=[\s，,。；;：:“]))(?:[^，,。；;]{{0,16
 
 
 NOT_IN_NAME = r"[并都也还又就纷们的了是在和与这那我你他她它各会上下中]"  # "并纷纷表示" names nobody
+
+
+# "哪三个区", "哪两个镇": places of a kind asked for by number.
+WHICH_PLACES = re.compile(r"哪([两二三四五六七八九十])个?([区县市镇乡旗省村])")
 
 
 def listed_only(name: str, sentence: str) -> bool:
@@ -194,6 +199,12 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
         unmet = "item"
     if past_the_list(q.standalone, q.item):  # "“三项建设”的第五项"
         unmet = "item"
+    # "这三个城区具体是哪三个区": as many places of that kind named one after another (姑苏区、吴中区和…).
+    if not unmet and (asked := WHICH_PLACES.search(q.standalone)):
+        n, suffix = NUMERALS[asked.group(1)], asked.group(2)
+        named = rf"[\u4e00-\u9fff]{{1,6}}?{suffix}"
+        if not any(len(re.findall(rf"{named}(?=[、和及与，,])|(?<=[、和及与]){named}", c.text)) >= n for c in ranked[:12]):
+            unmet, scope = "names", asked.group(0)
     # "缸套厂的“温情工作法”具体怎么做": a name the passages give only as one of a series ("如康迪公司的“阳光车队”、
     # 缸套厂的“温情工作法”等") says nothing of what it is or how it works.
     if not unmet and set(q.expects) & {"how", "concept", "reason"} and "list" not in q.expects:
@@ -306,6 +317,9 @@ def decide(q: Question, grams: list[str], cands: list[Candidate], hits, lexical,
     if why["unmet"] == "subset":
         return Decision("partial", p, rounded, f"资料中只有“{why['scope']}”的总数，没有再细分的数字",
                         reason="only the whole is counted, not the part asked about")
+    if why["unmet"] == "names":
+        return Decision("partial", p, rounded, f"资料中没有列出是{why['scope']}",
+                        reason="the places asked for are not named")
     if why["unmet"] == "scope":
         return Decision("partial", p, rounded, f"资料中没有单独就“{why['scope']}”给出的具体数字",
                         reason="the count is of the whole, not of the part asked about")

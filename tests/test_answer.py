@@ -472,3 +472,8 @@ def test_a_word_found_through_its_synonym_is_not_found_again_around_the_sentence
     # twice, it beat the sentence that says where the money comes from.
     a = answer("党建工作的经费从哪里来？", kb, settings)
     assert a.outcome == "answered" and a.text.startswith("建立“四个一”")
+
+
+def test_which_places_asked_by_number_must_be_named(kb, settings):
+    a = answer("苏州建了街道非公经济党总支的三个城区具体是哪三个区？", kb, settings)
+    assert a.outcome == "partial" and a.text.startswith("资料中没有列出是哪三个区")
