@@ -346,10 +346,11 @@ PREDICATE_GROUPS = ("参加|参与|出席|参会|到会|到场", "建立|建起|
 COUNTED_PREDICATE = re.compile("|".join(PREDICATE_GROUPS))
 
 
-GENERIC_BIGRAMS = {"党建", "工作", "组织", "企业", "非公", "经济", "社会", "建立", "成立", "一共", "总共"}
+GENERIC_BIGRAMS = {"党建", "工作", "组织", "企业", "非公", "经济", "社会", "建立", "成立", "一共", "总共", "民营", "私营"}
 
 
 AVERAGE = re.compile(r"平均|人均|户均")
+PEOPLE = re.compile(r"分子|党员|干部|代表|人员|会员|职工|员工|工人|书记|主席|委员|人才|骨干|人$")  # counted in 名 as well
 PER_UNIT = re.compile(r"每(?:一)?(个|期|年|月|次|家|户|批|届|季度|周|天)")  # what a rate is counted per
 
 
@@ -490,6 +491,8 @@ def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bo
     if per_unit and not re.search(rf"每(?:一)?{per_unit}|{AVERAGE.pattern}", sentence):
         return False  # "培训班每期培训多少人": a count of all 工会主席 is not one class's
     same = next((u for u in UNITS if unit in u), {unit}) if unit else set()
+    if unit == "个" and PEOPLE.search(thing):  # the everyday measure word: "多少个积极分子" is answered by "1190名"
+        same = same | set("名人位")
     units = "|".join(sorted(same, key=len, reverse=True))
     # "每个网格配几个" is answered by "每个网格配备一名" (a lone 一 with its measure word, not "一部分").
     count = COUNT.pattern + "|一(?=[个名家人位次项条支所户元张份期批])" if per else COUNT.pattern
@@ -533,5 +536,7 @@ def _counted(thing: str, sentence: str, counts: list[tuple[int, int]]) -> bool:
 def head_gram(thing: str) -> str:
     """The head noun of a counted thing, its last specific bigram ("协会收入" -> "收入")."""
     grams = [thing[i : i + 2] for i in range(len(thing) - 1)]
-    specific = [g for g in grams if g not in GENERIC_BIGRAMS]
+    # "民营企业": 营企 straddles two generic words, no head of its own
+    specific = [g for i, g in enumerate(grams) if g not in GENERIC_BIGRAMS
+                and not (0 < i < len(grams) - 1 and grams[i - 1] in GENERIC_BIGRAMS and grams[i + 1] in GENERIC_BIGRAMS)]
     return (specific or grams or [""])[-1]

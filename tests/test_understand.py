@@ -765,6 +765,15 @@ def test_each_doing_their_own_is_no_question_about_each():
         "我们业主总觉得党建跟生产是两张皮、各干各的，我该用什么道理去说服他？"]
 
 
+def test_everyday_ways_of_counting_are_answered():
+    # 个 counts people too; 民营 qualifies as little as 非公; 来着 is a filler.
+    q = understand("苏州搞双荐以来，工会那头往党组织送了多少个积极分子", max_chars=500)
+    assert holds(q, "number", "自20xx年这项活动开展以来,全市工会组织共推荐入党积极分子1190名。")
+    q = understand("永康具备法人资格的民营企业总数是多少", max_chars=500)
+    assert holds(q, "number", "截止4月底,全市7982家有法人资格的非公企业中,共有5897家建立了党组织。")
+    assert understand("党建制度一共多少项来着", max_chars=500).counts != "来着"
+
+
 def test_how_they_came_is_not_what_is_counted():
     # "拉进来" tells how people joined the group; "几个人" counts people, not things (个).
     assert (counted_thing("两新党建群里现在拉进来多少人了？"), counted_unit("两新党建群里现在拉进来多少人了？")) == ("", "人")
