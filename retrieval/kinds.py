@@ -321,6 +321,9 @@ def counted_thing(text: str) -> str:
     thing = re.split(r"[的了呢吗？?，,。]|是|有|在|从|给", re.sub(r"^(?:有|是)", "", thing))[0]
     if len(thing) < 2 and (m := COUNTED_BEFORE.search(text)):
         thing = re.split(r"[的了、，,]", m.group(1))[-1]
+        thing = re.sub(r"[又还也都才就]+$", "", thing)  # "2014年协会收入又是多少": 又 asks again, it is no part
+        if re.match(r"[年月日号]", thing) and re.search(r"\d$", text[: m.start(1)]):
+            thing = thing[1:]  # the year's 年 after its digits
         if DIRECTED.search(thing):  # "群里现在拉进来多少人": how they came, not what is counted
             thing = ""
         while NOT_A_THING.search(thing):

@@ -772,6 +772,8 @@ def test_everyday_ways_of_counting_are_answered():
     q = understand("永康具备法人资格的民营企业总数是多少", max_chars=500)
     assert holds(q, "number", "截止4月底,全市7982家有法人资格的非公企业中,共有5897家建立了党组织。")
     assert understand("党建制度一共多少项来着", max_chars=500).counts != "来着"
+    # The year's 年 and an adverb that asks again are no part of what is counted.
+    assert counted_thing("2014年协会收入又是多少") == "协会收入"
 
 
 def test_how_they_came_is_not_what_is_counted():
