@@ -55,7 +55,7 @@ GAP_ONLY_KINDS = ("region", "place", "change", "ranking", "organisation")  # a r
 
 
 # Where someone went or goes: "赴焦裕禄陵园", "到哇哈哈集团去学习".
-DESTINATION = re.compile(r"(?:赴|前往|到|去)[\u4e00-\u9fff]{2,10}?(?:陵园|纪念馆|基地|集团|公司|园区|学院|大学|学校|景区|村|镇)"
+DESTINATION = re.compile(r"(?:赴|前往|到|去)[\u4e00-\u9fff]{2,10}?(?:陵园|纪念馆|基地|集团|公司|园区|学院|大学|学校|景区|村|镇|单位|示范点)"
                          r"|[\u4e00-\u9fff]{2,4}(?:镇|乡|村|社区|街道|园区|开发区)(?![长委])")  # 芝瑞镇, 赛罕社区
 
 
@@ -472,7 +472,9 @@ def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bo
         # The role with a name: "党委书记张介绍…", "秘书长杨文彬主持会议".
         return bool(re.search(rf"{root}[)）]?[\u4e00-\u9fff]{{2,3}}(?:{PERSON_VERBS})", sentence)
                     or not full_name and re.search(rf"{root}[)）]?[\u4e00-\u9fff](?:介绍|强调|指出|表示|讲话|主持)", sentence)  # 书记张介绍
-                    or re.search(rf"(?:{TITLES})[\u4e00-\u9fff]{{2,3}}{root}", sentence))
+                    or re.search(rf"(?:{TITLES})[\u4e00-\u9fff]{{2,3}}{root}", sentence)
+                    # "组长是谁当的" where the materials give the post that holds it: "由党工委副书记任组长"
+                    or not full_name and re.search(rf"由[\u4e00-\u9fff]{{2,12}}?(?:任|担任|兼任){root}", sentence))
     rx = SATISFIES.get(kind)
     if rx is None:
         return True

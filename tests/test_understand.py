@@ -724,6 +724,13 @@ def test_a_post_asked_needs_a_title_said_with_the_name():
     assert subject_of("2015年涪陵那场个私协会座谈会是谁主持的？") == "个私协会"
 
 
+def test_who_holds_a_role_is_answered_by_the_post_that_holds_it_and_where_by_where_they_went():
+    # The materials give the post, not the name: that answers "组长是谁当的" (a full name is another question).
+    assert satisfies("person", "苏州工业园区建立了由党工委副书记任组长,管委会18个部门主要负责人组成的党工建设推进工作小组。", "组长")
+    assert not satisfies("person", "苏州工业园区建立了由党工委副书记任组长的工作小组。", "组长", full_name=True)
+    assert satisfies("place", "组织党组织负责人到省内外非公党建示范单位参观考察。")
+
+
 def test_which_body_needs_a_body_named():
     assert "organisation" in expected_kinds("永康的两新党建官方微博是哪个部门在运营？")
     assert not satisfies("organisation", "我市的两新党建官方微博及两新党建群通过一段时间的运行,已取得了较好效果。")
