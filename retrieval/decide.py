@@ -18,6 +18,7 @@ from pathlib import Path
 from .candidates import Candidate, idf_coverage
 from .kinds import (
     EVENT_WORDS,
+    TITLES,
     breaks_down,
     contradicted_counts,
     contradicted_holders,
@@ -28,7 +29,7 @@ from .kinds import (
     subset_asked,
     unsaid_figures,
 )
-from .places import LOCAL_ORG, local_place, mentions
+from .places import LOCAL_ORG, NOT_IN_PERSON, local_place, mentions
 from .terms import (
     ASKS_ITEMS,
     NUMERAL_ABBREVIATION,
@@ -85,10 +86,8 @@ def _head(c: Candidate) -> str:
 SAYS = r"(?:提了|提出|提的|讲了|讲的|强调|介绍|指出|表示|肯定|说)"
 # Who speaks in a passage: a name of two or three characters at a clause's start, before a verb of saying
 # ("钟攸平强调,…", "韩旭肯定了…"); a title may go before it.
-SPEAKER = re.compile(rf"(?:^|(?<=[\s，,。；;：:“]))(?:[^，,。；;]{{0,16}}?(?:会长|书记|司长|主席|部长|主任|委员))?([\u4e00-\u9fff]{{2,3}}?)(?:同志)?{SAYS}")
-
-
-NOT_IN_NAME = r"[并都也还又就纷们的了是在和与这那我你他她它各会上下中]"  # "并纷纷表示" names nobody
+SPEAKER = re.compile(rf"(?:^|(?<=[\s，,。；;：:“]))(?:[^，,。；;]{{0,16}}?(?:{TITLES}|委员))?([\u4e00-\u9fff]{{2,3}}?)(?:同志)?{SAYS}")
+LIST_REACH = 1500  # characters after a colon within which its items may stand, passage breaks included
 
 
 # "哪三个区", "哪两个镇": places of a kind asked for by number.
@@ -109,25 +108,21 @@ def other_speaker(question: str, top: Candidate, documents: dict) -> str:
     doc = documents.get(top.chunk.source)
     if doc is None:
         return ""
-    a = max(0, top.start - LIST_REACH)  # the answering sentence's own speaker counts ("韩旭肯定了…")
-    before = [m for m in SPEAKER.finditer(doc.text[a : top.end]) if m.start() <= top.start - a]
-    names = [m.group(1) for m in before if not re.search(NOT_IN_NAME, m.group(1))]
-    if not names:
-        return ""
-    last = names[-1]
-    spoken = {m.group(1) for m in SPEAKER.finditer(doc.text) if not re.search(NOT_IN_NAME, m.group(1))}
-    asked = next((m for m in re.finditer(rf"(?:同志)?{SAYS}", question)
-                  if any(question[: m.start()].endswith(n) for n in spoken)), None)
+    # The one the question says spoke: two or three characters before its verb of saying that the document too
+    # names speaking. Most questions have no verb of saying, and the document is not read for them.
+    asked = next(((m, name) for m in re.finditer(rf"(?:同志)?{SAYS}", question)
+                  for name in (question[max(0, m.start() - 3) : m.start()], question[max(0, m.start() - 2) : m.start()])
+                  if len(name) >= 2 and not NOT_IN_PERSON.search(name)
+                  and re.search(rf"{re.escape(name)}(?:同志)?{SAYS}", doc.text)), None)
     if asked is None:
         return ""
-    name = next(n for n in spoken if question[: asked.start()].endswith(n))
-    if name == last or name in top.text:
+    m, name = asked
+    a = max(0, top.start - LIST_REACH)  # the answering sentence's own speaker counts ("韩旭肯定了…")
+    names = [s.group(1) for s in SPEAKER.finditer(doc.text[a : top.end])
+             if s.start() <= top.start - a and not NOT_IN_PERSON.search(s.group(1))]
+    if not names or names[-1] == name or name in top.text:
         return ""
-    said = re.split(r"[，,？?。]|什么|哪些|哪几|多少", question[asked.start() - len(name) :])[0]
-    return said
-
-
-LIST_REACH = 1500  # characters after a colon within which its items may stand, passage breaks included
+    return re.split(r"[，,？?。]|什么|哪些|哪几|多少", question[m.start() - len(name) :])[0]
 
 
 def _continues(s: Candidate, c: Candidate) -> bool:

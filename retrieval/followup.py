@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from .kinds import ROLES
-from .places import LOCAL_ORG, NAME_STOP, NOT_A_NAME, ORGANISATION, place_spans, places_in
+from .places import LOCAL_ORG, NAME_STOP, NOT_A_NAME, NOT_IN_PERSON, ORGANISATION, place_spans, places_in
 from .terms import ORDINAL, ordinal_item
 from .types import Turn
 
@@ -99,7 +99,7 @@ NAMED_BY_ROLE = re.compile(rf"(?:{ROLES}|干部)[)）]?([\u4e00-\u9fff]{{2,3}}?)
 def person_named(text: str, known: frozenset[str] = frozenset()) -> str:
     """The last person a text names after a role (白景文, 杨文彬), places left out; or ""."""
     names = [m.group(1) for m in NAMED_BY_ROLE.finditer(text)
-             if not re.search(f"[{NAME_STOP}上下中内作用]", m.group(1)) and not places_in(m.group(1), known)]
+             if not NOT_IN_PERSON.search(m.group(1)) and not places_in(m.group(1), known)]
     return names[-1] if names else ""
 
 

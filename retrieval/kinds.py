@@ -431,20 +431,14 @@ def _near_event(sentence: str, rx: re.Pattern, event: str, width: int = 40) -> b
 
 # The one whose post is asked ("韩旭当时是啥职务" -> 韩旭).
 POST_OF = re.compile(r"([\u4e00-\u9fff]{2,3}?)(?:同志)?(?:当时|那时|现在|目前)?(?:是|任|担任)?(?:什么|哪个|啥)?(?:职务|职位|头衔)")
-TITLE_WORDS = f"{TITLES}|组长|委员|会员|代表"
+TITLE_WORDS = f"{TITLES}|委员|会员|代表"  # posts, as a sentence gives them
 
 
 def holds(q: Question, kind: str, sentence: str) -> bool:
     """Does the sentence hold the kind of fact `q` asks for (its thing, unit, event and places)?"""
-    if kind == "position":  # a title right before or after the name ("…监管司司长韩旭")
+    if kind == "position":
         m = POST_OF.search(q.standalone)
-        name = next((n for n in ((m.group(1), m.group(1)[1:]) if m else ()) if len(n) >= 2 and n in sentence), "")
-        if name:  # a name asked about: its title stands by it
-            name = re.escape(name)
-            return bool(re.search(rf"(?:{TITLE_WORDS})[)）]?{name}|{name}(?:同志)?[,，]?(?:现任|任|担任|是)[^，,。]{{0,12}}(?:{TITLE_WORDS})", sentence))
-        # "他在支部里算个啥职务": a post someone is given (挂职党组织副书记), or a title with a name ("司长韩旭,")
-        return bool(re.search(rf"(?:担任|出任|任|当|挂职)[^，,。、]{{0,12}}?(?:{TITLE_WORDS})"
-                              rf"|(?:{TITLE_WORDS})[)）]?[^\W\d_为的是在和与了重要点工作]{{2,3}}(?:[,，、]|同志|等)", sentence))
+        return satisfies(kind, sentence, m.group(1) if m else "")
     return satisfies(kind, sentence, q.share_of if kind == "share" else q.counts, q.unit, q.per, q.limit, q.paid if kind == "money" else q.when, q.places,
                      full_name=kind == "person" and bool(FULL_NAME.search(q.standalone)),
                      average=bool(AVERAGE.search(q.standalone)),
@@ -456,10 +450,18 @@ def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bo
               average: bool = False, per_unit: str = "") -> bool:
     """Does `sentence` hold the kind of fact the question asks for (about `thing`, in `unit`, when given;
     a year or date near the `event` asked about; a place other than the question's own, `besides`; a
-    whole name, not a surname, when `full_name`)?"""
+    whole name, not a surname, when `full_name`; for a post, the name whose post is asked, as `thing`)?"""
     if kind in ("region", "place"):  # "准备带他们去哪个省": "到外地走走" names none
         named = any(not any(b in p or p in b for b in besides) for p in places_in(sentence))
         return named or (kind == "place" and bool(DESTINATION.search(sentence)))
+    if kind == "position":  # a title right before or after the name asked about ("…监管司司长韩旭")
+        name = next((n for n in (thing, thing[1:]) if len(n) >= 2 and n in sentence), "")  # 会韩旭 read for 韩旭
+        if name:
+            name = re.escape(name)
+            return bool(re.search(rf"(?:{TITLE_WORDS})[)）]?{name}|{name}(?:同志)?[,，]?(?:现任|任|担任|是)[^，,。]{{0,12}}(?:{TITLE_WORDS})", sentence))
+        # "他在支部里算个啥职务": a post someone is given (挂职党组织副书记), or a title with a name ("司长韩旭,")
+        return bool(re.search(rf"(?:担任|出任|任|当|挂职)[^，,。、]{{0,12}}?(?:{TITLE_WORDS})"
+                              rf"|(?:{TITLE_WORDS})[)）]?[^\W\d_为的是在和与了重要点工作]{{2,3}}(?:[,，、]|同志|等)", sentence))
     if kind == "person":  # "组长是谁" is answered by a sentence that names the 组长
         if re.fullmatch(rf"{PERSON_VERBS}|作|讲|说", thing):  # the deed: a titled name, or 同志, did it
             least = 2 if full_name else 1  # "书记张介绍" names the one who did it by surname

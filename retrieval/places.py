@@ -151,6 +151,8 @@ ORGANISATION = re.compile(r"([\u4e00-\u9fff]{2,12}?)(?:联合党支部|党支部
 
 
 NAME_STOP = PLACE_LEAD + "的了是在和与我们你他她这那全本该各每个些么怎哪都多少几谁何啥，,、：:“”"
+# Characters no person's name holds: "并纷纷表示", "在会上", "的作用" name nobody.
+NOT_IN_PERSON = re.compile(f"[{NAME_STOP}上下中内作用并纷也还又就们它会]")
 
 
 NOT_A_NAME = re.compile(r"^(?:这个|那个|这家|那家|该|各级|基层|我们|俺们|咱们|他们|企业|非公|非公企业|两新|个私|全国|全市|全旗|市里|区里)$")
