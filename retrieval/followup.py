@@ -109,8 +109,8 @@ def subject_of(question: str) -> str:
     m = SUBJECT.search(text) or PERSON.search(text)
     if m and m.re is PERSON:
         return m.group(1)
-    if m:  # "2015年涪陵那场个私协会座谈会" -> 个私协会: no date, nothing before a demonstrative
-        return re.split(r"那场|这场|那次|这次|那个|这个", re.sub(r"^[年月日号]", "", m.group(0)))[-1]
+    if m:  # "2015年涪陵那场个私协会座谈会" -> 个私协会: no date ("截至2014年底…" -> 全国个私协会), nothing before a demonstrative
+        return re.split(r"那场|这场|那次|这次|那个|这个", re.sub(r"^[年月日号][底初末]?", "", m.group(0)))[-1]
     for m in ORGANISATION.finditer(text):  # "苏州那个港商独资的维德公司…" -> 维德公司
         name = re.split(f"[{NAME_STOP}]", m.group(1))[-1]
         if len(name) >= 2 and not NOT_A_NAME.match(name):

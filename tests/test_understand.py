@@ -725,6 +725,7 @@ def test_a_post_asked_needs_a_title_said_with_the_name():
     from retrieval.followup import subject_of
 
     assert subject_of("2015年涪陵那场个私协会座谈会是谁主持的？") == "个私协会"
+    assert subject_of("截至2014年底全国个私协会建了多少党组织？") == "全国个私协会"
 
 
 def test_who_holds_a_role_is_answered_by_the_post_that_holds_it_and_where_by_where_they_went():
