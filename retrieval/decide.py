@@ -83,6 +83,20 @@ def _head(c: Candidate) -> str:
     return f"{c.chunk.title}{local_place(c.chunk.region)}{c.chunk.section}{c.text}"
 
 
+def _about(c: Candidate, focus: list[str], named: list[str]) -> bool:
+    """Does the sentence, with its heading and title, name every year, place and organisation asked about?"""
+    head = _head(c)
+    return all(f in head for f in focus) and all(mentions(e, head) for e in named)
+
+
+def _same_story(s: Candidate, c: Candidate) -> bool:
+    """Does `c` go on telling what `s` began, later in the same paragraph? "2015年12月…在重庆市涪陵区召开。…
+    杨文彬主持会议。": the year and the place are told once for the whole event."""
+    if s.chunk.id != c.chunk.id or not s.end <= c.start:
+        return False
+    return "\n" not in s.chunk.text[s.end - s.chunk.start : c.start - s.chunk.start]
+
+
 SAYS = r"(?:提了|提出|提的|讲了|讲的|强调|介绍|指出|表示|肯定|说)"
 # Who speaks in a passage: a name of two or three characters at a clause's start, before a verb of saying
 # ("钟攸平强调,…", "韩旭肯定了…"); a title may go before it.
@@ -153,7 +167,9 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
     typed = [c for c in relevant if all(holds(q, k, c.text) for k in kinds)]
     # An organisation the passages name ("芝瑞镇石材行业党支部") must be what the answering sentence is about.
     named = [e for e in q.entities if any(mentions(e, _head(c)) for c in cands if c.lex > 0)] if kinds else []
-    focused = [c for c in relevant if all(f in _head(c) for f in focus) and all(mentions(e, _head(c)) for e in named)]
+    # The year and place of an event are told once for all of it; an organisation is what one sentence is about.
+    focused = [c for c in relevant if _about(c, focus, named)
+               or _about(c, [], named) and any(_about(s, focus, []) and _same_story(s, c) for s in cands)]
     joint = [c for c in typed if c in focused]
     unmet = next((k for k in kinds if not any(holds(q, k, c.text) for c in (focused or relevant))), "")
     scope = count_scope(q.standalone) if "number" in kinds else ""

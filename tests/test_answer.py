@@ -477,3 +477,13 @@ def test_a_word_found_through_its_synonym_is_not_found_again_around_the_sentence
 def test_which_places_asked_by_number_must_be_named(kb, settings):
     a = answer("苏州建了街道非公经济党总支的三个城区具体是哪三个区？", kb, settings)
     assert a.outcome == "partial" and a.text.startswith("资料中没有列出是哪三个区")
+
+
+def test_the_year_and_place_of_an_event_are_told_once_for_all_of_it(kb, settings):
+    # "2015年12月…在重庆市涪陵区召开。…杨文彬主持会议。": the sentence naming who chaired it goes on telling that
+    # event, in the same paragraph; it need not repeat the year and the place.
+    a = answer("2015年涪陵那场个私协会座谈会是谁主持的？", kb, settings)
+    assert a.outcome == "answered" and "杨文彬主持会议" in a.text
+    # An organisation is what one sentence is about: 韩旭 spoke at that event, but not for 中组部组织二局.
+    b = answer("出席涪陵那次座谈会的中组部组织二局领导叫什么名字？", kb, settings)
+    assert b.outcome != "answered"
