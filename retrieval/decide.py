@@ -105,7 +105,7 @@ LIST_REACH = 1500  # characters after a colon within which its items may stand, 
 
 
 # "哪三个区", "哪两个镇": places of a kind asked for by number.
-WHICH_PLACES = re.compile(r"哪([两二三四五六七八九十])个?([区县市镇乡旗省村])")
+WHICH_PLACES = re.compile(r"哪([两二三四五六七八九十])个?(?:城|市|辖|街)?([区县市镇乡旗省村])")  # 哪三个(城)区
 
 
 def listed_only(name: str, sentence: str) -> bool:

@@ -40,9 +40,10 @@ EXPECTS: list[tuple[str, re.Pattern]] = [
                           rf"|(?:{ROLES})(?:叫|是)什么(?:名字)?(?:[？?]|$)")),
     ("money", re.compile(r"多少钱|多少经费|多少资金|多少费用|花了多少|花多少|投入多少|投入了多少|拨多少|拨了多少|多少万元|多少元|多少款")),
     ("region", re.compile(r"哪(?:个|一个|些)(?:省|市|县|国家|城市)|哪座城市|哪省|哪国")),  # a place name answers
-    ("place", re.compile(r"什么地方|哪(?:个|些)(?:地方|地区|乡镇|镇|社区|村)|去(?:了)?哪(?:里|儿|(?![些个一样种家位]))|到哪(?:里|儿)?(?:去|考察|学习|参观|取经)")),  # ... or where to
+    ("place", re.compile(r"什么地方(?!(?:下手|入手|着手|开始|抓起|做起|突破|努力|改进|不足|不够))|哪(?:个|些)(?:地方|地区|乡镇|镇|社区|村)|去(?:了)?哪(?:里|儿|(?![些个一样种家位]))|到哪(?:里|儿)?(?:去|考察|学习|参观|取经)")),  # ... or where to
+    # ("从什么地方下手" asks how to begin, not where)
     ("reason", re.compile(r"为什么|为何|原因|何以|为啥")),
-    ("how", re.compile(r"怎么|怎样|如何|办法|措施|途径|步骤|做法|方式|怎么办|咋")),
+    ("how", re.compile(r"(?:什么地方|哪里|哪儿|何处)(?:下手|入手|着手)|怎么|怎样|如何|办法|措施|途径|步骤|做法|方式|怎么办|咋")),
     ("concept", re.compile(r"什么是|是什么|指什么|含义|意思|指的是|是指|何谓|定义")),
 ]
 
@@ -294,7 +295,11 @@ def unsaid_figures(question: str, passages: list[str]) -> list[str]:
 def share_of(text: str) -> str:
     """What a share question asks the share of: "这里头女党员占多大比例" -> 女党员, else ""."""
     m = SHARE_OF.search(text)
-    return re.split(r"里头|里面|当中|其中|[里中的在]", m.group(1))[-1] if m else ""
+    return HEDGE.sub("", re.split(r"里头|里面|当中|其中|[里中的在]", m.group(1))[-1]) if m else ""
+
+
+# "党员大概占多大比例", "协会收入大约是多少": a guess asked for; the hedge is no part of what is counted.
+HEDGE = re.compile(r"(?:大概|大约|大致|约莫|差不多|估计)$")
 
 
 def counted_thing(text: str) -> str:
@@ -321,7 +326,7 @@ def counted_thing(text: str) -> str:
     thing = re.split(r"[的了呢吗？?，,。]|是|有|在|从|给", re.sub(r"^(?:有|是)", "", thing))[0]
     if len(thing) < 2 and (m := COUNTED_BEFORE.search(text)):
         thing = re.split(r"[的了、，,]", m.group(1))[-1]
-        thing = re.sub(r"[又还也都才就]+$", "", thing)  # "2014年协会收入又是多少": 又 asks again, it is no part
+        thing = HEDGE.sub("", re.sub(r"[又还也都才就]+$", "", thing))  # "2014年协会收入又是多少": 又 asks again
         if re.match(r"[年月日号]", thing) and re.search(r"\d$", text[: m.start(1)]):
             thing = thing[1:]  # the year's 年 after its digits
         if DIRECTED.search(thing):  # "群里现在拉进来多少人": how they came, not what is counted

@@ -14,7 +14,7 @@ PART_END = re.compile(r"(?<=[？?])|(?<=[；;])(?=[^；;]*[？?吗呢])")
 CONJUNCTION = "和与及、跟同"
 
 
-EACH = re.compile(r"分别|各自|(?<!各[\u4e00-\u9fff])各(?![级种类地个位]|[\u4e00-\u9fff]各)")  # "各有", not 各级/各地/各干各的
+EACH = re.compile(r"分别|各自|(?<!各[\u4e00-\u9fff])各(?![级种类地个位处方界行]|[\u4e00-\u9fff]各)")  # "各有", not 各级/各地/各干各的
 
 
 MAX_PARTS = 3

@@ -477,6 +477,7 @@ def test_a_word_found_through_its_synonym_is_not_found_again_around_the_sentence
 def test_which_places_asked_by_number_must_be_named(kb, settings):
     a = answer("苏州建了街道非公经济党总支的三个城区具体是哪三个区？", kb, settings)
     assert a.outcome == "partial" and a.text.startswith("资料中没有列出是哪三个区")
+    assert answer("苏州是哪三个城区在街道一级建了非公经济党总支？", kb, settings).outcome == "partial"
 
 
 def test_the_year_and_place_of_an_event_are_told_once_for_all_of_it(kb, settings):

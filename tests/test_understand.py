@@ -50,6 +50,8 @@ def test_spoken_and_dialect_words_get_their_written_form():
     assert understand("我哋协会啲会员党员冇乜劲，有咩办法？", max_chars=500).text == "我们协会的会员党员没什么劲，有什么办法？"
     for mandarin in ("周边个体户怎么组织起来", "重点解决什么问题", "然而家里人不支持"):
         assert understand(mandarin, max_chars=500).text == mandarin
+    # 嗰 (which OpenCC writes 𠮶), 夹埋, 一齐 and the particle 㗎.
+    assert understand("同街道嗰边可唔可以夹埋一齐用㗎？", max_chars=500).text == "同街道那边可不可以联合一起用？"
 
 
 def test_typing_slips_are_fixed_against_the_knowledge_base_vocabulary(kb):
@@ -774,6 +776,19 @@ def test_a_rate_is_answered_by_a_rate_not_a_total():
 def test_each_doing_their_own_is_no_question_about_each():
     assert question_parts("我们业主总觉得党建跟生产是两张皮、各干各的，我该用什么道理去说服他？") == [
         "我们业主总觉得党建跟生产是两张皮、各干各的，我该用什么道理去说服他？"]
+    # 各处 is everywhere, not each of two subjects.
+    q = "那次会是先开交流发言、第二天才去各处视察的，视察时是谁带队的？"
+    assert question_parts(q) == [q]
+
+
+def test_hedges_and_idioms_are_no_part_of_what_is_asked():
+    from retrieval.kinds import counted_thing, expected_kinds, share_of
+
+    assert share_of("个协会员里头党员大概占多大比例？") == "党员"  # not 党员大概
+    assert counted_thing("协会收入大约是多少？") == "协会收入"
+    # "从什么地方下手" asks how to begin; "去什么地方考察" asks where.
+    assert expected_kinds("党建这块该从什么地方下手？") == ("how",)
+    assert "place" in expected_kinds("他们去什么地方考察了？")
 
 
 def test_everyday_ways_of_counting_are_answered():
