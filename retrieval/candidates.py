@@ -22,6 +22,9 @@ from .understand import Question
 OPENS_LIST = re.compile(r"[:：]\s*(?:一是|1[、.]|首先)|[:：]$|如下|以下|(?:[一二三四五六七八九十两]|几)(?:个方面|方面|项|点|大做法|条)[^，。]{0,12}[:：]")
 LIST_SHAPE = re.compile(r"(?:[^、]{1,40}、){2,}|一是.{2,}二是|[:：]\s*(?:一是|1[、.]|首先)|“[^”]{2,12}”、“")
 SHORT_UNIT = 20
+REASON_CUE = re.compile(r"由于|因为|针对|为了|旨在|鉴于|之所以")
+ACHIEVED = re.compile(r"(?:怎么|怎样|如何)(?:做到|办到|实现|办成|做成|搞定|弄成|干成)")
+MEANS_CUE = re.compile(r"通过|依托|借助|利用|采取|协调|积极与")
 # A sentence that ends, not one the page cut off; a scraped page may end one with an ASCII full stop ("增长5.6%.").
 CLOSED = re.compile(r"(?:[。！？!?；;…”’」』）)\]】:：]|(?<![\d.A-Za-z])\.)\s*$")
 
@@ -170,6 +173,10 @@ def answers_again(q: Question, sentence: str) -> bool:
     after a how ("那具体有哪几个来源？" of "“四个一”(…列支一部分、…补充一部分…)")."""
     kinds = q.ranked_kinds
     return bool(q.sequel or any(w in sentence.lower() for w in q.own_words)
+                # "为啥偏偏是镇里？" after "把哪一级的工会建设当重点": the why is told in the sentence quoted (针对…的特点)
+                or "reason" in q.expects and "reason" not in q.asked_before and bool(REASON_CUE.search(sentence))
+                # "他是怎么做到的？" after "办成了什么事": the means are told with the deed (积极与…协调,从源头上解决了…)
+                or bool(ACHIEVED.search(q.text)) and bool(MEANS_CUE.search(sentence))
                 or kinds and not set(kinds) <= set(q.asked_before) and all(holds(q, k, sentence) for k in kinds)
                 or "list" in q.expects and "list" not in q.asked_before and not q.checked_kinds
                 and len(items_in(sentence)) >= 2)

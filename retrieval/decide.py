@@ -61,7 +61,8 @@ KIND_WORDS = {"date": "具体日期", "year": "具体年份", "time": "具体时
 RELATED = 0.3
 # Asking what a term means (not "X的重点是什么", which asks for an attribute).
 MEANING_ASK = re.compile(r"什么意思|啥意思|的意思|含义|何谓|什么叫|是指什么|指的是什么|是指啥|指啥|指什么")
-GENERIC = re.compile(r"^(?:为什么|为何|原因|什么|怎么|如何|哪些|多少|具体|主要|这个|那个|这么|那么|这样|那样|这些|那些|他们|她们|我们|企业|工作|党建|组织|问题|情况)$")
+GENERIC = re.compile(r"^(?:为什么|为何|原因|什么|怎么|如何|哪些|多少|具体|主要|这个|那个|这么|那么|这样|那样|这些|那些|他们|她们|我们|企业|工作|党建|组织|问题|情况"
+                     r"|偏偏|偏要|非得|非要|竟然|居然|还要|还得|总是|老是|一定|必须|特别|反而|就得)$")  # adverbs: no premise
 
 
 @dataclass(frozen=True)
@@ -238,7 +239,8 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
         # A follow-up's premise is its own wording; the previous question's was answered already ("称作").
         asked = reason_clause(q.text if q.follow_up else q.standalone)
         events += [w for w in words(asked) if len(w) >= 2 and not GENERIC.match(w) and w not in joined
-                   and lexical.df.get(w, 0) == 0 and w not in events]
+                   and lexical.df.get(w, 0) == 0 and w not in events
+                   and not (w[-1] in "里上中内" and w[:-1] in joined)]  # "镇里": the 镇 the passages name
         # "为什么要求…各建3个区域党支部" where the passages say 1个: a count the question takes for granted.
         events += contradicted_counts(asked, [h.chunk.text for h in hits[:4]])
         events += contradicted_holders(asked, [h.chunk.text for h in hits[:4]])

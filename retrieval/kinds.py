@@ -324,6 +324,8 @@ def counted_thing(text: str) -> str:
     if re.match(r"从|在|给|对|向|被|把|跟", thing):  # "有几家从联合支部里出来…": a clause follows, not a thing
         thing = ""
     thing = re.split(r"[的了呢吗？?，,。]|是|有|在|从|给", re.sub(r"^(?:有|是)", "", thing))[0]
+    if DIRECTED.fullmatch(thing):  # "拉了多少人进来": which way they came, not what is counted
+        thing = ""
     if len(thing) < 2 and (m := COUNTED_BEFORE.search(text)):
         thing = re.split(r"[的了、，,]", m.group(1))[-1]
         thing = HEDGE.sub("", re.sub(r"[又还也都才就]+$", "", thing))  # "2014年协会收入又是多少": 又 asks again

@@ -42,6 +42,10 @@ def items_in(answer: str) -> list[str]:
     # "五大做法:创新管理体制,破解…;整合各种资源,破解…;…": a list after a colon, its items split by semicolons
     if (m := re.search(r"[：:]([^：:]+)", text)) and len(parts := [p for p in re.split(r"[；;]", m.group(1)) if p.strip(" 。")]) >= 3:
         return [re.split(r"[，,。]", p)[0].strip() for p in parts]
+    # "四个100%目标(凡具备…的100%建立党组织;已经单建…;仅有个别党员的…;没有党员的…)": the items in brackets.
+    for m in re.finditer(r"[(（]([^()（）]+)[)）]", text):
+        if len(parts := [p for p in re.split(r"[；;]", m.group(1)) if p.strip(" 。")]) >= 3:
+            return [p.strip(" ，,") for p in parts]
     series = max(INLINE_ITEMS.findall(text), key=len, default="")
     items = [re.split("等", x)[0] for x in series.split("、")] if series else []
     if len(items) >= 2:

@@ -488,3 +488,15 @@ def test_the_year_and_place_of_an_event_are_told_once_for_all_of_it(kb, settings
     # An organisation is what one sentence is about: 韩旭 spoke at that event, but not for 中组部组织二局.
     b = answer("出席涪陵那次座谈会的中组部组织二局领导叫什么名字？", kb, settings)
     assert b.outcome != "answered"
+
+
+def test_a_why_or_how_follow_up_may_be_answered_by_the_sentence_already_quoted(kb, settings):
+    # The why and the how are told with the deed: "针对…乡镇地域范围扩大…的特点,把加强镇级工会建设作为重点";
+    # "积极与赤峰市铁路货物运输中心协调,从源头上解决了…". An adverb (偏偏) and 镇里 for 镇 are no premise.
+    first = answer("苏州在配强工会力量这块，把哪一级的工会建设当重点来抓？", kb, settings)
+    assert "镇级工会" in first.text
+    why = answer("为啥偏偏是镇里？", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    assert why.outcome == "answered" and "乡镇地域范围扩大" in why.text
+    first = answer("有个下派到石材行业党支部挂职的干部白景文，给企业办成了什么事？", kb, settings)
+    how = answer("他是怎么做到的？", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    assert how.outcome == "answered" and "赤峰市铁路货物运输中心" in how.text

@@ -265,6 +265,9 @@ def test_a_message_asking_several_things_is_split_into_questions(kb, message, pa
     ("党组织要发挥政治核心作用[1]。", []),
     ("介绍了五大做法:创新管理体制,破解组织覆盖难题;整合各种资源,破解基础保障难题;探索激励机制,破解难题。",
      ["创新管理体制", "整合各种资源", "探索激励机制"]),  # after a colon, split by semicolons
+    ("克旗紧紧围绕四个100%目标(凡具备条件的100%建立党组织[1];已经单建的100%实行星级管理[1];仅有个别党员的100%建立联合党组织[1];"
+     "没有党员的100%实现全覆盖),积极探索…[1]。",
+     ["凡具备条件的100%建立党组织", "已经单建的100%实行星级管理", "仅有个别党员的100%建立联合党组织", "没有党员的100%实现全覆盖"]),
 ])
 def test_items_an_answer_listed(answer_text, items):
     assert items_in(answer_text) == items
@@ -786,6 +789,7 @@ def test_hedges_and_idioms_are_no_part_of_what_is_asked():
 
     assert share_of("个协会员里头党员大概占多大比例？") == "党员"  # not 党员大概
     assert counted_thing("协会收入大约是多少？") == "协会收入"
+    assert counted_thing("那个党建群里拉了多少人进来？") == ""  # which way they came is nothing counted
     # "从什么地方下手" asks how to begin; "去什么地方考察" asks where.
     assert expected_kinds("党建这块该从什么地方下手？") == ("how",)
     assert "place" in expected_kinds("他们去什么地方考察了？")
