@@ -31,7 +31,7 @@ EXPECTS: list[tuple[str, re.Pattern]] = [
     # Which ranks higher ("哪家的经验在全市排名更靠前"): a comparison said, not two things named side by side.
     ("ranking", re.compile(r"排名|排第几|排在第?几|第几名|名次|靠前|领先|哪(?:家|个|位|一个|一家)[^，,。？?]{0,14}更|谁更")),
     # Which body did it ("官方微博是哪个部门在运营"): an organisation named.
-    ("organisation", re.compile(r"(?:哪|什么)(?:个|家|一个)?(?:部门|单位|机构)")),
+    ("organisation", re.compile(r"(?:哪|什么)(?:个|家|一个|些|几家)?(?:部门|单位|机构|企业|公司)")),
     ("number", re.compile(r"(?:一共|总共|共)[^，,。？?]{0,6}几[项条点种类个]|多少|几个|几名|几家|几人|几位|几次|几万|几千|几百|数量|数额|金额|几所|几支|几户|人数|个数|规模多大")),
     ("list", re.compile(r"哪些|哪几|几个方面|几方面|几项|几条|几点|几种|几类|包括什么|包括哪|分别|有什么(做法|措施|要求|方式|形式|内容|活动|经验)|都有什么|几大")),
     # What post someone holds ("韩旭当时是啥职务"): a title said with the name.
@@ -88,6 +88,7 @@ SATISFIES: dict[str, re.Pattern] = {
     "money": re.compile(r"\d[\d.,]*\s*(?:余|多)?(?:万|亿|千)?元"),
     # How long, or how often ("多久召开一次" is answered by "每年召开一次").
     "duration": re.compile(r"[\d一二三四五六七八九十两]+\s*(?:个)?(?:天|日|周|月|年|小时)|每(?:个)?(?:年|月|季度|周|天|日|半年)"),
+
     "share": re.compile(r"\d+(?:\.\d+)?\s*[%％]|百分之|占.{0,12}\d|\d+(?:\.\d+)?成|100%|(?:增长|增加|提高|减少|下降)了?\d"),
     "number": re.compile(r"\d|[一二三四五六七八九十两百千万]+\s*(?:个|名|家|人|次|户|项|条|万|千|元|支|所|批|期)"),
     "organisation": re.compile(r"组织部|工作部|宣传部|统战部|委员会|党工委|工委|党委|总工会|工会|工商联|协会|商会|中心|公司|集团"
@@ -95,6 +96,11 @@ SATISFIES: dict[str, re.Pattern] = {
     "ranking": re.compile(r"更|最|排名|排在|名列|第[一二三1-3][名位]|居首|首位|位居|领先|前列|高于|低于|多于|少于|超过"),
     "change": re.compile(r"(?:增长|增加|提高|减少|下降|上升|降低|增幅)了?\s*(?:\d|百分之|[一二三四五六七八九十两]+\s*(?:个|倍|成))"),
 }
+
+
+LENGTH = re.compile(r"[\d一二三四五六七八九十两]+\s*(?:个)?(?:天|日|周|月|年|小时)")  # how long, not how often
+# How often, not how long: "多久召开一次", "隔多长时间开一回", "频率".
+OFTEN = re.compile(r"(?:多久|多长时间|几天|多少天|几个月|几年).{0,6}?(?:一次|一回|一期)|频率|频次|隔多久|多久.{0,2}[开搞办]")
 
 
 # Events a question may presuppose ("为什么取消了…"); when no passage mentions them, the premise is unsupported.
@@ -436,6 +442,10 @@ def _near_event(sentence: str, rx: re.Pattern, event: str, width: int = 40) -> b
     return any(abs(a - m.start()) <= width for m in rx.finditer(sentence) for a in at)
 
 
+FIRMS_ASKED = re.compile(r"(?:哪|什么)(?:个|家|一个|些|几家)?(?:企业|公司)")
+FIRM = re.compile(r"企业|公司|集团|厂|商场|商城|市场")
+
+
 # The one whose post is asked ("韩旭当时是啥职务" -> 韩旭).
 POST_OF = re.compile(r"([\u4e00-\u9fff]{2,3}?)(?:同志)?(?:当时|那时|现在|目前)?(?:是|任|担任)?(?:什么|哪个|啥)?(?:职务|职位|头衔)")
 TITLE_WORDS = f"{TITLES}|委员|会员|代表"  # posts, as a sentence gives them
@@ -446,15 +456,19 @@ def holds(q: Question, kind: str, sentence: str) -> bool:
     if kind == "position":
         m = POST_OF.search(q.standalone)
         return satisfies(kind, sentence, m.group(1) if m else "")
+    if kind == "organisation" and FIRMS_ASKED.search(q.standalone):
+        # "在哪些企业的党建里发挥了作用" is answered by "企业,如众泰、星月、先行、天行等": firms named or told of
+        return bool(FIRM.search(sentence)) or satisfies(kind, sentence)
     return satisfies(kind, sentence, q.share_of if kind == "share" else q.counts, q.unit, q.per, q.limit, q.paid if kind == "money" else q.when, q.places,
                      full_name=kind == "person" and bool(FULL_NAME.search(q.standalone)),
                      average=bool(AVERAGE.search(q.standalone)),
-                     per_unit=(m.group(1) if (m := PER_UNIT.search(q.standalone)) else ""))
+                     per_unit=(m.group(1) if (m := PER_UNIT.search(q.standalone)) else ""),
+                     often=bool(OFTEN.search(q.standalone)))
 
 
 def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bool = False,
               limit: bool = False, event: str = "", besides: tuple[str, ...] = (), full_name: bool = False,
-              average: bool = False, per_unit: str = "") -> bool:
+              average: bool = False, per_unit: str = "", often: bool = True) -> bool:
     """Does `sentence` hold the kind of fact the question asks for (about `thing`, in `unit`, when given;
     a year or date near the `event` asked about; a place other than the question's own, `besides`; a
     whole name, not a surname, when `full_name`; for a post, the name whose post is asked, as `thing`)?"""
@@ -487,6 +501,8 @@ def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bo
     rx = SATISFIES.get(kind)
     if rx is None:
         return True
+    if kind == "duration" and not often:
+        rx = LENGTH  # "每期多长时间": how long it lasts; "每年" says how often
     if not rx.search(sentence):
         return False
     if kind in ("year", "time", "date", "money") and event:

@@ -784,6 +784,19 @@ def test_each_doing_their_own_is_no_question_about_each():
     assert question_parts(q) == [q]
 
 
+def test_which_firms_needs_firms_and_how_long_is_no_how_often():
+    q = understand("永康退出现职领导干部在哪些企业的党建里发挥了作用？", max_chars=500)
+    assert "organisation" in q.expects
+    assert holds(q, "organisation", "我市不少党建工作抓的好的企业,如众泰、星月、先行、天行等,退出现职领导干部都发挥了积极作用。")
+    q = understand("克旗那32个党员技术服务队分别是哪些企业组建的？", max_chars=500)
+    assert not holds(q, "organisation", "全旗32个党员技术服务队带头攻克技术难题26个、变革创新项目41个。")
+    # "每期多长时间" is not answered by "每年"; "多久召开一次" is.
+    q = understand("那个业务培训班每期多长时间？", max_chars=500)
+    assert not holds(q, "duration", "把非公企业党建工作纳入全联每年重要工作的范畴。")
+    assert holds(q, "duration", "进行了为期7天的考察学习交流活动。")
+    assert holds(understand("联席会议多久召开一次？", max_chars=500), "duration", "联席会议每年召开一次。")
+
+
 def test_hedges_and_idioms_are_no_part_of_what_is_asked():
     from retrieval.kinds import counted_thing, expected_kinds, share_of
 
