@@ -166,14 +166,37 @@ def _retrieve_and_decide(q: Question, kb: KnowledgeBase, settings: Settings, sna
         both = qvec + kb.embedder.embed_query(clause)
         qvec = both / np.linalg.norm(both)
     hits = search(kb, q.search_text, settings, snap=snap, qvec=qvec)
+    hits, passages = with_quoted(q, hits, snap, settings.answer_passages)
     t1 = time.perf_counter()
     grams = question_grams(q.standalone, kb.tokenizer)
-    cands = score_candidates(q, grams, hits, kb, snap, qvec, settings.answer_passages)
+    cands = score_candidates(q, grams, hits, kb, snap, qvec, passages)
     cands = with_asked_item(q, cands, snap)
-    hits = by_best_sentence(hits, cands, settings.answer_passages)
+    hits = by_best_sentence(hits, cands, passages)
     verdict = decide(q, grams, cands, hits, snap.lexical, kb.tokenizer.words, documents=snap.documents)
     timings = {"retrieve": (t1 - t0) * 1000, "decide": (time.perf_counter() - t1) * 1000}
     return Prepared(q.original, q.standalone, q, snap, hits, qvec, grams, cands, verdict, timings)
+
+
+QUOTED_TERM = re.compile(r"[“\"「『]([^”\"」』]{2,12})[”\"」』]")  # a term the question quotes ("“双强”")
+QUOTED_REACH = 2  # passages at most brought in for the terms a question quotes
+
+
+def with_quoted(q: Question, hits: list[Hit], snap: Snapshot, passages: int) -> tuple[list[Hit], int]:
+    """A term the question quotes ("“双强”") is what it asks about: the passages quoting it are read even when search
+    ranked them low. They follow the passages search put first; returns the hits and how many passages to read."""
+    terms = QUOTED_TERM.findall(q.standalone)
+    if not terms:
+        return hits, passages
+    head = {h.chunk.id for h in hits[:passages]}
+    extra = [h for h in hits[passages:] if any(f"“{t}”" in h.chunk.text for t in terms)]
+    seen = head | {h.chunk.id for h in extra}
+    extra += [Hit(c, 0.0) for c in snap.by_id.values()
+              if c.id not in seen and any(f"“{t}”" in c.text for t in terms)]
+    extra = extra[:QUOTED_REACH]
+    if not extra:
+        return hits, passages
+    ids = {h.chunk.id for h in extra}
+    return hits[:passages] + extra + [h for h in hits[passages:] if h.chunk.id not in ids], passages + len(extra)
 
 
 def by_best_sentence(hits: list[Hit], cands: list[Candidate], passages: int) -> list[Hit]:

@@ -45,7 +45,16 @@ def _by_place(text: str, known: frozenset[str] = frozenset()) -> list[str]:
     if m := EACH_PAIR.search(text):
         rest = _drop_each(text[m.end() :])
         return [text[: m.start()] + m.group(1) + rest, text[: m.start()] + m.group(2) + rest]
+    # "新郑工商联和那次全国个私协会的座谈会，各自带人到哪些地方考察学习了？", "X的讲话和永康的讲话都提到了“双强”，
+    # 两边各是怎么说的？": two subjects, then what they share, then a clause asking about each.
+    if (m := PAIR_THEN_EACH.match(text)) and ASKS.search(m.group(4)):
+        shared = re.sub(r"^(?:都|也)", "", m.group(3) or "")
+        return [f"{side}{shared}，{m.group(4)}" if shared else f"{side}{m.group(4)}" for side in m.group(1, 2)]
     return [text]
+
+
+PAIR_THEN_EACH = re.compile(rf"^([^，,？?和与跟]{{2,20}}?)[和与跟]([^，,？?和与跟]{{2,20}}?)((?:都|也)[^，,？?]*)?[，,]"
+                            rf"(?:两边|两者|二者|双方|两家|两地|它们|他们)?(?:{EACH.pattern})(.+)$")
 
 
 # INTERROGATIVE without 几/是否…: "要举几个典型例子：" tells what the answer is for, it asks nothing by itself.

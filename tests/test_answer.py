@@ -500,3 +500,12 @@ def test_a_why_or_how_follow_up_may_be_answered_by_the_sentence_already_quoted(k
     first = answer("有个下派到石材行业党支部挂职的干部白景文，给企业办成了什么事？", kb, settings)
     how = answer("他是怎么做到的？", kb, settings, history=[Turn(first.standalone_question, first.text)])
     assert how.outcome == "answered" and "赤峰市铁路货物运输中心" in how.text
+
+
+def test_the_passages_quoting_a_term_the_question_quotes_are_read(kb, settings):
+    # Search ranks the speech's list ("五是抓好“两支队伍”建设,培育“双强”典型") below the meeting's report; the
+    # term the question quotes brings it among the passages whose sentences are scored.
+    from retrieval.answer import analyze
+
+    p = analyze("个私协会会议上的讲话提到了“双强”，是怎么说的？", kb, settings)
+    assert any("培育“双强”典型" in c.text for c in p.candidates)

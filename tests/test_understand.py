@@ -776,6 +776,13 @@ def test_a_rate_is_answered_by_a_rate_not_a_total():
     assert holds(q, "number", "培训班每期培训工会主席50名。")
 
 
+def test_two_subjects_then_a_clause_asking_about_each_are_two_questions():
+    assert question_parts("新郑工商联和那次全国个私协会的座谈会，各自带人到哪些地方考察学习了？") == [
+        "新郑工商联带人到哪些地方考察学习了？", "那次全国个私协会的座谈会带人到哪些地方考察学习了？"]
+    assert question_parts("个私协会会议上的讲话和永康的讲话都提到了“双强”，两边各是怎么说的？") == [
+        "个私协会会议上的讲话提到了“双强”，是怎么说的？", "永康的讲话提到了“双强”，是怎么说的？"]
+
+
 def test_each_doing_their_own_is_no_question_about_each():
     assert question_parts("我们业主总觉得党建跟生产是两张皮、各干各的，我该用什么道理去说服他？") == [
         "我们业主总觉得党建跟生产是两张皮、各干各的，我该用什么道理去说服他？"]
