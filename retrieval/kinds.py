@@ -32,7 +32,7 @@ EXPECTS: list[tuple[str, re.Pattern]] = [
     ("ranking", re.compile(r"排名|排第几|排在第?几|第几名|名次|靠前|领先|哪(?:家|个|位|一个|一家)[^，,。？?]{0,14}更|谁更")),
     # Which body did it ("官方微博是哪个部门在运营"): an organisation named.
     ("organisation", re.compile(r"(?:哪|什么)(?:个|家|一个|些|几家)?(?:部门|单位|机构|企业|公司)")),
-    ("number", re.compile(r"(?:一共|总共|共)[^，,。？?]{0,6}几[项条点种类个]|多少|几个|几名|几家|几人|几位|几次|几万|几千|几百|数量|数额|金额|几所|几支|几户|人数|个数|规模多大")),
+    ("number", re.compile(r"(?:一共|总共|共)[^，,。？?]{0,6}几[项条点种类个]|多少|几个|几名|几家|几人|几位|几次|几万|几千|几百|数量|数额|金额|几所|几支|几户|人数|(?<![那这])个数|规模多大")),
     ("list", re.compile(r"哪些|哪几|几个方面|几方面|几项|几条|几点|几种|几类|包括什么|包括哪|分别|有什么(做法|措施|要求|方式|形式|内容|活动|经验)|都有什么|几大")),
     # What post someone holds ("韩旭当时是啥职务"): a title said with the name.
     ("position", re.compile(r"职务|职位|头衔")),
@@ -165,7 +165,7 @@ COUNTED_BEFORE = re.compile(r"(?:^|(?<=[^\u4e00-\u9fff]|[的了在给是有把�
 
 # Words before 多少 that are when or how it was counted, not what ("2014年底统计下来一共多少户").
 NOT_A_THING = re.compile(r"(?:后来|之后|以后|统计下来|算下来|加起来|下来|起来|年底|年初|年末|目前|现在|眼下|如今|当前|截至|截止|一共|总共|到底"
-                         r"|数量|数目|总数|个数|一年|每年|一个月|每月|一季度)$")
+                         r"|数量|数目|总数|个数|一年|每年|一个月|每月|一季度|凑够|凑齐|达到|够|满)$")  # "党员凑够几个": 党员
 
 
 # A verb's direction (拉进来, 选派下去): a clause before 多少 that ends so tells what was done, not what is counted.
@@ -321,6 +321,8 @@ def counted_thing(text: str) -> str:
             return deed.group(0)  # "座谈会是谁主持的": the one who did it (主持), not a role called 谈会
         # "大会上是谁…": a place or time ("会上", "当时"), not a role
         return "" if re.search(r"[的了是在]", role) or role[-1] in "上里中时后前内" else role
+    if re.search(r"(?:多少|几)个?(?:省区市|省市区|省市)", text):
+        return ""  # "多少个省区市": 30个省、自治区、直辖市; any count of them answers
     m = COUNTED_AFTER.search(text)
     thing = m.group(1) if m else ""
     if re.match(r"个人(?:[了呢吗？?，,。]|$)", thing):  # "几个人": people counted, no thing named
@@ -329,6 +331,9 @@ def counted_thing(text: str) -> str:
         thing = ""
     if re.match(r"从|在|给|对|向|被|把|跟", thing):  # "有几家从联合支部里出来…": a clause follows, not a thing
         thing = ""
+    # "多少项党建方面的规章": what is counted is the head after 的 when the words before only say which field.
+    if (mod := re.match(r"([\u4e00-\u9fff]{0,6}(?:方面|领域|相关|有关|这块|那块|一类|之类))的([\u4e00-\u9fff]{2,8})", thing)):
+        thing = mod.group(2)
     thing = re.split(r"[的了呢吗？?，,。]|是|有|在|从|给", re.sub(r"^(?:有|是)", "", thing))[0]
     if DIRECTED.fullmatch(thing):  # "拉了多少人进来": which way they came, not what is counted
         thing = ""
@@ -421,7 +426,7 @@ def paid_for(text: str) -> str:
 SPENT = re.compile(r"(?:花了|花|投入了|投入|拨了|拨付|拨|用了|拿出|给了)?多少[\u4e00-\u9fff]{0,4}?(?:钱|经费|资金|费用|万元|元|款)")
 
 
-FILLER_MONEY = re.compile(r"一共|总共|总计|大概|大约|具体|每年|每次|了|的|是|有|给|用|拿出|花|钱")
+FILLER_MONEY = re.compile(r"一共|总共|总计|大概|大约|具体|每年|一年|每次|了|的|是|有|给|用|拿出|掏出|掏|花|搞|钱")
 
 
 EVENT_SHARE = 0.2  # of the event's bigrams, in a sentence whose date or year answers a when-question

@@ -68,9 +68,10 @@ def _by_clause(text: str, known: frozenset[str] = frozenset(), content_words=Non
     clauses = [c for c in re.split(r"(?<=[，,；;])", text) if c.strip(" ，,；;")]
     parts: list[str] = []
     pending = ""
-    for clause in clauses:
+    for i, clause in enumerate(clauses):
         pending += clause
-        if ASKS.search(clause):
+        # "…，克旗建了几个党建QQ群": 几 asks in the clause that ends the message or a question
+        if ASKS.search(clause) or "几" in clause and (i == len(clauses) - 1 or clause.rstrip().endswith(("？", "?"))):
             parts.append(pending.strip(" ，,；;"))
             pending = ""
     if pending and parts:

@@ -804,6 +804,25 @@ def test_which_firms_needs_firms_and_how_long_is_no_how_often():
     assert holds(understand("联席会议多久召开一次？", max_chars=500), "duration", "联席会议每年召开一次。")
 
 
+@pytest.mark.parametrize(("question", "counted"), [
+    ("工商联帮非公企业弄了多少项党建方面的规章？", "规章"),  # the head after 的, not the field before it
+    ("在新郑，党员凑够几个的企业就全都建了党组织？", "党员"),  # 凑够 is the threshold, not the thing
+    ("参加涪陵那个会的个私协会，来自全国多少个省区市？", ""),  # 30个省、自治区、直辖市
+])
+def test_what_is_counted_in_everyday_wording(question, counted):
+    assert understand(question, max_chars=500).counts == counted
+
+
+def test_loose_wording_of_figures_asks_what_it_asks(kb):
+    from retrieval.kinds import paid_for
+
+    assert understand("永康7982家那个数，是截到几月底统计的？", max_chars=500).expects == ("time",)  # 那个数 is no 个数
+    assert paid_for("红山水泥一年掏多少钱搞党建") == "红山水泥党建"
+    # "…多少入党积极分子，克旗…又新发展了几个党员？": 几 asks in the last clause, which names another place.
+    assert len(question_parts("苏州搞“双荐”推荐了多少入党积极分子，克旗联合党支部这几年又新发展了几个党员？",
+                              kb.tokenizer.words, frozenset({"苏州", "克什克腾"}))) == 2
+
+
 def test_hedges_and_idioms_are_no_part_of_what_is_asked():
     from retrieval.kinds import counted_thing, expected_kinds, share_of
 
