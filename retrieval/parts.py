@@ -61,6 +61,11 @@ PAIR_THEN_EACH = re.compile(rf"^([^，,？?和与跟]{{2,20}}?)[和与跟]([^，
 ASKS = re.compile(r"什么|哪|怎|如何|多少|谁|吗|啥|咋|为何|为什么")
 
 
+# "…由几个部门的负责人组成，": 几 with a measure word in a clause that does not end with a colon asks a count
+# ("要举几个典型例子：" tells what the answer is for).
+ASKS_JI = re.compile(r"几[个名家人位项条次期批届][^：:]*[，,]?$")
+
+
 def _by_clause(text: str, known: frozenset[str] = frozenset(), content_words=None) -> list[str]:
     """"新郑工商联推广的是哪些企业，永康讲话里表扬的工作法又出自哪家？": clauses that each ask, each about
     another place and with words of its own, are separate questions (a clause that asks nothing stays with
@@ -71,7 +76,8 @@ def _by_clause(text: str, known: frozenset[str] = frozenset(), content_words=Non
     for i, clause in enumerate(clauses):
         pending += clause
         # "…，克旗建了几个党建QQ群": 几 asks in the clause that ends the message or a question
-        if ASKS.search(clause) or "几" in clause and (i == len(clauses) - 1 or clause.rstrip().endswith(("？", "?"))):
+        if ASKS.search(clause) or "几" in clause and (i == len(clauses) - 1 or clause.rstrip().endswith(("？", "?"))
+                                                    or ASKS_JI.search(clause)):
             parts.append(pending.strip(" ，,；;"))
             pending = ""
     if pending and parts:

@@ -821,6 +821,8 @@ def test_loose_wording_of_figures_asks_what_it_asks(kb):
     # "…多少入党积极分子，克旗…又新发展了几个党员？": 几 asks in the last clause, which names another place.
     assert len(question_parts("苏州搞“双荐”推荐了多少入党积极分子，克旗联合党支部这几年又新发展了几个党员？",
                               kb.tokenizer.words, frozenset({"苏州", "克什克腾"}))) == 2
+    assert len(question_parts("苏州园区的党工建设推进小组由几个部门的负责人组成，克旗非公党工委又拉了多少家成员单位",
+                              kb.tokenizer.words, frozenset({"苏州", "克什克腾"}))) == 2
 
 
 def test_hedges_and_idioms_are_no_part_of_what_is_asked():
