@@ -199,6 +199,13 @@ def resolve_follow_up(text: str, previous: Turn, own_content: int = 1, known: fr
             if (own_org := LOCAL_ORG.match(previous.question, end)) and not LOCAL_ORG.match(core, named[0][1]):
                 end = own_org.end()
             return previous.question[:start] + core[named[0][0] : named[0][1]] + previous.question[end:]
+    # "那“N”又是什么？" after "“1+N”…里，“1”指的是什么？": the quoted letter in place of the one quoted before.
+    if (new := re.fullmatch(r"[“\"「]([A-Za-z0-9])[”\"」](?:又|呢)?(?:是|指)?(?:的是)?(?:什么|啥)?(?:意思)?呢?",
+                            re.sub(r"[？?。！!\s]", "", body))) \
+            and (old := list(re.finditer(r"([“\"「])([A-Za-z0-9])([”\"」])", previous.question))) \
+            and old[-1].group(2) != new.group(1):
+        m = old[-1]
+        return previous.question[: m.start(2)] + new.group(1) + previous.question[m.end(2) :]
     # "那对联建的党组织呢" / "N呢": in place of the phrase it parallels in the previous question.
     if re.sub(r"\W", "", body).endswith("呢") and (swapped := in_parallel(re.sub(r"\W", "", body)[:-1], previous.question)):
         return swapped

@@ -302,6 +302,9 @@ def test_one_part_of_a_term_then_the_other(kb, settings):
     assert second.standalone_question == "克旗“1+N”中的N指什么？"
     # The sentence already quoted holds the answer: the follow-up's own letter may quote it again.
     assert second.outcome == "answered" and "“N”是辖区内非公经济和社会组织个数" in second.text
+    # Quoted both times: the letter quoted now takes the place of the one quoted before.
+    assert resolve_follow_up("“N”又是什么？", Turn("克旗的“1+N”党建模式里，“1”指的是什么？"), 0) \
+        == "克旗的“1+N”党建模式里，“N”指的是什么？"
 
 
 def test_the_item_of_a_list_opened_in_one_passage_and_told_in_the_next(kb, settings):
