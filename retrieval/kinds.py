@@ -77,6 +77,7 @@ PERSON_VERBS = "作了|作重要|介绍|主持|强调|指出|表示|讲话|提�
 
 
 # "书记全名叫啥": a surname alone ("书记张介绍") does not answer it; "姓什么" it does.
+NAMED_DOING = re.compile(rf"(?:^|(?<=[\s，,。；;：:“]))(?![他她我你])[\u4e00-\u9fff]{{2,3}}(?:同志)?(?:{PERSON_VERBS}|说|讲)")
 FULL_NAME = re.compile(r"全名|全称|名字|姓名|叫什么|叫啥")
 
 
@@ -494,8 +495,9 @@ def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bo
             return bool(re.search(rf"(?:(?:{TITLES})[)）]?[\u4e00-\u9fff]{{{least},3}}|[\u4e00-\u9fff]{{2,3}}同志){thing}", sentence))
         if thing in GENERIC_ROLES:  # "哪位领导讲的": a titled name ("副司长韩旭", "书记张")
             return any(len(m.group(1)) >= 2 or not full_name for m in TITLED_NAME.finditer(sentence))
-        if not thing:
-            return True
+        if not thing:  # "是谁给代表们带队讲解的": someone named, by title or as the one who spoke or did it
+            return bool(TITLED_NAME.search(sentence) or NAMED_DOING.search(sentence)
+                        or re.search(r"由[\u4e00-\u9fff]{2,12}?(?:任|担任|兼任)", sentence))  # "组长由谁担任": the post
         root = thing[:-1] if thing.endswith("人") and len(thing) == 3 else thing  # 主持人 -> 主持
         # The role with a name: "党委书记张介绍…", "秘书长杨文彬主持会议".
         return bool(re.search(rf"{root}[)）]?[\u4e00-\u9fff]{{2,3}}(?:{PERSON_VERBS})", sentence)

@@ -828,6 +828,15 @@ def test_loose_wording_of_figures_asks_what_it_asks(kb):
                               kb.tokenizer.words, frozenset({"苏州", "克什克腾"}))) == 2
 
 
+def test_a_who_question_without_a_role_needs_someone_named():
+    # "是谁在负责运营": no role or deed the question names, yet a sentence must name someone.
+    assert not satisfies("person", "两新党建官方微博已有7229名粉丝,两新党建群已有群成员200多名。", "")
+    assert not satisfies("person", "他建议个私协会系统建立健全抓好非公党建工作的体制机制。", "")  # 他 names no one
+    assert satisfies("person", "钟攸平强调,当前我国正处于全面深化改革的关键时期。", "")
+    assert satisfies("person", "中国个协副会长兼秘书长杨文彬主持会议。", "")
+    assert satisfies("person", "苏州工业园区建立了由党工委副书记任组长,管委会18个部门主要负责人组成的工作小组。", "")
+
+
 def test_hedges_and_idioms_are_no_part_of_what_is_asked():
     from retrieval.kinds import counted_thing, expected_kinds, share_of
 
