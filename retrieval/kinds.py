@@ -32,7 +32,7 @@ EXPECTS: list[tuple[str, re.Pattern]] = [
     ("ranking", re.compile(r"排名|排第几|排在第?几|第几名|名次|靠前|领先|哪(?:家|个|位|一个|一家)[^，,。？?]{0,14}更|谁更")),
     # Which body did it ("官方微博是哪个部门在运营"): an organisation named.
     ("organisation", re.compile(r"(?:哪|什么)(?:个|家|一个|些|几家)?(?:部门|单位|机构|企业|公司)")),
-    ("number", re.compile(r"(?:一共|总共|共)[^，,。？?]{0,6}几[项条点种类个]|多少|几个|几名|几家|几人|几位|几次|几万|几千|几百|数量|数额|金额|几所|几支|几户|人数|(?<![那这])个数|规模多大")),
+    ("number", re.compile(r"(?:一共|总共|共)[^，,。？?]{0,6}几[项条点种类个]|(?<!哪)了几项|多少|几个|几名|几家|几人|几位|几次|几万|几千|几百|数量|数额|金额|几所|几支|几户|人数|(?<![那这])个数|规模多大")),
     ("list", re.compile(r"哪些|哪几|几个方面|几方面|几项|几条|几点|几种|几类|包括什么|包括哪|分别|有什么(做法|措施|要求|方式|形式|内容|活动|经验)|都有什么|几大")),
     # What post someone holds ("韩旭当时是啥职务"): a title said with the name.
     ("position", re.compile(r"职务|职位|头衔")),
@@ -145,7 +145,8 @@ def expected_kinds(text: str) -> tuple[str, ...]:
     if "list" not in kinds and ASKS_ITEMS.search(text) and numbered_terms(text):
         kinds.append("list")  # "“三个作用”是哪三个作用": its items ("哪两个部门" names two in one sentence)
     # "几个方面/有哪几项" is a list, not a number.
-    if "list" in kinds and "number" in kinds and not re.search(r"多少|几名|几家|几人|几次|数量|数额|金额|一共|总共", text):
+    # "补齐了几项制度" counts what was done.
+    if "list" in kinds and "number" in kinds and not re.search(r"多少|几名|几家|几人|几次|数量|数额|金额|一共|总共|(?<!哪)了几项", text):
         kinds.remove("number")
     if "number" in kinds and ("money" in kinds or re.search(r"哪几", text)):
         kinds.remove("number")  # "多少钱" asks for an amount; "哪几家" for the list

@@ -771,6 +771,7 @@ def test_how_many_items_in_all_is_a_count_and_how_many_points_a_list():
     assert expected_kinds("新郑市工商联帮非公企业把党建制度建起来，一共完善了几项？") == ("number", "list")
     assert expected_kinds("钟攸平提了几方面要求？") == ("list",)
     assert expected_kinds("永康总结了几条经验？") == ("list",)
+    assert expected_kinds("新郑那边给企业补齐了几项党建制度？") == ("number", "list")  # what was done, counted
 
 
 def test_a_rate_is_answered_by_a_rate_not_a_total():
