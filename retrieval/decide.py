@@ -62,7 +62,7 @@ RELATED = 0.3
 # Asking what a term means (not "X的重点是什么", which asks for an attribute).
 MEANING_ASK = re.compile(r"什么意思|啥意思|的意思|含义|何谓|什么叫|是指什么|指的是什么|是指啥|指啥|指什么")
 GENERIC = re.compile(r"^(?:为什么|为何|原因|什么|怎么|如何|哪些|多少|具体|主要|这个|那个|这么|那么|这样|那样|这些|那些|他们|她们|我们|企业|工作|党建|组织|问题|情况"
-                     r"|偏偏|偏要|非得|非要|竟然|居然|还要|还得|总是|老是|一定|必须|特别|反而|就得)$")  # adverbs: no premise
+                     r"|偏偏|偏要|非得|非要|竟然|居然|还要|还得|总是|老是|一定|必须|特别|反而|就得|各自|分别|一起)$")  # adverbs: no premise
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,7 @@ PERSON_VERBS = "作了|作重要|介绍|主持|强调|指出|表示|讲话|提�
 
 # "书记全名叫啥": a surname alone ("书记张介绍") does not answer it; "姓什么" it does.
 NAMED_DOING = re.compile(rf"(?:^|(?<=[\s，,。；;：:“]))(?![他她我你])[\u4e00-\u9fff]{{2,3}}(?:同志)?(?:{PERSON_VERBS}|说|讲)")
+NAMED_COMRADE = re.compile(r"(?<![员部位大])[\u4e00-\u9fff]{2,3}同志(?!们)")  # "吕广望同志", not 党员同志/同志们
 FULL_NAME = re.compile(r"全名|全称|名字|姓名|叫什么|叫啥")
 
 
@@ -344,8 +345,8 @@ def counted_thing(text: str) -> str:
         thing = HEDGE.sub("", re.sub(r"[又还也都才就]+$", "", thing))  # "2014年协会收入又是多少": 又 asks again
         if re.match(r"[年月日号]", thing) and re.search(r"\d$", text[: m.start(1)]):
             thing = thing[1:]  # the year's 年 after its digits
-        if DIRECTED.search(thing):  # "群里现在拉进来多少人": how they came, not what is counted
-            thing = ""
+        if DIRECTED.search(thing) or thing.endswith("一行"):  # "群里现在拉进来多少人": how they came, not what
+            thing = ""  # is counted; "工商联一行多少人": the people of the group
         while NOT_A_THING.search(thing):
             thing = NOT_A_THING.sub("", thing)
         before = [c for c in re.split(r"[，,\s]", text[: m.start()]) if c]
@@ -491,11 +492,12 @@ def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bo
         return bool(re.search(rf"(?:担任|出任|任|当|挂职)[^，,。、]{{0,12}}?(?:{TITLE_WORDS})"
                               rf"|(?:{TITLE_WORDS})[)）]?[^\W\d_为的是在和与了重要点工作]{{2,3}}(?:[,，、]|同志|等)", sentence))
     if kind == "person":  # "组长是谁" is answered by a sentence that names the 组长
+        if thing in GENERIC_ROLES and thing != "代表":  # "谁代表…作的报告" is a deed, below; "哪位领导讲的": a titled name ("副司长韩旭", "书记张"), or "吕广望同志"
+            return any(len(m.group(1)) >= 2 or not full_name for m in TITLED_NAME.finditer(sentence)) \
+                or thing == "同志" and bool(NAMED_COMRADE.search(sentence))  # 领导 asks for a title
         if re.fullmatch(rf"{PERSON_VERBS}|作|讲|说", thing):  # the deed: a titled name, or 同志, did it
             least = 2 if full_name else 1  # "书记张介绍" names the one who did it by surname
             return bool(re.search(rf"(?:(?:{TITLES})[)）]?[\u4e00-\u9fff]{{{least},3}}|[\u4e00-\u9fff]{{2,3}}同志){thing}", sentence))
-        if thing in GENERIC_ROLES:  # "哪位领导讲的": a titled name ("副司长韩旭", "书记张")
-            return any(len(m.group(1)) >= 2 or not full_name for m in TITLED_NAME.finditer(sentence))
         if not thing:  # "是谁给代表们带队讲解的": someone named, by title or as the one who spoke or did it
             return bool(TITLED_NAME.search(sentence) or NAMED_DOING.search(sentence)
                         or re.search(r"由[\u4e00-\u9fff]{2,12}?(?:任|担任|兼任)", sentence))  # "组长由谁担任": the post

@@ -838,6 +838,15 @@ def test_a_who_question_without_a_role_needs_someone_named():
     assert satisfies("person", "苏州工业园区建立了由党工委副书记任组长,管委会18个部门主要负责人组成的工作小组。", "")
 
 
+def test_which_comrade_is_answered_by_a_name_with_tongzhi_and_which_leader_by_a_title():
+    report = "吕广望同志代表第三届理事会作了工作报告,对20**年度工作进行了总结回顾。"
+    assert satisfies("person", report, "同志")  # "工作报告是哪位同志作的"
+    assert satisfies("person", report, "代表")  # "是谁代表第三届理事会作的工作报告"
+    assert not satisfies("person", report, "领导")  # "讲话是哪位领导讲的": someone else, unnamed
+    assert not satisfies("person", "各位党员同志们,大家好。", "同志")
+    assert understand("新郑工商联一行多少人去的？", max_chars=500).counts == ""  # the people of the group
+
+
 def test_hedges_and_idioms_are_no_part_of_what_is_asked():
     from retrieval.kinds import counted_thing, expected_kinds, share_of
 
