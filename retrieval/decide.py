@@ -24,10 +24,12 @@ from .kinds import (
     contradicted_holders,
     count_scope,
     holds,
+    names_container,
     one_of_several,
     reason_clause,
     subset_asked,
     unsaid_figures,
+    where_counted,
 )
 from .places import LOCAL_ORG, NOT_IN_PERSON, local_place, mentions
 from .terms import (
@@ -177,6 +179,9 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
     if not unmet and scope and any(scope in c.text for c in typed) and \
             all(one_of_several(scope, c.text) for c in typed if scope in c.text):
         unmet = "scope"  # "那114个企业党组织里有几个是党委": the sentence counts the whole, not that part
+    container = where_counted(q.standalone) if "number" in kinds else ""
+    if not unmet and container and typed and not any(names_container(container, c.text) for c in typed):
+        unmet, scope = "scope", container  # the counts said are of 党员 elsewhere, not on the platform
     whole = subset_asked(q.standalone) if "number" in kinds else None
     if not unmet and whole and any(not breaks_down(whole, c.text) for c in typed) and \
             all(not breaks_down(whole, c.text) for c in typed if "".join(whole) in c.text or whole[2] in c.text):

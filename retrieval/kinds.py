@@ -252,6 +252,23 @@ LOCATIVE = r"(?:里头|里面|当中|之中|里|中)"
 SCOPED_COUNT = re.compile(rf"({COUNTED}){LOCATIVE}?[，,]?(?:其中)?(?:一共|总共|共)?(?:有|是|[\u4e00-\u9fff]{{1,2}}了?)?(?:几|多少)")
 
 
+# "党员e家信息平台上注册了多少名党员": counted where they signed up; a count of 党员 elsewhere is no answer.
+WHERE_COUNTED = re.compile(r"([\u4e00-\u9fffA-Za-z“”]{3,14}?)(?:上|里|中|内)(?:一共|总共|共)?(?:注册|登记|录入|入驻|关注)了?(?:多少|几)")
+
+
+def where_counted(text: str) -> str:
+    """The container a count is taken in ("党员e家信息平台"), when the question counts sign-ups in it, or ""."""
+    m = WHERE_COUNTED.search(text)
+    return re.sub(r"^(?:那个|这个|那|这)|[“”]", "", m.group(1)) if m else ""
+
+
+def names_container(container: str, sentence: str) -> bool:
+    """Does the sentence name the container: half of its bigrams at least ("“党员e家”信息平台")?"""
+    grams = {container[i : i + 2] for i in range(len(container) - 1)}
+    text = sentence.replace("“", "").replace("”", "")
+    return bool(grams) and sum(g in text for g in grams) >= len(grams) / 2
+
+
 def count_scope(text: str) -> str:
     """The counted part a 多少/几 question counts within ("114个企业党组织"), or ""."""
     m = SCOPED_COUNT.search(text)
@@ -513,6 +530,8 @@ def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bo
         return True
     if kind == "duration" and not often:
         rx = LENGTH  # "每期多长时间": how long it lasts; "每年" says how often
+        if per_unit and not re.search(rf"每(?:一)?{per_unit}|为期|历时|{AVERAGE.pattern}", sentence):
+            return False  # "培训班每期办几天": "连续三年" is how long they went on holding it
     if not rx.search(sentence):
         return False
     if kind in ("year", "time", "date", "money") and event:

@@ -847,6 +847,19 @@ def test_which_comrade_is_answered_by_a_name_with_tongzhi_and_which_leader_by_a_
     assert understand("新郑工商联一行多少人去的？", max_chars=500).counts == ""  # the people of the group
 
 
+def test_a_count_or_a_length_asked_of_one_place_or_one_session():
+    from retrieval.kinds import names_container, where_counted
+
+    # Counted where they signed up: 新发展党员42名 counts 党员, but not on the platform.
+    assert where_counted("党员e家信息平台上注册了多少名党员？") == "党员e家信息平台"
+    assert names_container("党员e家信息平台", "建立“党员e家”信息平台及党建博客网站,发布各类信息6000余条。")
+    assert not names_container("党员e家信息平台", "近几年联合党支部中新发展党员42名。")
+    # "每期办几天": how long each session lasts, not how many years the class went on.
+    q = understand("苏州市委党校那个工会主席培训班每期办几天？", max_chars=500)
+    assert not holds(q, "duration", "已连续三年在市委党校联合举办了非公企业工会主席培训班。")
+    assert holds(q, "duration", "培训班每期为期5天。")
+
+
 def test_hedges_and_idioms_are_no_part_of_what_is_asked():
     from retrieval.kinds import counted_thing, expected_kinds, share_of
 
