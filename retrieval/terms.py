@@ -216,7 +216,8 @@ def answer_frame(text: str) -> str:
     right = re.split(r"[的了呢吗是]", right)[0]
     if GENERIC_HEAD.match(right):  # "发挥哪些作用" frames half the documents' sentences
         return ""
-    if not left or not right or len(left) == 1 and len(right) < 2:
+    # "办的是什么班" -> 办…班: a one-character head that names a kind of body or event is enough
+    if not left or not right or len(left) == 1 and len(right) < 2 and right not in "班会组队群站室网":
         return ""
     return rf"{re.escape(left)}[^，,。；;？?]{{1,30}}?{re.escape(right)}"
 

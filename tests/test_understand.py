@@ -464,6 +464,9 @@ def test_the_words_around_the_question_word_frame_the_answer():
     assert re.search(frame, "以深入推进基层组织建设年和双强争先活动为契机,积极团结")
     assert not re.search(frame, "为契机。")  # the frame needs its filler
     assert answer_frame("企业和企业主应当发挥哪些作用？") == ""  # 发挥…作用 frames half the documents
+    # A one-character head naming a kind of body or event frames too: "办的是什么班" -> 办…班.
+    assert re.search(answer_frame("永康在培训党工干部上，办的是什么班？"), "举办多次党组织书记培训班")
+    assert answer_frame("办的是什么事？") == ""
 
 
 def test_which_year_needs_a_year_and_who_needs_a_name():
