@@ -464,7 +464,15 @@ def _near_event(sentence: str, rx: re.Pattern, event: str, width: int = 40) -> b
     if sum(g in sentence for g in grams) < EVENT_SHARE * len(grams):
         return False
     at = [m.start() for g in grams for m in re.finditer(re.escape(g), sentence)]
-    return any(abs(a - m.start()) <= width for m in rx.finditer(sentence) for a in at)
+    # The event is told in the date's own clause or after it: in "通过实业兴会,2014年协会收入达到100万元" the
+    # year is the income's, not the year the 实业兴会 began.
+    return any(abs(a - m.start()) <= width and a >= _clause_start(sentence, m.start())
+               for m in rx.finditer(sentence) for a in at)
+
+
+def _clause_start(sentence: str, at: int) -> int:
+    ends = [m.end() for m in re.finditer(r"[，,；;。：:]", sentence[:at])]
+    return ends[-1] if ends else 0
 
 
 FIRMS_ASKED = re.compile(r"(?:哪|什么)(?:个|家|一个|些|几家)?(?:企业|公司)")

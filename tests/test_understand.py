@@ -863,6 +863,12 @@ def test_a_count_or_a_length_asked_of_one_place_or_one_session():
     assert holds(q, "duration", "培训班每期为期5天。")
 
 
+def test_a_year_belongs_to_what_its_own_clause_tells():
+    q = understand("涪陵民协是从哪一年开始不靠会费、改走实业兴会路子的？", max_chars=500)
+    assert not holds(q, "year", "通过实业兴会,2014年协会收入达到100万元,投资股份和固定资产达250余万元。")
+    assert holds(q, "year", "2014年,协会不靠会费,改走实业兴会的路子。")
+
+
 def test_hedges_and_idioms_are_no_part_of_what_is_asked():
     from retrieval.kinds import counted_thing, expected_kinds, share_of
 
