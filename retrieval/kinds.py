@@ -395,7 +395,7 @@ PEOPLE = re.compile(r"分子|党员|干部|代表|人员|会员|职工|员工|�
 PER_UNIT = re.compile(r"每(?:一)?(个|期|年|月|次|家|户|批|届|季度|周|天)")  # what a rate is counted per
 
 
-OTHER_GROUP = re.compile(r"代表|干部|骨干|标兵|人才|家属")
+OTHER_GROUP = re.compile(r"代表|干部|骨干|标兵|人才|家属|单位")  # "成员单位" are bodies, not 群成员
 
 
 NEAR = 14  # characters between a count and the head noun of what it counts

@@ -869,6 +869,12 @@ def test_a_year_belongs_to_what_its_own_clause_tells():
     assert holds(q, "year", "2014年,协会不靠会费,改走实业兴会的路子。")
 
 
+def test_a_head_noun_inside_another_compound_is_not_what_is_counted():
+    q = understand("克旗那18个党建QQ群总共有多少群成员", max_chars=500)
+    assert not holds(q, "number", "把工商、民政、园区等22家单位列为成员单位,形成工作机制。")  # bodies, not members
+    assert holds(q, "number", "两新党建群已有群成员200多名。")
+
+
 def test_hedges_and_idioms_are_no_part_of_what_is_asked():
     from retrieval.kinds import counted_thing, expected_kinds, share_of
 
