@@ -104,6 +104,8 @@ SAYS = r"(?:提了|提出|提的|讲了|讲的|强调|介绍|指出|表示|肯�
 # Who speaks in a passage: a name of two or three characters at a clause's start, before a verb of saying
 # ("钟攸平强调,…", "韩旭肯定了…"); a title may go before it.
 SPEAKER = re.compile(rf"(?:^|(?<=[\s，,。；;：:“]))(?:[^，,。；;]{{0,16}}?(?:{TITLES}|委员))?([\u4e00-\u9fff]{{2,3}}?)(?:同志)?{SAYS}")
+# "除了工商、民政、园区…，剩下的是哪些": the items the question already has, then what it asks of the rest.
+REST_ASKED = re.compile(r"除了([^，,？?]{4,60}?)(?:之外|以外)?[，,][^，,？?]{0,6}(?:剩下|其余|其他|别的|另外)")
 LIST_REACH = 1500  # characters after a colon within which its items may stand, passage breaks included
 
 
@@ -222,6 +224,12 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
         named = rf"[\u4e00-\u9fff]{{1,6}}?{suffix}"
         if not any(len(re.findall(rf"{named}(?=[、和及与，,])|(?<=[、和及与]){named}", c.text)) >= n for c in ranked[:12]):
             unmet, scope = "names", asked.group(0)
+    # "22家成员单位，除了工商、民政、…、教育，剩下的是哪些单位？": the sentence lists just those, then 等.
+    if not unmet and (rest := REST_ASKED.search(q.standalone)):
+        listed = [x for x in re.split(r"[、，,和及]", rest.group(1)) if x]
+        if len(listed) >= 3 and any(all(x in c.text for x in listed) and re.search(re.escape(listed[-1]) + "等", c.text)
+                                    for c in ranked[:12]):
+            unmet, scope = "rest", listed[-1]
     # "缸套厂的“温情工作法”具体怎么做": a name the passages give only as one of a series ("如康迪公司的“阳光车队”、
     # 缸套厂的“温情工作法”等") says nothing of what it is or how it works.
     if not unmet and set(q.expects) & {"how", "concept", "reason"} and "list" not in q.expects:
@@ -335,6 +343,9 @@ def decide(q: Question, grams: list[str], cands: list[Candidate], hits, lexical,
     if why["unmet"] == "subset":
         return Decision("partial", p, rounded, f"资料中只有“{why['scope']}”的总数，没有再细分的数字",
                         reason="only the whole is counted, not the part asked about")
+    if why["unmet"] == "rest":
+        return Decision("partial", p, rounded, f"资料中只列到“{why['scope']}”等，没有列出其余的",
+                        reason="the rest of the list is not given")
     if why["unmet"] == "names":
         return Decision("partial", p, rounded, f"资料中没有列出是{why['scope']}",
                         reason="the places asked for are not named")

@@ -509,3 +509,12 @@ def test_the_passages_quoting_a_term_the_question_quotes_are_read(kb, settings):
 
     p = analyze("个私协会会议上的讲话提到了“双强”，是怎么说的？", kb, settings)
     assert any("培育“双强”典型" in c.text for c in p.candidates)
+
+
+def test_the_rest_of_a_list_the_materials_end_with_deng_is_not_given(kb, settings):
+    q = "克旗非公经济组织和社会组织党工委的22家成员单位，除了工商、民政、园区、经信、住建、卫生、教育，剩下的是哪些单位？"
+    a = answer(q, kb, settings)
+    assert a.outcome == "partial" and a.text.startswith("资料中只列到“教育”等，没有列出其余的")
+    # Besides one item, another the materials do give is still answered.
+    b = answer("克旗在强化管理上，除了落实党建工作责任制，还建立了什么工作机制？", kb, settings)
+    assert b.outcome == "answered" and "定期集中调查摸底工作机制" in b.text
