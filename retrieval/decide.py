@@ -104,6 +104,7 @@ SAYS = r"(?:提了|提出|提的|讲了|讲的|强调|介绍|指出|表示|肯�
 # Who speaks in a passage: a name of two or three characters at a clause's start, before a verb of saying
 # ("钟攸平强调,…", "韩旭肯定了…"); a title may go before it.
 SPEAKER = re.compile(rf"(?:^|(?<=[\s，,。；;：:“]))(?:[^，,。；;]{{0,16}}?(?:{TITLES}|委员))?([\u4e00-\u9fff]{{2,3}}?)(?:同志)?{SAYS}")
+HOW_SUBJECT = re.compile(r"^([\u4e00-\u9fff]{6,20}?)(?:是|都是|具体是|到底是)?(?:怎么|怎样|如何)")  # "X是怎么…"
 # "除了工商、民政、园区…，剩下的是哪些": the items the question already has, then what it asks of the rest.
 REST_ASKED = re.compile(r"除了([^，,？?]{4,60}?)(?:之外|以外)?[，,][^，,？?]{0,6}(?:剩下|其余|其他|别的|另外)")
 LIST_REACH = 1500  # characters after a colon within which its items may stand, passage breaks included
@@ -237,6 +238,12 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
         bare = [n for n in names if all(listed_only(n, c.text) for c in cands if n in c.text)]
         if bare:
             unmet, term = "detail", bare[0]
+    # "涪陵区民营经济党建示范街是怎么规划建设起来的": the subject, unquoted, only one stop of a listed visit.
+    if not unmet and "how" in q.expects and (subject := HOW_SUBJECT.match(q.standalone)):
+        name = subject.group(1)
+        said = [c for c in cands if name in c.text]
+        if said and all(listed_only(name, c.text) for c in said):
+            unmet, term = "detail", name
     absent = [f for f in focus if not any(f in _head(c) for c in cands if c.lex > 0)]
     # "杭州工商联是怎么抓…": a place named as an organisation's is that organisation's document or its name in the
     # text, not a city the 新郑 delegation visited.

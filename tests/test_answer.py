@@ -518,3 +518,11 @@ def test_the_rest_of_a_list_the_materials_end_with_deng_is_not_given(kb, setting
     # Besides one item, another the materials do give is still answered.
     b = answer("克旗在强化管理上，除了落实党建工作责任制，还建立了什么工作机制？", kb, settings)
     assert b.outcome == "answered" and "定期集中调查摸底工作机制" in b.text
+
+
+def test_a_subject_named_only_as_a_stop_of_a_visit_has_no_how(kb, settings):
+    # "与会代表先后到…、涪陵区民营经济党建示范街、…视察党建工作": named, one stop among five; nothing of how it was built.
+    a = answer("涪陵区民营经济党建示范街是怎么规划建设起来的？", kb, settings)
+    assert a.outcome == "partial" and "涪陵区民营经济党建示范街" in a.text.split("。")[0]
+    # A subject the materials tell of is answered.
+    assert answer("涪陵区民营经济协会党委是怎么破解组织覆盖难题的？", kb, settings).outcome == "answered"
