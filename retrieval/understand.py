@@ -82,6 +82,7 @@ class Question:
     standalone: str
     expects: tuple[str, ...] = ()
     counts: str = ""  # what a 多少/几 question counts
+    counts_alt: tuple[str, ...] = ()  # ... said in the materials' words
     unit: str = ""  # ... and in which measure word
     per: bool = False  # "每个…几个": a rate, which "一名" answers
     limit: bool = False  # asks about a threshold ("党员满几人"), which "3名以上" answers
@@ -211,12 +212,16 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
             sequel = "result" if RESULT_ASK.search(text) else "next" if (
                 ACTION_PRONOUN.search(text) or NEXT_ASK.search(text)) else ""
     places = places_in(standalone, known_places)
+    counts = counted_thing(standalone)
     return Question(
         original=original,
         text=text,
         standalone=standalone,
         expects=expected_kinds(standalone),
-        counts=counted_thing(standalone),
+        counts=counts,
+        # "多少项规章" is counted as "21项党建工作制度": the thing in the words the materials use (lexicon synonyms)
+        counts_alt=tuple(counts.replace(k, v) for k, vals in _lexicon()["synonyms"].items() if counts and k in counts
+                         for v in vals),
         share_of=share_of(standalone),
         unit=counted_unit(standalone),
         per="每" in standalone,

@@ -875,6 +875,13 @@ def test_a_head_noun_inside_another_compound_is_not_what_is_counted():
     assert holds(q, "number", "两新党建群已有群成员200多名。")
 
 
+def test_a_counted_thing_may_be_said_in_the_materials_words():
+    q = understand("工商联帮非公企业弄了多少项党建方面的规章？", max_chars=500)
+    assert q.counts == "规章" and "制度" in q.counts_alt  # lexicon synonym
+    assert holds(q, "number", "完善21项党建工作制度,促进了党建工作的制度化、规范化。")
+    assert not holds(q, "number", "发放宣传册32000余份。")
+
+
 def test_hedges_and_idioms_are_no_part_of_what_is_asked():
     from retrieval.kinds import counted_thing, expected_kinds, share_of
 
