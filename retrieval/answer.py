@@ -25,7 +25,7 @@ from .places import gazetteer, places_in, region_places
 from .search import search
 from .settings import Settings
 from .slips import SlipFixer
-from .terms import ordinal_item
+from .terms import QUOTED, ordinal_item
 from .topics import suggest, topics, welcome_answer
 from .types import Answer, Hit, Turn
 from .understand import INJECTION, Question, clean_input, to_simplified, understand
@@ -177,14 +177,13 @@ def _retrieve_and_decide(q: Question, kb: KnowledgeBase, settings: Settings, sna
     return Prepared(q.original, q.standalone, q, snap, hits, qvec, grams, cands, verdict, timings)
 
 
-QUOTED_TERM = re.compile(r"[“\"「『]([^”\"」』]{2,12})[”\"」』]")  # a term the question quotes ("“双强”")
 QUOTED_REACH = 2  # passages at most brought in for the terms a question quotes
 
 
 def with_quoted(q: Question, hits: list[Hit], snap: Snapshot, passages: int) -> tuple[list[Hit], int]:
     """A term the question quotes ("“双强”") is what it asks about: the passages quoting it are read even when search
     ranked them low. They follow the passages search put first; returns the hits and how many passages to read."""
-    terms = QUOTED_TERM.findall(q.standalone)
+    terms = [t for t in QUOTED.findall(q.standalone) if len(t) >= 2]
     if not terms:
         return hits, passages
     head = {h.chunk.id for h in hits[:passages]}

@@ -57,6 +57,14 @@ KIND_WORDS = {"date": "具体日期", "year": "具体年份", "time": "具体时
               "duration": "具体时长", "share": "具体比例", "number": "具体数字", "person": "具体人名",
               "region": "具体地名", "place": "具体地点", "change": "具体变化幅度",
               "ranking": "排名或比较", "organisation": "具体部门或单位", "position": "具体职务", "detail": "具体内容（只提到了名称）"}
+# Gaps in what a list or a count covers: (message, reason) by the check that found them.
+SCOPED_GAPS = {
+    "item": ("资料中没有列出第{item}项的具体内容", "the item asked for is not listed"),
+    "subset": ("资料中只有“{scope}”的总数，没有再细分的数字", "only the whole is counted, not the part asked about"),
+    "rest": ("资料中只列到“{scope}”等，没有列出其余的", "the rest of the list is not given"),
+    "names": ("资料中没有列出是{scope}", "the places asked for are not named"),
+    "scope": ("资料中没有单独就“{scope}”给出的具体数字", "the count is of the whole, not of the part asked about"),
+}
 # An unsure decision quotes "what the materials do say" only when a sentence shares this much of the question
 # (IDF-weighted bigrams); below it the quote would be unrelated. On the calibration parts every unsure question
 # under it was unanswerable (6 of 6), and no answerable one was unsure without a named gap.
@@ -232,18 +240,16 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
                                     for c in ranked[:12]):
             unmet, scope = "rest", listed[-1]
     # "缸套厂的“温情工作法”具体怎么做": a name the passages give only as one of a series ("如康迪公司的“阳光车队”、
-    # 缸套厂的“温情工作法”等") says nothing of what it is or how it works.
-    if not unmet and set(q.expects) & {"how", "concept", "reason"} and "list" not in q.expects:
-        names = [n for n in QUOTED.findall(q.standalone) if len(n) >= 2 and any(n in c.text for c in cands)]
-        bare = [n for n in names if all(listed_only(n, c.text) for c in cands if n in c.text)]
+    # 缸套厂的“温情工作法”等") says nothing of what it is or how it works. So for the unquoted subject of a
+    # how-question ("涪陵区民营经济党建示范街是怎么规划建设起来的": one stop of a listed visit).
+    if not unmet and set(q.expects) & {"how", "concept", "reason"}:
+        names = [n for n in QUOTED.findall(q.standalone) if len(n) >= 2] if "list" not in q.expects else []
+        if "how" in q.expects and (subject := HOW_SUBJECT.match(q.standalone)):
+            names.append(subject.group(1))
+        bare = [n for n in names if any(n in c.text for c in cands)
+                and all(listed_only(n, c.text) for c in cands if n in c.text)]
         if bare:
             unmet, term = "detail", bare[0]
-    # "涪陵区民营经济党建示范街是怎么规划建设起来的": the subject, unquoted, only one stop of a listed visit.
-    if not unmet and "how" in q.expects and (subject := HOW_SUBJECT.match(q.standalone)):
-        name = subject.group(1)
-        said = [c for c in cands if name in c.text]
-        if said and all(listed_only(name, c.text) for c in said):
-            unmet, term = "detail", name
     absent = [f for f in focus if not any(f in _head(c) for c in cands if c.lex > 0)]
     # "杭州工商联是怎么抓…": a place named as an organisation's is that organisation's document or its name in the
     # text, not a city the 新郑 delegation visited.
@@ -344,21 +350,9 @@ def decide(q: Question, grams: list[str], cands: list[Candidate], hits, lexical,
     if why["events"]:
         word = why["events"][0]
         return Decision("partial", p, rounded, f"资料中没有“{word}”的相关说法", reason=f"premise '{word}' not in the passages")
-    if why["unmet"] == "item":
-        return Decision("partial", p, rounded, f"资料中没有列出第{cn_ordinal(q.item)}项的具体内容",
-                        reason="the item asked for is not listed")
-    if why["unmet"] == "subset":
-        return Decision("partial", p, rounded, f"资料中只有“{why['scope']}”的总数，没有再细分的数字",
-                        reason="only the whole is counted, not the part asked about")
-    if why["unmet"] == "rest":
-        return Decision("partial", p, rounded, f"资料中只列到“{why['scope']}”等，没有列出其余的",
-                        reason="the rest of the list is not given")
-    if why["unmet"] == "names":
-        return Decision("partial", p, rounded, f"资料中没有列出是{why['scope']}",
-                        reason="the places asked for are not named")
-    if why["unmet"] == "scope":
-        return Decision("partial", p, rounded, f"资料中没有单独就“{why['scope']}”给出的具体数字",
-                        reason="the count is of the whole, not of the part asked about")
+    if why["unmet"] in SCOPED_GAPS:  # the gap is the item, part or rest asked about, said in its own words
+        text, reason = SCOPED_GAPS[why["unmet"]]
+        return Decision("partial", p, rounded, text.format(item=cn_ordinal(q.item), scope=why["scope"]), reason=reason)
     if why["unmet"]:
         thing = f"“{q.counts}”" if why["unmet"] in ("number", "person", "money") and q.counts else \
             f"“{q.share_of}”" if why["unmet"] == "share" and q.share_of else \
