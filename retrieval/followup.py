@@ -156,13 +156,21 @@ def elliptical_subject(text: str, known: frozenset[str] = frozenset()) -> str:
     return core[:-1]
 
 
+LETTER_SLOTS = (re.compile(r"(?<=[中里]的)[“\"「]?([A-Za-z0-9])(?![A-Za-z0-9+])"), re.compile(r"[“\"「]([A-Za-z0-9])[”\"」]"))
+# "“N”又是什么？", "N呢": a letter asked about in the previous question's frame.
+LETTER_ASK = re.compile(r"[“\"「]?([A-Za-z0-9])[”\"」]?(?:又|呢)?(?:是|指)?(?:的是)?(?:什么|啥)?(?:意思)?呢?")
+
+
 def in_parallel(phrase: str, question: str) -> str:
     """The previous question with `phrase` in place of the phrase it parallels: "对联建的党组织" after
     "克旗对单建党组织开展的是什么创建活动" -> "克旗对联建的党组织开展的…". The two begin alike (a word or preposition)
     and end alike (their head, two characters at least); "" when the question has no such phrase."""
-    if re.fullmatch(r"[A-Za-z0-9]", phrase):  # "N呢？" after "“1+N”中的1指什么": the letter in the part asked about
-        m = re.search(r"(?<=[中里]的)([“\"「]?)[A-Za-z0-9](?=[”\"」]?)", question)
-        return question[: m.end(1)] + phrase + question[m.end(1) + 1 :] if m else ""
+    if re.fullmatch(r"[A-Za-z0-9]", phrase):
+        # "N呢？" after "“1+N”中的1指什么", "“N”又是什么" after "…里，“1”指的是什么": the letter of the part asked
+        # about, after 中的/里的 or quoted alone; the last one the question has.
+        slots = [m for rx in LETTER_SLOTS for m in rx.finditer(question)]
+        m = max(slots, key=lambda m: m.start(1), default=None)
+        return question[: m.start(1)] + phrase + question[m.end(1) :] if m and m.group(1) != phrase else ""
     for lead in (2, 1):
         for tail in range(len(phrase) - lead - 1, 1, -1):
             head, end = phrase[:lead], phrase[-tail:]
@@ -199,13 +207,10 @@ def resolve_follow_up(text: str, previous: Turn, own_content: int = 1, known: fr
             if (own_org := LOCAL_ORG.match(previous.question, end)) and not LOCAL_ORG.match(core, named[0][1]):
                 end = own_org.end()
             return previous.question[:start] + core[named[0][0] : named[0][1]] + previous.question[end:]
-    # "那“N”又是什么？" after "“1+N”…里，“1”指的是什么？": the quoted letter in place of the one quoted before.
-    if (new := re.fullmatch(r"[“\"「]([A-Za-z0-9])[”\"」](?:又|呢)?(?:是|指)?(?:的是)?(?:什么|啥)?(?:意思)?呢?",
-                            re.sub(r"[？?。！!\s]", "", body))) \
-            and (old := list(re.finditer(r"([“\"「])([A-Za-z0-9])([”\"」])", previous.question))) \
-            and old[-1].group(2) != new.group(1):
-        m = old[-1]
-        return previous.question[: m.start(2)] + new.group(1) + previous.question[m.end(2) :]
+    # "那“N”又是什么？" after "“1+N”…里，“1”指的是什么？": the letter in place of the one asked about before.
+    if (letter := LETTER_ASK.fullmatch(re.sub(r"[？?。！!\s]", "", body))) and \
+            (swapped := in_parallel(letter.group(1), previous.question)):
+        return swapped
     # "那对联建的党组织呢" / "N呢": in place of the phrase it parallels in the previous question.
     if re.sub(r"\W", "", body).endswith("呢") and (swapped := in_parallel(re.sub(r"\W", "", body)[:-1], previous.question)):
         return swapped
