@@ -75,9 +75,8 @@ def _by_clause(text: str, known: frozenset[str] = frozenset(), content_words=Non
     pending = ""
     for i, clause in enumerate(clauses):
         pending += clause
-        # "…，克旗建了几个党建QQ群": 几 asks in the clause that ends the message or a question
-        if ASKS.search(clause) or "几" in clause and (i == len(clauses) - 1 or clause.rstrip().endswith(("？", "?"))
-                                                    or ASKS_JI.search(clause)):
+        # "…，克旗建了几个党建QQ群": 几 asks in the clause that ends the question, or with a measure word
+        if ASKS.search(clause) or ASKS_JI.search(clause) or "几" in clause and i == len(clauses) - 1:
             parts.append(pending.strip(" ，,；;"))
             pending = ""
     if pending and parts:
