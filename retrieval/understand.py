@@ -169,13 +169,14 @@ def normalize_register(text: str) -> str:
     return text.strip(" ，,")
 
 
+def synonym_pairs(text: str) -> list[tuple[str, str]]:
+    """(word, synonym) for each lexicon word the text holds (规章 -> 制度)."""
+    return [(key, v) for key, values in _lexicon()["synonyms"].items() if key in text for v in values]
+
+
 def synonyms(text: str) -> tuple[str, ...]:
     """Domain synonyms for retrieval only (老板 -> 业主/企业主), never shown to the user."""
-    out: list[str] = []
-    for key, values in _lexicon()["synonyms"].items():
-        if key in text:
-            out.extend(v for v in values if v not in text and v not in out)
-    return tuple(out)
+    return tuple(dict.fromkeys(v for _, v in synonym_pairs(text) if v not in text))
 
 
 def understand(question: str, *, max_chars: int, history: list | None = None, fixer: SlipFixer | None = None,
@@ -220,8 +221,7 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
         expects=expected_kinds(standalone),
         counts=counts,
         # "多少项规章" is counted as "21项党建工作制度": the thing in the words the materials use (lexicon synonyms)
-        counts_alt=tuple(counts.replace(k, v) for k, vals in _lexicon()["synonyms"].items() if counts and k in counts
-                         for v in vals),
+        counts_alt=tuple(counts.replace(k, v) for k, v in synonym_pairs(counts)) if counts else (),
         share_of=share_of(standalone),
         unit=counted_unit(standalone),
         per="每" in standalone,
