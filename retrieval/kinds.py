@@ -5,7 +5,6 @@ states), and whether a sentence holds such a fact."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from .places import mentions, places_in, without_places
@@ -492,14 +491,14 @@ def holds(q: Question, kind: str, sentence: str) -> bool:
     if kind == "organisation" and FIRMS_ASKED.search(q.standalone):
         # "在哪些企业的党建里发挥了作用" is answered by "企业,如众泰、星月、先行、天行等": firms named or told of
         return bool(FIRM.search(sentence)) or satisfies(kind, sentence)
-    if kind == "number" and q.counts_alt and any(holds(replace(q, counts=alt, counts_alt=()), kind, sentence)
-                                                  for alt in q.counts_alt):
-        return True
-    return satisfies(kind, sentence, q.share_of if kind == "share" else q.counts, q.unit, q.per, q.limit, q.paid if kind == "money" else q.when, q.places,
-                     full_name=kind == "person" and bool(FULL_NAME.search(q.standalone)),
-                     average=bool(AVERAGE.search(q.standalone)),
-                     per_unit=(m.group(1) if (m := PER_UNIT.search(q.standalone)) else ""),
-                     often=bool(OFTEN.search(q.standalone)))
+    # What is counted, also in the materials' words ("规章" as "制度"); the share of what, else.
+    things = (q.counts, *q.counts_alt) if kind == "number" else (q.share_of if kind == "share" else q.counts,)
+    return any(satisfies(kind, sentence, thing, q.unit, q.per, q.limit, q.paid if kind == "money" else q.when, q.places,
+                         full_name=kind == "person" and bool(FULL_NAME.search(q.standalone)),
+                         average=bool(AVERAGE.search(q.standalone)),
+                         per_unit=(m.group(1) if (m := PER_UNIT.search(q.standalone)) else ""),
+                         often=bool(OFTEN.search(q.standalone)))
+               for thing in things)
 
 
 def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bool = False,
