@@ -165,8 +165,10 @@ def _retrieve_and_decide(q: Question, kb: KnowledgeBase, settings: Settings, sna
         # clause weighs as much as the whole in what the question means.
         both = qvec + kb.embedder.embed_query(clause)
         qvec = both / np.linalg.norm(both)
-    hits = search(kb, q.search_text, settings, snap=snap, qvec=qvec)
-    hits, passages = with_quoted(q, hits, snap, settings.answer_passages)
+    terms = [t for t in QUOTED.findall(q.standalone) if len(t) >= 2]
+    # A question quoting a term reads further down the ranking for the passages that quote it (see with_quoted).
+    hits = search(kb, q.search_text, settings, snap=snap, qvec=qvec, k=settings.candidates if terms else None)
+    hits, passages = with_quoted(terms, hits, settings.answer_passages, settings.top_k)
     t1 = time.perf_counter()
     grams = question_grams(q.standalone, kb.tokenizer)
     cands = score_candidates(q, grams, hits, kb, snap, qvec, passages)
@@ -180,22 +182,14 @@ def _retrieve_and_decide(q: Question, kb: KnowledgeBase, settings: Settings, sna
 QUOTED_REACH = 2  # passages at most brought in for the terms a question quotes
 
 
-def with_quoted(q: Question, hits: list[Hit], snap: Snapshot, passages: int) -> tuple[list[Hit], int]:
+def with_quoted(terms: list[str], hits: list[Hit], passages: int, top_k: int) -> tuple[list[Hit], int]:
     """A term the question quotes ("“双强”") is what it asks about: the passages quoting it are read even when search
-    ranked them low. They follow the passages search put first; returns the hits and how many passages to read."""
-    terms = [t for t in QUOTED.findall(q.standalone) if len(t) >= 2]
-    if not terms:
-        return hits, passages
-    head = {h.chunk.id for h in hits[:passages]}
-    extra = [h for h in hits[passages:] if any(f"“{t}”" in h.chunk.text for t in terms)]
-    seen = head | {h.chunk.id for h in extra}
-    extra += [Hit(c, 0.0) for c in snap.by_id.values()
-              if c.id not in seen and any(f"“{t}”" in c.text for t in terms)]
-    extra = extra[:QUOTED_REACH]
-    if not extra:
-        return hits, passages
+    ranked them low (among its `candidates`, below the `top_k` it returns). They follow the passages search put
+    first; returns the top_k hits with them, and how many passages to read."""
+    extra = [h for h in hits[passages:] if any(f"“{t}”" in h.chunk.text for t in terms)][:QUOTED_REACH]
     ids = {h.chunk.id for h in extra}
-    return hits[:passages] + extra + [h for h in hits[passages:] if h.chunk.id not in ids], passages + len(extra)
+    rest = [h for h in hits[passages:top_k] if h.chunk.id not in ids]
+    return hits[:passages] + extra + rest, passages + len(extra)
 
 
 def by_best_sentence(hits: list[Hit], cands: list[Candidate], passages: int) -> list[Hit]:
