@@ -206,8 +206,9 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
     if ASKS_ITEMS.search(q.standalone):
         passages = [h.chunk.text for h in hits]
         # Quoted in the question, or named bare there ("这个三亮化") and quoted in the passages.
-        terms = {*numbered_terms(q.standalone), *(t for p in passages for t in numbered_terms(p) if t in q.standalone)}
-        numbered = [t for t in terms if any(t in p for p in passages)]
+        terms = dict.fromkeys([*numbered_terms(q.standalone), *(t for p in passages for t in numbered_terms(p) if t in q.standalone)])
+        # The longest first ("三亮化" before "三亮"), in a fixed order: a set's order changed with the hash seed.
+        numbered = sorted((t for t in terms if any(t in p for p in passages)), key=lambda t: (-len(t), t))
         bare = [t for t in numbered if not spelled_out(t, passages)]
         if bare and not unmet:
             unmet, term = "concept", bare[0]
