@@ -47,7 +47,7 @@ from .terms import (
     past_the_list,
     spelled_out,
 )
-from .understand import Question
+from .understand import Question, synonym_pairs
 
 WEIGHTS = Path(__file__).with_name("decision.toml")
 GATES = ("type_ok", "focus_ok", "premise_ok")  # the checks of meaning among the features
@@ -68,6 +68,7 @@ SCOPED_GAPS = {
 # An unsure decision quotes "what the materials do say" only when a sentence shares this much of the question
 # (IDF-weighted bigrams); below it the quote would be unrelated. On the calibration parts every unsure question
 # under it was unanswerable (6 of 6), and no answerable one was unsure without a named gap.
+# A sentence that says the question's situation in the materials' words shares it too (see in_their_words).
 RELATED = 0.3
 # Asking what a term means (not "X的重点是什么", which asks for an attribute).
 MEANING_ASK = re.compile(r"什么意思|啥意思|的意思|含义|何谓|什么叫|是指什么|指的是什么|是指啥|指啥|指什么")
@@ -362,12 +363,21 @@ def decide(q: Question, grams: list[str], cands: list[Candidate], hits, lexical,
                         reason=f"no {why['unmet']} in the answering sentences")
     if why["marked"]:  # "第二条是什么" answered by the sentence opening "二是…"
         return Decision("answered", p, rounded)
-    if p < weights["answer_above"] and feats["sentence_coverage"] < RELATED:
+    if p < weights["answer_above"] and feats["sentence_coverage"] < RELATED and not in_their_words(q, cands):
         return Decision("refused", p, rounded, reason="unsure, and no sentence shares the question's words")
     if p < weights["answer_above"]:
         return Decision("partial", p, rounded, "资料中没有直接回答这个问题的内容",
                         reason=f"answerability {p:.2f} below {weights['answer_above']}")
     return Decision("answered", p, rounded)
+
+
+def in_their_words(q: Question, cands: list[Candidate]) -> bool:
+    """The best sentence says what the question describes in the materials' words: it holds whole the term the
+    lexicon gives for a phrase of the question's situation (跟着学 -> 典型示范). Colloquial wording shares few
+    bigrams with any sentence, so the share alone would refuse it. A word's plain synonym (业主 -> 出资人)
+    names who or what it is about, not what it asks, and does not count."""
+    best = max(cands, key=lambda c: c.relevance)
+    return any(len(key) >= 3 and v not in q.standalone and v in best.text for key, v in synonym_pairs(q.standalone))
 
 
 def _topic(q: Question) -> str:

@@ -533,3 +533,23 @@ def test_the_term_a_gap_names_does_not_depend_on_the_hash_seed(kb, settings):
     # (the terms were a set, whose order changed from run to run).
     a = answer("永康三亮化具体是亮哪三样", kb, settings)
     assert a.outcome == "partial" and a.text.startswith("资料中没有“三亮化”的具体解释")
+
+
+
+def test_a_situation_phrase_said_in_the_materials_words_is_shared_but_a_plain_synonym_is_not(kb, settings):
+    # Hardly a bigram of "…让别的老板跟着学，一般搭个啥台子" is in any sentence; the lexicon's 典型示范 (for 跟着学) is,
+    # in the sentence that answers. 出资人 (for 老板) is in one about educating 出资人, which answers nothing here.
+    from retrieval.answer import analyze
+    from retrieval.decide import RELATED, in_their_words
+
+    question = "想把几家党建弄得好的厂子推出来，让别的老板跟着学，一般搭个啥台子？"
+    p = analyze(question, kb, settings)
+    assert p.verdict.features["sentence_coverage"] < RELATED  # the share of shared words alone would refuse it
+    right = [c for c in p.candidates if "典型示范会" in c.text]
+    wrong = [c for c in p.candidates if "出资人队伍的教育引导" in c.text]
+    assert right and wrong
+    assert in_their_words(p.q, right)
+    assert not in_their_words(p.q, wrong)
+    # Here search ranks the 出资人 sentence first: the answer is refused, not that sentence offered as related.
+    ans = answer(question, kb, settings)
+    assert "出资人队伍的教育引导" not in ans.text
