@@ -553,3 +553,11 @@ def test_a_situation_phrase_said_in_the_materials_words_is_shared_but_a_plain_sy
     # Here search ranks the 出资人 sentence first: the answer is refused, not that sentence offered as related.
     ans = answer(question, kb, settings)
     assert "出资人队伍的教育引导" not in ans.text
+
+
+def test_a_question_naming_its_place_is_not_answered_from_another_places_document(kb, settings):
+    # 苏州's sentence shares nearly every word (党工干部, 培训, 班); 永康's own passages are there, and answer instead.
+    ans = answer("永康给党工干部办的是什么培训班？", kb, settings)
+    assert ans.outcome != "refused"
+    assert "工会主席培训班" not in ans.text, ans.text
+    assert ans.citations[0].source == "004_0c56a5477fc3483f.txt"
