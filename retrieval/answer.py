@@ -16,7 +16,7 @@ import numpy as np
 from .candidates import Candidate, idf_coverage, question_grams, score_candidates
 from .compose import compose as choose_sentences
 from .compose import render, with_asked_item
-from .decide import Decision, decide
+from .decide import Decision, decide, subject_words
 from .followup import elliptical_subject, statement_of
 from .index import KnowledgeBase, Snapshot
 from .kinds import asking_clause
@@ -224,10 +224,7 @@ def refusal(p: Prepared, reason: str, **guard) -> Answer:
 
 def focus_words(p: Prepared, kb: KnowledgeBase, limit: int = 3) -> list[str]:
     """The question's most specific words that the knowledge base uses: what a sentence must be about."""
-    lexical = p.snap.lexical
-    words = [w for w in dict.fromkeys(kb.tokenizer.words(p.standalone)) if len(w) >= 2 and lexical.idf(w) > 0
-             and lexical.df.get(w, 0) > 0]
-    return sorted(words, key=lambda w: -lexical.idf(w))[:limit]
+    return subject_words(p.q, p.snap.lexical, kb.tokenizer.words, limit)
 
 
 def compose_prepared(p: Prepared, kb: KnowledgeBase, settings: Settings) -> tuple[str, tuple]:

@@ -70,6 +70,10 @@ SCOPED_GAPS = {
 # under it was unanswerable (6 of 6), and no answerable one was unsure without a named gap.
 # A sentence that says the question's situation in the materials' words shares it too (see in_their_words).
 RELATED = 0.3
+# A figure, date or length must be said in a sentence holding one of the question's this many most specific words.
+# Calibration: 3 words flagged one near miss more and made one answer partial; 5 flagged it alone.
+SUBJECT_WORDS = 5
+FIGURE_KINDS = frozenset({"duration", "number", "money", "share", "year", "date", "time"})
 # Asking what a term means (not "X的重点是什么", which asks for an attribute).
 MEANING_ASK = re.compile(r"什么意思|啥意思|的意思|含义|何谓|什么叫|是指什么|指的是什么|是指啥|指啥|指什么")
 GENERIC = re.compile(r"^(?:为什么|为何|原因|什么|怎么|如何|哪些|多少|具体|主要|这个|那个|这么|那么|这样|那样|这些|那些|他们|她们|我们|企业|工作|党建|组织|问题|情况"
@@ -186,7 +190,9 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
     focused = [c for c in relevant if _about(c, focus, named)
                or _about(c, [], named) and any(_about(s, focus, []) and _same_story(s, c) for s in cands)]
     joint = [c for c in typed if c in focused]
-    unmet = next((k for k in kinds if not any(holds(q, k, c.text) for c in (focused or relevant))), "")
+    subject = subject_words(q, lexical, words)
+    unmet = next((k for k in kinds if not any(holds(q, k, c.text) and _on_subject(c, subject, k)
+                                               for c in (focused or relevant))), "")
     scope = count_scope(q.standalone) if "number" in kinds else ""
     if not unmet and scope and any(scope in c.text for c in typed) and \
             all(one_of_several(scope, c.text) for c in typed if scope in c.text):
@@ -369,6 +375,19 @@ def decide(q: Question, grams: list[str], cands: list[Candidate], hits, lexical,
         return Decision("partial", p, rounded, "资料中没有直接回答这个问题的内容",
                         reason=f"answerability {p:.2f} below {weights['answer_above']}")
     return Decision("answered", p, rounded)
+
+
+def subject_words(q: Question, lexical, words, limit: int = SUBJECT_WORDS) -> list[str]:
+    """The question's most specific words that the materials use (by IDF): what it is about."""
+    found = [w for w in dict.fromkeys(words(q.standalone)) if len(w) >= 2 and lexical.idf(w) > 0
+             and lexical.df.get(w, 0) > 0]
+    return sorted(found, key=lambda w: -lexical.idf(w))[:limit]
+
+
+def _on_subject(c: Candidate, subject: list[str], kind: str) -> bool:
+    """A figure, date or length answers only in a sentence about what the question is about: "培训班每期多长时间"
+    is not answered by "为期7天的考察" nearby."""
+    return kind not in FIGURE_KINDS or not subject or any(w in c.text.lower() for w in subject)
 
 
 def in_their_words(q: Question, cands: list[Candidate]) -> bool:

@@ -561,3 +561,12 @@ def test_a_question_naming_its_place_is_not_answered_from_another_places_documen
     assert ans.outcome != "refused"
     assert "工会主席培训班" not in ans.text, ans.text
     assert ans.citations[0].source == "004_0c56a5477fc3483f.txt"
+
+
+def test_a_length_said_of_something_else_nearby_does_not_answer_how_long_a_course_lasts(kb, settings):
+    # The 培训班 sentence gives no length; "为期7天" nearby is of a study trip, which is not what is asked about.
+    course = answer("新郑工商联给基层商会办的党建业务培训班每期办几天？", kb, settings)
+    assert course.outcome == "partial" and course.text.startswith("资料中没有"), course.text
+    assert "为期7天" not in course.text
+    trip = answer("新郑工商联组织企业家去杭州无锡考察学习，为期多少天？", kb, settings)
+    assert trip.outcome == "answered" and "为期7天" in trip.text
