@@ -193,9 +193,10 @@ def resolve_follow_up(text: str, previous: Turn, own_content: int = 1, known: fr
         m, item = found
         rest = body[m.end() :]
         if re.sub(r"\W", "", rest) in ("", "呢"):  # "那第一种呢？": the item in the old question's frame
-            if re.search(r"几|多少|哪些|哪几", previous.question):
+            frame = re.sub(r"^“.*?”：", "", previous.question)  # the frame, not the item the last turn put in it
+            if re.search(r"几|多少|哪些|哪几", frame):
                 return f"“{item}”是什么？"  # "…一共提了几个方面的要求" asked for the list, not of each item
-            return f"“{item}”：{previous.question}"
+            return f"“{item}”：{frame}"
         return f"{body[: m.start()]}“{item}”{rest}"
     core = re.sub(r"\W", "", body)
     if core.endswith("呢") and len(core) <= 10 and places_in(core, known):

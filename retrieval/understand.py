@@ -38,7 +38,7 @@ from .kinds import (
 )
 from .places import entities_in, places_in, years_in
 from .slips import SlipFixer
-from .terms import answer_frame, concept_term, item_asked
+from .terms import ORDINAL, answer_frame, concept_term, item_asked, ordinal_item
 from .types import Turn
 
 LEXICON = Path(__file__).with_name("lexicon.toml")
@@ -179,6 +179,14 @@ def synonyms(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v for _, v in synonym_pairs(text) if v not in text))
 
 
+def listing_turn(text: str, turns: list[Turn]) -> Turn:
+    """The turn a follow-up builds on: the last one, unless it asks for an item ("最后一条呢？") of a list only an
+    earlier answer gave (第二个方面呢 -> the second item, then 最后一条呢 -> the list that gave it)."""
+    if ORDINAL.search(text) and ordinal_item(text, turns[-1].answer) is None:
+        return next((t for t in reversed(turns[:-1]) if ordinal_item(text, t.answer) is not None), turns[-1])
+    return turns[-1]
+
+
 def understand(question: str, *, max_chars: int, history: list | None = None, fixer: SlipFixer | None = None,
                content_words=None, known_places: frozenset[str] = frozenset(), lean: bool = False) -> Question:
     """Everything the later stages need to know about the question; see the module docstring.
@@ -207,7 +215,7 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
             own_words = tuple(w for w in (content_words(text) if content_words else re.findall(r"[\u4e00-\u9fff]{2,}", text))
                               if (len(w) >= 2 or re.fullmatch(r"[a-z0-9]", w)) and not GENERIC_ASK.fullmatch(w))
             follow_up = True
-            standalone = resolve_follow_up(text, turns[-1], own, known_places, lean=not marked)
+            standalone = resolve_follow_up(text, listing_turn(text, turns), own, known_places, lean=not marked)
             seen = tuple(s for s in re.split(r"(?<=[。！？；])", turns[-1].answer) if s.strip())
             asked_before = expected_kinds(turns[-1].question)
             sequel = "result" if RESULT_ASK.search(text) else "next" if (

@@ -931,3 +931,27 @@ def test_a_question_as_the_statement_a_sequel_builds_on():
                    history=[Turn("新郑市工商联组织党员去了哪里接受教育？", "…赴焦裕禄陵园进行再教育活动[1]。")])
     assert "哪里" not in q.standalone and "place" not in q.expects
 
+
+
+LIST_ANSWER = ("对此,他提出了六个方面的要求[1]：\n1. 切实深化对推进非公党建工作重大战略意义的认识[1]。\n"
+               "2. 将推进非公党建工作与抓好个私协会自身建设有机结合[1]。\n3. 加强组织领导,扩大“两个覆盖”[2]。\n"
+               "4. 发挥“两个作用”,助推科学发展[2]。\n5. 抓好“两支队伍”建设,培育“双强”典型[3]。\n"
+               "6. 做好数据统计工作,建立完善联系点队伍[3]。")
+
+
+def test_an_item_of_a_list_an_earlier_answer_gave_is_read_from_that_list():
+    # The last answer gave one item; "最后一条" is of the six the answer before it listed.
+    turns = [Turn("钟攸平一共提了几个方面的要求？", LIST_ANSWER),
+             Turn("“将推进非公党建工作与抓好个私协会自身建设有机结合”是什么？",
+                  "二是将推进非公党建工作与抓好个私协会自身建设有机结合[1]。")]
+    q = understand("最后一条呢？", max_chars=500, history=turns)
+    assert "做好数据统计工作" in q.standalone, q.standalone
+
+
+def test_an_item_asked_after_an_item_is_put_in_the_lists_frame_not_the_items():
+    first = "克旗的四个目标是哪四个？"
+    answer = "四个目标(凡具备条件的100%建立党组织;已经单建的100%实行星级管理;仅有个别党员的100%建立联合党组织)。"
+    second = understand("第二个呢？", max_chars=500, history=[Turn(first, answer)])
+    assert second.standalone == f"“已经单建的100%实行星级管理”：{first}", second.standalone
+    third = understand("第三个呢？", max_chars=500, history=[Turn(first, answer), Turn(second.standalone, answer)])
+    assert third.standalone == f"“仅有个别党员的100%建立联合党组织”：{first}", third.standalone
