@@ -244,4 +244,8 @@ def resolve_follow_up(text: str, previous: Turn, own_content: int = 1, known: fr
     if re.sub(r"\W", "", body).endswith("呢") and len(body) <= 12:
         # "党费呢？" after "经费从哪里来？": the new subject in the old question's frame.
         return f"{body.rstrip('呢？?')}：{previous.question}"
+    # "那会员中的党员总数是多少" after "2014年个私协会会员里一共发展了多少党员": the body opens with a word of the
+    # subject; what comes before that word in it says whose (2014年个私协会), the rest was the old question's.
+    if head := next((body[:n] for n in (4, 3, 2) if re.fullmatch(r"[\u4e00-\u9fff]+", body[:n]) and body[:n] in subject), ""):
+        return subject[: subject.index(head)] + body
     return f"{subject}{body}"

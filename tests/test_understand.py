@@ -955,3 +955,9 @@ def test_an_item_asked_after_an_item_is_put_in_the_lists_frame_not_the_items():
     assert second.standalone == f"“已经单建的100%实行星级管理”：{first}", second.standalone
     third = understand("第三个呢？", max_chars=500, history=[Turn(first, answer), Turn(second.standalone, answer)])
     assert third.standalone == f"“仅有个别党员的100%建立联合党组织”：{first}", third.standalone
+
+
+def test_a_follow_up_opening_with_a_word_of_the_subject_keeps_only_whose_it_is():
+    previous = Turn("2014年个私协会会员里一共发展了多少党员？", "2014年,各级个私协会会员中共发展党员9.57万人[1]。")
+    q = understand("那会员中的党员总数是多少", max_chars=500, history=[previous])
+    assert q.standalone == "2014年个私协会会员中的党员总数是多少", q.standalone  # not "…发展了党员会员中的…"
