@@ -67,8 +67,9 @@ SCOPED_GAPS = {
 }
 # An unsure decision quotes "what the materials do say" only when a sentence shares this much of the question
 # (IDF-weighted bigrams); below it the quote would be unrelated. On the calibration parts every unsure question
-# under it was unanswerable (6 of 6), and no answerable one was unsure without a named gap.
-# A sentence that says the question's situation in the materials' words shares it too (see in_their_words).
+# under it was unanswerable (6 of 6, stop 16). On stop 18's machine three answerable colloquial ones fall under it:
+# a sentence that says the question's situation in the materials' words shares it too (see in_their_words), which
+# answers one (h13-002); h13-004 (Cantonese 谷下) and h15-022 are still refused.
 RELATED = 0.3
 # A figure, date or length must be said in a sentence holding one of the question's this many most specific words.
 # Calibration: 3 words flagged one near miss more and made one answer partial; 5 flagged it alone.
