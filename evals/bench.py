@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import platform
 import resource
@@ -23,6 +24,13 @@ QUESTIONS = [
     "企业建了党组织但还没有工会，怎么推动建会？",
     "北京明天会下雨吗？",
 ]
+# The README example, embedded as a query: the MD5 of its float32 vector tells whether two machines' embedders give
+# the same vectors (stop 18 found one commit answering a few questions differently on an AMD and an Intel machine).
+FINGERPRINT_TEXT = "企业正式党员不足三人，怎么联合组建党组织？"
+
+
+def embedder_fingerprint(embedder) -> str:
+    return hashlib.md5(embedder.embed_query(FINGERPRINT_TEXT).astype("float32").tobytes()).hexdigest()
 
 
 def _machine() -> str:
@@ -73,9 +81,11 @@ def run(runs: int, knowledge: Path) -> dict:
                     answer(q, kb, settings)
                     latencies.append((time.perf_counter() - t0) * 1000)
             chunks = report.chunks
+            fingerprint = embedder_fingerprint(kb.embedder)
             kb.close()
     return {
         "machine": _machine(),
+        "embedder_fingerprint": fingerprint,
         "runs": runs,
         "chunks": chunks,
         "first_ingest_s": round(statistics.median(first), 2),

@@ -41,3 +41,13 @@ def test_synthetic_corpus_never_repeats_a_sentence(tmp_path):
     lines = [ln for t in texts for ln in t.splitlines() if len(ln) > 40]
     assert len(lines) == len(set(lines))
     assert (tmp_path / "manifest.toml").read_text("utf-8").count("[[documents]]") == 3
+
+
+def test_the_embedder_fingerprint_is_the_same_for_a_second_load_of_the_model(embedder):
+    # `make bench` prints it so that two machines can be compared; it must not vary within one machine.
+    from evals.bench import embedder_fingerprint
+    from retrieval.embed import E5Embedder
+
+    first = embedder_fingerprint(embedder)
+    assert first == embedder_fingerprint(E5Embedder())
+    assert len(first) == 32
