@@ -64,7 +64,8 @@ def _vocabulary(kb: KnowledgeBase, snap: Snapshot) -> tuple[SlipFixer, frozenset
     words = kb.tokenizer.dictionary()
     in_vocab = {g for w in vocab for g in (w[i : i + 2] for i in range(len(w) - 1))}
     fixer = SlipFixer([d.text for d in snap.documents.values()] + [d.title for d in snap.documents.values()], vocab,
-                      word_freq=lambda g: max(words.get(g, 0), 10_000 if g in in_vocab else 0))
+                      word_freq=lambda g: max(words.get(g, 0), 10_000 if g in in_vocab else 0),
+                      corpus_words=snap.lexical.df)
     places = region_places([d.region for d in snap.documents.values()])
     _VOCABULARY[kb] = (snap.generation, fixer, places)
     return fixer, places

@@ -63,7 +63,7 @@ ACTION_PRONOUN = re.compile(r"这样做|这么做|这种做法|这个做法|这�
                             r"|这趟|那趟|这次|那次|此次|这回|那回")
 
 
-DEMONSTRATIVE = re.compile(r"(?:这个|那个|这一|该|这家|那家|这支|那支|这些|那些)(?=[\u4e00-\u9fff]{2})")
+DEMONSTRATIVE = re.compile(r"(?:这个|那个|这一|该|这家|那家|这支|那支|这些|那些|这种|那种|这类|那类)(?=[\u4e00-\u9fff]{2})")
 
 
 REFERENT_STOP = "在的了和与及是为从对把被将向由，,。；;、：:（()）“”\"'"
@@ -81,7 +81,8 @@ def referent(body: str, previous: Turn) -> tuple[str, str] | None:
         if not re.fullmatch(r"[\u4e00-\u9fff]+", noun) or noun not in said:
             continue
         at = said.index(noun)
-        name = re.split(f"[{re.escape(REFERENT_STOP)}]", said[max(0, at - 10) : at])[-1] + noun
+        # "…开发区党委建立1个区域党支部": the name starts after a count ("1个"), not where the clause does
+        name = re.split(rf"[{re.escape(REFERENT_STOP)}]|[\d一二三四五六七八九十两]+[个家支名]", said[max(0, at - 10) : at])[-1] + noun
         spans = place_spans(previous.question)
         if spans and not any(p in name for p in places_in(previous.question)):
             s0, e0 = spans[0]  # "市工商联领导小组" after a question about 新郑市: 新郑市工商联领导小组

@@ -36,9 +36,11 @@ class SlipFixer:
     nowhere: neither bigram it forms with its neighbours occurs in the knowledge base, while the
     replacement (same common pinyin reading) forms frequent bigrams with the same neighbours."""
 
-    def __init__(self, corpus: list[str], vocabulary: list[str] = (), word_freq=None) -> None:
+    def __init__(self, corpus: list[str], vocabulary: list[str] = (), word_freq=None, corpus_words=None) -> None:
 
         self.word_freq = word_freq or (lambda w: 1)
+        self.corpus_words = corpus_words or {}  # word -> in how many passages, for pinyin typed in Latin letters
+        self._by_pinyin: dict[str, str] | None = None
         self.counts = cjk_bigram_counts([*corpus, *vocabulary])
         self.text = "\n".join([*corpus, *vocabulary])
         counts = self.counts
@@ -108,6 +110,49 @@ class SlipFixer:
         word = next((after[:n] for n in range(len(after), 1, -1)
                      if re.fullmatch(r"[\u4e00-\u9fff]+", after[:n]) and self.word_freq(after[:n]) >= COMMON_WORD), "")
         return bool(word) and cand + after[:2] not in self.text
+
+    def _pinyin_words(self) -> dict[str, str]:
+        """Toneless pinyin -> the knowledge base's most used word that reads so (rudang -> 入党), built on first use."""
+        if self._by_pinyin is None:
+            best: dict[str, tuple[int, str]] = {}
+            for w, n in self.corpus_words.items():
+                if 2 <= len(w) <= 4 and re.fullmatch(r"[\u4e00-\u9fff]+", w):
+                    key = "".join(self._reading(ch) for ch in w)
+                    if n > best.get(key, (0, ""))[0]:
+                        best[key] = (n, w)
+            self._by_pinyin = {k: w for k, (_, w) in best.items()}
+        return self._by_pinyin
+
+    def romanized(self, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+        """Pinyin typed in Latin letters with the IME off ("suzhou工会推荐了多少ru dang积极分子") -> the knowledge
+        base's words that read so (苏州, 入党). A run of lower-case letters is replaced only when the whole of it
+        reads as words the materials use; acronyms (QQ, N) and other Latin words stay as written."""
+        if not self.corpus_words or not re.search(r"[a-z]{4}", text):
+            return text, ()
+        table = self._pinyin_words()
+        fixes: list[tuple[str, str]] = []
+
+        def segment(letters: str) -> list[str] | None:
+            # Fewest words covering all the letters (dynamic programming over prefixes).
+            best: list[list[str] | None] = [[]] + [None] * len(letters)
+            for end in range(1, len(letters) + 1):
+                for start in range(max(0, end - 24), end):
+                    word = table.get(letters[start:end])
+                    if word and best[start] is not None and (best[end] is None or len(best[start]) + 1 < len(best[end])):
+                        best[end] = [*best[start], word]
+            return best[-1]
+
+        def replace(m: re.Match) -> str:
+            run = m.group(0)
+            letters = re.sub(r"[\s']", "", run)
+            words = segment(letters) if len(letters) >= 4 else None
+            if not words:
+                return run
+            fixes.append((run.strip(), "".join(words)))
+            return "".join(words)
+
+        text = re.sub(r"(?<![A-Za-z])[a-z]+(?:[\s'][a-z]+)*(?![A-Za-z])", replace, text)
+        return text, tuple(fixes)
 
     def fix_name(self, name: str) -> str:
         """A name the knowledge base never uses, with one character swapped for a homophone so that

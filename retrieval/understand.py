@@ -198,7 +198,9 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
     text = normalize_register(text) or text
     corrections: tuple[tuple[str, str], ...] = ()
     if fixer is not None:
-        text, corrections = fixer.fix(text)
+        text, corrections = fixer.romanized(text)
+        text, slips = fixer.fix(text)
+        corrections += slips
     if fixer is not None:
         for place in places_in(text):
             fixed = fixer.fix_name(place)

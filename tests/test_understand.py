@@ -62,6 +62,17 @@ def test_typing_slips_are_fixed_against_the_knowledge_base_vocabulary(kb):
     assert fixer.fix_name("新正") == "新郑"
 
 
+def test_pinyin_typed_with_the_ime_off_becomes_the_materials_words(kb):
+    fixer = slip_fixer(kb, kb.snapshot())
+    assert fixer.romanized("suzhou工会推荐了多少ru dang积极分子")[0] == "苏州工会推荐了多少入党积极分子"
+    assert fixer.romanized("gexie会员里党员有多少万")[0] == "个协会员里党员有多少万"
+    # Acronyms, a lone letter and Latin words that read as nothing the materials say stay as written.
+    for text in ("党建QQ群有几个", "“1+N”模式里的N指什么", "hello党建", "wifi怎么连"):
+        assert fixer.romanized(text) == (text, ()), text
+    q = understand("dangjian zhidaoyuan是干啥的", max_chars=500, fixer=fixer)
+    assert q.standalone == "党建指导员是干什么的" and q.corrections[0] == ("dangjian zhidaoyuan", "党建指导员")
+
+
 def test_slip_fixer_leaves_correct_questions_alone(kb):
     """Over-correction is the failure mode of spelling fixers: dev questions must come through unchanged."""
     fixer = slip_fixer(kb, kb.snapshot())
@@ -391,6 +402,12 @@ def test_this_or_that_names_what_the_previous_answer_named():
     assert resolve_follow_up("这个党支部有多少名党员？", turn) == "芝瑞镇石材行业党支部有多少名党员？"
     turn = Turn("新郑市工商联是怎么确定要推广的党建典型的？", answer="市工商联领导小组先后多次召开工作会议研究确定典型[1]。")
     assert resolve_follow_up("这个领导小组的组长是谁？", turn) == "新郑市工商联领导小组的组长是谁？"
+
+
+def test_this_kind_of_names_the_kind_the_previous_answer_named_after_its_count():
+    turn = Turn("克旗“1+N”党建模式里的“N”指的是什么？",
+                answer="“1”是每个苏木乡镇、街道办事处(社区)、开发区党委建立1个区域党支部,“N”是辖区内非公经济和社会组织个数[1]。")
+    assert resolve_follow_up("目前建了多少个这种支部？", turn) == "目前建了多少个区域党支部？"
 
 
 def test_a_question_about_the_nth_item_is_answered_with_that_item(kb, settings):
