@@ -31,7 +31,7 @@ from .kinds import (
     unsaid_figures,
     where_counted,
 )
-from .places import LOCAL_ORG, NOT_IN_PERSON, local_place, mentions
+from .places import LOCAL_ORG, NOT_IN_PERSON, local_place, mentions, places_in
 from .terms import (
     ASKS_ITEMS,
     NUMERAL_ABBREVIATION,
@@ -112,6 +112,10 @@ def _same_story(s: Candidate, c: Candidate) -> bool:
     if s.chunk.id != c.chunk.id or not s.end <= c.start:
         return False
     return "\n" not in s.chunk.text[s.end - s.chunk.start : c.start - s.chunk.start]
+
+
+# Where a body sits or whom it answers to, as a question takes it for granted.
+SITS_IN = re.compile(r"(?:设在|设于|隶属于?|挂靠在?|归口)([\u4e00-\u9fff]{2,8}?(?:局|厅|委员会|办公室|部|委|中心))")
 
 
 SAYS = r"(?:提了|提出|提的|讲了|讲的|强调|介绍|指出|表示|肯定|说)"
@@ -286,6 +290,12 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
         events += [c for c in contradicted_counts(told, [h.chunk.text for h in hits[:4]]) if c not in events]
         # "工作小组由管委会主任亲自当组长，他是怎么抓…": the passages name another 组长.
         events += [c for c in contradicted_holders(told, [h.chunk.text for h in hits[:4]]) if c not in events]
+        # "党工委设在旗民政局，它是怎么统筹…": where a body sits, where the passages seat it elsewhere (设在旗委组织部)
+        # or name no such body.
+        seated = [m.group(1) for m in SITS_IN.finditer(joined)]
+        events += [m.group(0) for m in SITS_IN.finditer(told) if m.group(0) not in events
+                   and (core := re.sub(r"^[市旗区县镇乡]", "", m.group(1))) not in "".join(seated)
+                   and (seated or core not in joined)]
     # "韩旭提了六个方面的要求，第五个是什么": the one who said what answers is another (钟攸平强调…他提出了…).
     if ranked and documents and (wrong := other_speaker(q.standalone, ranked[0], documents)):
         events.append(wrong)
@@ -320,8 +330,20 @@ def unknown_term(term: str, hits, lexical, words) -> bool:
     A numeral abbreviation ("四同", "六有") is spelled out in the text instead, so it never counts as unknown."""
     if NUMERAL_ABBREVIATION.fullmatch(term) or term in "".join(h.chunk.text for h in hits):
         return False
-    unseen = sum(len(w) for w in words(term) if len(w) >= 2 and lexical.df.get(w, 0) == 0)
-    return unseen * 2 >= len(term)  # most of it ("三会一课" of 三会一课制度) the materials never say
+    unseen = unseen_chars(term, lexical, words)
+    # Most of it ("三会一课" of 三会一课制度) the materials never say, or a whole name of its own (苏州高新区三会一课).
+    longest = max((len(r) for r in re.findall(r"x+", "".join("x" if i in unseen else "." for i in range(len(term))))), default=0)
+    return len(unseen) * 2 >= len(term) or longest >= 4
+
+
+def unseen_chars(text: str, lexical, words) -> set[int]:
+    """The positions of `text`'s characters in words the materials never use and in none they use: "苏州高新区" is a
+    word they never use, but 苏州 and 高新区 they do, so none of its are."""
+    spans: dict[bool, set[int]] = {True: set(), False: set()}
+    for w in {w for w in words(text) if len(w) >= 2}:
+        for m in re.finditer(re.escape(w), text):
+            spans[lexical.df.get(w, 0) > 0].update(range(m.start(), m.end()))
+    return spans[False] - spans[True]
 
 
 def probability(feats: dict, weights: dict) -> float:
@@ -370,7 +392,8 @@ def decide(q: Question, grams: list[str], cands: list[Candidate], hits, lexical,
                         reason=f"no {why['unmet']} in the answering sentences")
     if why["marked"]:  # "第二条是什么" answered by the sentence opening "二是…"
         return Decision("answered", p, rounded)
-    if p < weights["answer_above"] and feats["sentence_coverage"] < RELATED and not in_their_words(q, cands):
+    if p < weights["answer_above"] and feats["sentence_coverage"] < RELATED and not in_their_words(q, cands) \
+            and not shares_rare_word(q, cands, lexical, words):
         return Decision("refused", p, rounded, reason="unsure, and no sentence shares the question's words")
     if p < weights["answer_above"]:
         return Decision("partial", p, rounded, "资料中没有直接回答这个问题的内容",
@@ -398,6 +421,15 @@ def in_their_words(q: Question, cands: list[Candidate]) -> bool:
     names who or what it is about, not what it asks, and does not count."""
     best = max(cands, key=lambda c: c.relevance)
     return any(len(key) >= 3 and v not in q.standalone and v in best.text for key, v in synonym_pairs(q.standalone))
+
+
+def shares_rare_word(q: Question, cands: list[Candidate], lexical, words) -> bool:
+    """The best sentence holds a word of three characters or more that the question uses and the materials use in
+    one or two passages only ("咱永康有家出租车公司…": 出租车, in the sentence about 康迪公司's 出租车驾驶员). A
+    situation told in everyday words shares few bigrams with any sentence, but such a word says what it is about."""
+    best = max(cands, key=lambda c: c.relevance)
+    return any(len(w) >= 3 and 0 < lexical.df.get(w, 0) <= 2 and w in best.text and not places_in(w)
+               for w in words(q.standalone))
 
 
 def _topic(q: Question) -> str:

@@ -31,7 +31,7 @@ EXPECTS: list[tuple[str, re.Pattern]] = [
     # Which ranks higher ("哪家的经验在全市排名更靠前"): a comparison said, not two things named side by side.
     ("ranking", re.compile(r"排名|排第几|排在第?几|第几名|名次|靠前|领先|哪(?:家|个|位|一个|一家)[^，,。？?]{0,14}更|谁更")),
     # Which body did it ("官方微博是哪个部门在运营"): an organisation named.
-    ("organisation", re.compile(r"(?:哪|什么)(?:个|家|一个|些|几家)?(?:部门|单位|机构|企业|公司)")),
+    ("organisation", re.compile(r"(?:哪|什么)(?:个|家|一个|一家|所|些|几家)?(?:部门|单位|机构|企业|公司|银行|医院|学校|大学|学院|党校|商会|协会)")),
     ("number", re.compile(r"(?:一共|总共|共)[^，,。？?]{0,6}几[项条点种类个]|(?<!哪)了几项|多少|几个|几名|几家|几人|几位|几次|几万|几千|几百|数量|数额|金额|几所|几支|几户|人数|(?<![那这])个数|规模多大")),
     ("list", re.compile(r"哪些|哪几|几个方面|几方面|几项|几条|几点|几种|几类|包括什么|包括哪|分别|有什么(做法|措施|要求|方式|形式|内容|活动|经验)|都有什么|几大")),
     # What post someone holds ("韩旭当时是啥职务"): a title said with the name.
@@ -77,7 +77,7 @@ PERSON_VERBS = "作了|作重要|介绍|主持|强调|指出|表示|讲话|提�
 
 
 # "书记全名叫啥": a surname alone ("书记张介绍") does not answer it; "姓什么" it does.
-NAMED_DOING = re.compile(rf"(?:^|(?<=[\s，,。；;：:“]))(?![他她我你])[\u4e00-\u9fff]{{2,3}}(?:同志)?(?:{PERSON_VERBS}|说|讲)")
+NAMED_DOING = re.compile(rf"(?:^|(?<=[\s，,。；;：:“]))(?![他她我你]|与会)[\u4e00-\u9fff]{{2,3}}(?:同志)?(?:{PERSON_VERBS}|说|讲)")
 NAMED_COMRADE = re.compile(r"(?<![员部位大])[\u4e00-\u9fff]{2,3}同志(?!们)")  # "吕广望同志", not 党员同志/同志们
 FULL_NAME = re.compile(r"全名|全称|名字|姓名|叫什么|叫啥")
 
@@ -358,7 +358,8 @@ def counted_thing(text: str) -> str:
         thing = ""
     if len(thing) < 2 and (m := COUNTED_BEFORE.search(text)):
         thing = re.split(r"[的了、，,]", m.group(1))[-1]
-        thing = HEDGE.sub("", re.sub(r"[又还也都才就]+$", "", thing))  # "2014年协会收入又是多少": 又 asks again
+        # "2014年协会收入又是多少", "称号的又有几家": 又 asks again
+        thing = HEDGE.sub("", re.sub(r"[又还也都才就]+(?:是|有|为)?$", "", thing))
         if re.match(r"[年月日号]", thing) and re.search(r"\d$", text[: m.start(1)]):
             thing = thing[1:]  # the year's 年 after its digits
         if DIRECTED.search(thing) or thing.endswith("一行"):  # "群里现在拉进来多少人": how they came, not what
@@ -474,6 +475,9 @@ def _clause_start(sentence: str, at: int) -> int:
     return ends[-1] if ends else 0
 
 
+# Which body of a kind the materials name only where it is one ("哪家银行", "哪所党校").
+BODY_ASKED = re.compile(r"(?:哪|什么)(?:个|家|一个|一家|所|些|几家)?(银行|医院|学校|大学|学院|党校)")
+BODY_KINDS = {"学校": "学校|党校|学院|大学|中学|小学", "大学": "大学|学院"}
 FIRMS_ASKED = re.compile(r"(?:哪|什么)(?:个|家|一个|些|几家)?(?:企业|公司)")
 FIRM = re.compile(r"企业|公司|集团|厂|商场|商城|市场")
 
@@ -488,12 +492,17 @@ def holds(q: Question, kind: str, sentence: str) -> bool:
     if kind == "position":
         m = POST_OF.search(q.standalone)
         return satisfies(kind, sentence, m.group(1) if m else "")
+    if kind == "organisation" and (m := BODY_ASKED.search(q.standalone)):
+        # "是哪家银行发放的": a bank named, not any body the sentence names; a 党校 is a school
+        return bool(re.search(BODY_KINDS.get(m.group(1), m.group(1)), sentence))
     if kind == "organisation" and FIRMS_ASKED.search(q.standalone):
         # "在哪些企业的党建里发挥了作用" is answered by "企业,如众泰、星月、先行、天行等": firms named or told of
         return bool(FIRM.search(sentence)) or satisfies(kind, sentence)
     # What is counted, also in the materials' words ("规章" as "制度"); the share of what, else.
     things = (q.counts, *q.counts_alt) if kind == "number" else (q.share_of if kind == "share" else q.counts,)
-    return any(satisfies(kind, sentence, thing, q.unit, q.per, q.limit, q.paid if kind == "money" else q.when, q.places,
+    # "去的都是些什么人？多少个？": the everyday measure word counts the people asked about ("30余人")
+    unit = "名" if q.unit == "个" and not q.counts and re.search(r"什么人|哪些人|些人", q.standalone) else q.unit
+    return any(satisfies(kind, sentence, thing, unit, q.per, q.limit, q.paid if kind == "money" else q.when, q.places,
                          full_name=kind == "person" and bool(FULL_NAME.search(q.standalone)),
                          average=bool(AVERAGE.search(q.standalone)),
                          per_unit=(m.group(1) if (m := PER_UNIT.search(q.standalone)) else ""),
@@ -526,7 +535,9 @@ def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bo
             least = 2 if full_name else 1  # "书记张介绍" names the one who did it by surname
             return bool(re.search(rf"(?:(?:{TITLES})[)）]?[\u4e00-\u9fff]{{{least},3}}|[\u4e00-\u9fff]{{2,3}}同志){thing}", sentence))
         if not thing:  # "是谁给代表们带队讲解的": someone named, by title or as the one who spoke or did it
-            return bool(TITLED_NAME.search(sentence) or NAMED_DOING.search(sentence)
+            # with a whole name when that is asked ("书记姓张，他的全名叫什么": "党委书记张介绍" gives the surname)
+            return bool(any(len(m.group(1)) >= 2 or not full_name for m in TITLED_NAME.finditer(sentence))
+                        or NAMED_DOING.search(sentence)
                         or re.search(r"由[\u4e00-\u9fff]{2,12}?(?:任|担任|兼任)", sentence))  # "组长由谁担任": the post
         root = thing[:-1] if thing.endswith("人") and len(thing) == 3 else thing  # 主持人 -> 主持
         # The role with a name: "党委书记张介绍…", "秘书长杨文彬主持会议".
@@ -560,7 +571,8 @@ def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bo
     if per_unit and not re.search(rf"每(?:一)?{per_unit}|{AVERAGE.pattern}", sentence):
         return False  # "培训班每期培训多少人": a count of all 工会主席 is not one class's
     same = next((u for u in UNITS if unit in u), {unit}) if unit else set()
-    if unit == "个" and PEOPLE.search(thing):  # the everyday measure word: "多少个积极分子" is answered by "1190名"
+    # the everyday measure word: "多少个积极分子" is answered by "1190名", "去的都是些什么人？多少个？" by "30余人"
+    if unit == "个" and (PEOPLE.search(thing)):
         same = same | set("名人位")
     units = "|".join(sorted(same, key=len, reverse=True))
     # "每个网格配几个" is answered by "每个网格配备一名" (a lone 一 with its measure word, not "一部分").

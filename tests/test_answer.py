@@ -570,3 +570,47 @@ def test_a_length_said_of_something_else_nearby_does_not_answer_how_long_a_cours
     assert "为期7天" not in course.text
     trip = answer("新郑工商联组织企业家去杭州无锡考察学习，为期多少天？", kb, settings)
     assert trip.outcome == "answered" and "为期7天" in trip.text
+
+
+def test_a_term_whose_words_the_materials_use_is_known_though_they_never_join_them(kb, settings):
+    # jieba reads 苏州高新区 as one word the materials never use; 苏州 and 高新区 they do.
+    ans = answer("苏州高新区的维德公司是什么样的企业？", kb, settings)
+    assert ans.outcome == "answered" and "港商独资" in ans.text, ans.text
+    for question in ("什么是三会一课制度？", "什么是苏州高新区三会一课？"):
+        assert answer(question, kb, settings).outcome == "refused", question
+
+
+def test_a_whole_name_or_a_kind_of_body_asked_for_must_be_given(kb, settings):
+    # "党委书记张介绍" gives a surname; "协调国家贴息小额担保贷款" names no bank.
+    for question in ("涪陵区民营经济协会党委书记姓张，他的全名叫什么？", "赛罕社区区域党支部协调的贴息小额担保贷款，是哪家银行发放的？"):
+        ans = answer(question, kb, settings)
+        assert ans.outcome == "partial" and ans.text.startswith("资料中没有"), ans.text
+    # A 党校 is a school: "在市委党校联合举办了非公企业工会主席培训班".
+    school = answer("苏州的工会主席培训班是在哪所学校办的？", kb, settings)
+    assert school.outcome == "answered" and "市委党校" in school.text
+
+
+def test_where_a_body_sits_taken_for_granted_wrongly_is_not_answered_as_if_true(kb, settings):
+    wrong = answer("克旗非公经济组织和社会组织党工委设在旗民政局，它是怎么统筹22家成员单位的？", kb, settings)
+    assert wrong.outcome == "partial" and "设在旗民政局" in wrong.text.split("。")[0], wrong.text
+    right = answer("克旗非公经济组织和社会组织党工委设在旗委组织部，它是怎么统筹22家成员单位的？", kb, settings)
+    assert right.outcome == "answered"
+
+
+def test_a_count_asked_again_with_you_is_counted_in_the_second_part(kb, settings):
+    ans = answer("克旗评了几家五星级党组织？永康拿到金华市级示范单位称号的又有几家？", kb, settings)
+    assert "12家" in ans.text and "17家" in ans.text and "又有" not in ans.text, ans.text
+
+
+def test_a_situation_sharing_a_rare_word_with_the_answer_is_not_refused(kb, settings):
+    # Everyday words share few bigrams with 康迪公司's “阳光车队”; 出租车 is in that sentence and one other passage at most.
+    ans = answer("咱永康有家出租车公司，司机里头党员可不少，想让他们在乘客跟前亮亮身份、带个好头。有没有现成的法子能照着学？",
+                 kb, settings)
+    assert ans.outcome != "refused" and "阳光车队" in ans.text, ans.text
+
+
+def test_people_asked_for_in_the_everyday_measure_word_are_counted_in_persons(kb, settings):
+    history = [Turn("新郑工商联还带党员去过什么地方接受再教育？",
+                    "新郑市工商联：去年4月份,我们组织非公经济人士党员代表及工商联干部30余人赴焦裕禄陵园进行再教育活动[1]。")]
+    ans = answer("去的都是些什么人？多少个？", kb, settings, history=history)
+    assert ans.outcome == "answered" and "30余人" in ans.text, ans.text
