@@ -25,7 +25,7 @@ from .places import gazetteer, places_in, region_places
 from .search import search
 from .settings import Settings
 from .slips import SlipFixer
-from .terms import QUOTED, ordinal_item
+from .terms import QUOTED, ordinal_item, quotes
 from .topics import suggest, topics, welcome_answer
 from .types import Answer, Hit, Turn
 from .understand import INJECTION, Question, clean_input, to_simplified, understand
@@ -187,7 +187,7 @@ def with_quoted(terms: list[str], hits: list[Hit], passages: int, top_k: int) ->
     """A term the question quotes ("“双强”") is what it asks about: the passages quoting it are read even when search
     ranked them low (among its `candidates`, below the `top_k` it returns). They follow the passages search put
     first; returns the top_k hits with them, and how many passages to read."""
-    extra = [h for h in hits[passages:] if any(f"“{t}”" in h.chunk.text for t in terms)][:QUOTED_REACH]
+    extra = [h for h in hits[passages:] if any(quotes(t, h.chunk.text) for t in terms)][:QUOTED_REACH]
     ids = {h.chunk.id for h in extra}
     rest = [h for h in hits[passages:top_k] if h.chunk.id not in ids]
     return hits[:passages] + extra + rest, passages + len(extra)

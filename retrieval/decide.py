@@ -37,6 +37,7 @@ from .terms import (
     NUMERAL_ABBREVIATION,
     NUMERALS,
     QUOTED,
+    SAYING,
     cn_ordinal,
     defined_term,
     defines,
@@ -45,6 +46,7 @@ from .terms import (
     list_size,
     numbered_terms,
     past_the_list,
+    quotes,
     spelled_out,
 )
 from .understand import Question, synonym_pairs
@@ -373,7 +375,7 @@ def decide(q: Question, grams: list[str], cands: list[Candidate], hits, lexical,
     # Refuse on the support the passages give; a check that fails (no year, no such person, a premise not
     # said) makes the answer partial — the gap said plainly — unless the support is weak as well.
     support = probability({**feats, **dict.fromkeys(GATES, 1.0)}, weights)
-    if support < weights["refuse_below"]:
+    if support < weights["refuse_below"] and not said_verbatim(q, cands):
         return Decision("refused", p, rounded, reason=f"answerability {support:.2f} below {weights['refuse_below']}")
     if why["absent"]:
         names = "、".join(why["absent"])
@@ -393,7 +395,7 @@ def decide(q: Question, grams: list[str], cands: list[Candidate], hits, lexical,
     if why["marked"]:  # "第二条是什么" answered by the sentence opening "二是…"
         return Decision("answered", p, rounded)
     if p < weights["answer_above"] and feats["sentence_coverage"] < RELATED and not in_their_words(q, cands) \
-            and not shares_rare_word(q, cands, lexical, words):
+            and not shares_rare_word(q, cands, lexical, words) and not said_verbatim(q, cands):
         return Decision("refused", p, rounded, reason="unsure, and no sentence shares the question's words")
     if p < weights["answer_above"]:
         return Decision("partial", p, rounded, "资料中没有直接回答这个问题的内容",
@@ -421,6 +423,13 @@ def in_their_words(q: Question, cands: list[Candidate]) -> bool:
     names who or what it is about, not what it asks, and does not count."""
     best = max(cands, key=lambda c: c.relevance)
     return any(len(key) >= 3 and v not in q.standalone and v in best.text for key, v in synonym_pairs(q.standalone))
+
+
+def said_verbatim(q: Question, cands: list[Candidate]) -> bool:
+    """The best sentence holds a saying of six characters or more the question quotes ("领导老挂嘴边一句“只能加强不能
+    削弱”，这话出自哪个文件"): whatever else the question tells, that sentence is what it asks about."""
+    best = max(cands, key=lambda c: c.relevance)
+    return any(len(t) >= SAYING and quotes(t, best.text) for t in QUOTED.findall(q.standalone))
 
 
 def shares_rare_word(q: Question, cands: list[Candidate], lexical, words) -> bool:

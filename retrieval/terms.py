@@ -147,6 +147,18 @@ COUNTED_TERM = re.compile(r"([一二三四五六七八九十两双])(?:个|支|�
 QUOTED = re.compile(r"[“\"‘'「『]([^”\"’'」』]{1,16})[”\"’'」』]")
 
 
+def quotes(term: str, text: str) -> bool:
+    """Does the text quote the term? A term (“双强”, “党建带工建”) in its quotation marks; a saying of six characters
+    or more also in other punctuation ("“只能加强不能削弱”" is quoted as "只能加强,不能削弱")."""
+    if f"“{term}”" in text:
+        return True
+    bare = re.sub(r"[^\w]", "", term)
+    return len(bare) >= SAYING and bare in re.sub(r"[^\w]", "", text)
+
+
+SAYING = 6  # characters: a quoted term shorter than this is a name, used unquoted for other things too
+
+
 def numbered_terms(text: str) -> list[str]:
     """The quoted numbered terms of a text: “四同”, “双强”, “两支队伍”, “三项建设”."""
     return [t for t in QUOTED.findall(text) if COUNTED_TERM.fullmatch(t)]

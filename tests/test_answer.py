@@ -614,3 +614,9 @@ def test_people_asked_for_in_the_everyday_measure_word_are_counted_in_persons(kb
                     "新郑市工商联：去年4月份,我们组织非公经济人士党员代表及工商联干部30余人赴焦裕禄陵园进行再教育活动[1]。")]
     ans = answer("去的都是些什么人？多少个？", kb, settings, history=history)
     assert ans.outcome == "answered" and "30余人" in ans.text, ans.text
+
+
+def test_a_saying_the_question_quotes_is_found_in_other_punctuation(kb, settings):
+    # The materials quote it as "只能加强,不能削弱" inside a longer quotation; the rest of the question is background.
+    ans = answer("俺在个体户协会上班，领导开会老挂嘴边一句“只能加强不能削弱”，说是上头定的调子。这话到底出自哪个文件啊？", kb, settings)
+    assert ans.outcome != "refused" and "关于加强和改进党的群团工作的意见" in ans.text, ans.text
