@@ -22,6 +22,7 @@ from .kinds import (
     breaks_down,
     contradicted_counts,
     contradicted_holders,
+    contradicted_ordinals,
     count_scope,
     holds,
     names_container,
@@ -298,11 +299,15 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
         events += [m.group(0) for m in SITS_IN.finditer(told) if m.group(0) not in events
                    and (core := re.sub(r"^[市旗区县镇乡]", "", m.group(1))) not in "".join(seated)
                    and (seated or core not in joined)]
+        # "…组织30多人去焦裕禄陵园搞了为期7天的再教育": a figure or a body the passages give, but for something else.
+        events += [f for f in misplaced(told, [h.chunk.text for h in hits[:4]], lexical, words) if f not in events]
     # "韩旭提了六个方面的要求，第五个是什么": the one who said what answers is another (钟攸平强调…他提出了…).
     if ranked and documents and (wrong := other_speaker(q.standalone, ranked[0], documents)):
         events.append(wrong)
     # "每年拨5万元活动经费，这笔钱从哪出": an amount or share the question takes as given must be in the passages.
     events += [f for f in unsaid_figures(q.standalone, [h.chunk.text for h in hits]) if f not in events]
+    # "第十次会员大会上表决通过了什么" where the title says 第九次会员大会.
+    events += [f for f in contradicted_ordinals(q.standalone, contexts) if f not in events]
     feats = {
         "coverage": coverage,
         "sentence_coverage": max((c.lex for c in cands), default=0.0),
@@ -423,6 +428,34 @@ def in_their_words(q: Question, cands: list[Candidate]) -> bool:
     names who or what it is about, not what it asks, and does not count."""
     best = max(cands, key=lambda c: c.relevance)
     return any(len(key) >= 3 and v not in q.standalone and v in best.text for key, v in synonym_pairs(q.standalone))
+
+
+# What a question may tell of its subject that the passages give elsewhere: a length, a count, an amount, a body.
+TOLD_FACT = re.compile(r"为期\s*[\d一二三四五六七八九十两]+\s*(?:天|日|个月|周)|\d+(?:\.\d+)?\s*(?:余|多)?(?:万元|元|名|人|家|个|天|%)"
+                       r"|[\u4e00-\u9fff]{1,4}局(?:牵头|负责|主管|主抓|发起|组织|成立|印发|联合)")
+
+
+def misplaced(told: str, passages: list[str], lexical, words) -> list[str]:
+    """Facts the told part of a question ties to its subject which every passage sentence giving them ties to
+    something else: "新郑市工商联组织30多人去焦裕禄陵园搞了为期7天的再教育" where 为期7天 is said of the trip to
+    杭州 and the 焦裕禄陵园 sentences give no length. The subject is the clause's rarest words the materials use."""
+    sentences = [x for p in passages for x in re.split(r"(?<=[。；;！？!?])", p) if x.strip()]
+    out = []
+    for clause in re.split(r"[，,；;。]", told):
+        known = [w for w in dict.fromkeys(words(clause)) if len(w) >= 2 and lexical.df.get(w, 0) > 0
+                 and not re.search(r"\d", w) and not places_in(w)]
+        for m in TOLD_FACT.finditer(clause):
+            found = [w for w in known if w not in m.group(0)]  # the subject, not the fact told of it
+            if not found:
+                continue
+            least = min(lexical.df[w] for w in found)
+            anchors = [w for w in found if lexical.df[w] == least]
+            body = re.search(r"[\u4e00-\u9fff]{2}局", m.group(0))
+            core = body.group(0) if body else re.sub(r"^为期\s*|\s|余|多", "", m.group(0))  # 克旗民政局牵头 -> 民政局
+            holding = [x for x in sentences if core in re.sub(r"\s|余|多", "", x)]
+            if (holding or body) and not any(a in x for a in anchors for x in holding):
+                out.append(m.group(0))
+    return out
 
 
 def said_verbatim(q: Question, cands: list[Candidate]) -> bool:

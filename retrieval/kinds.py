@@ -92,7 +92,7 @@ SATISFIES: dict[str, re.Pattern] = {
     "duration": re.compile(r"[\d一二三四五六七八九十两]+\s*(?:个)?(?:天|日|周|月|年|小时)|每(?:个)?(?:年|月|季度|周|天|日|半年)"),
     "share": re.compile(r"\d+(?:\.\d+)?\s*[%％]|百分之|占.{0,12}\d|\d+(?:\.\d+)?成|100%|(?:增长|增加|提高|减少|下降)了?\d"),
     "number": re.compile(r"\d|[一二三四五六七八九十两百千万]+\s*(?:个|名|家|人|次|户|项|条|万|千|元|支|所|批|期)"),
-    "organisation": re.compile(r"组织部|工作部|宣传部|统战部|委员会|党工委|工委|党委|总工会|工会|工商联|协会|商会|中心|公司|集团"
+    "organisation": re.compile(r"组织部|工作部|宣传部|统战部|委员会|党工委|工委|党委|总工会|工会|工商联|协会|商会|理事会|研究会|中心|公司|集团"
                                r"|小组|局|办公室|党校|学院|大学|银行|医院"),
     "ranking": re.compile(r"更|最|排名|排在|名列|第[一二三1-3][名位]|居首|首位|位居|领先|前列|高于|低于|多于|少于|超过"),
     "change": re.compile(r"(?:增长|增加|提高|减少|下降|上升|降低|增幅)了?\s*(?:\d|百分之|[一二三四五六七八九十两]+\s*(?:个|倍|成))"),
@@ -304,6 +304,23 @@ def one_of_several(scope: str, sentence: str) -> bool:
     return bool(scope) and bool(re.search(rf"[、和及与]{re.escape(scope)}|{re.escape(scope)}[、和及与]", sentence))
 
 
+ORDINAL_EVENT = re.compile(r"第([一二三四五六七八九十百\d]+)(次|届|期)([\u4e00-\u9fff]{2,4})")
+
+
+def contradicted_ordinals(question: str, passages: list[str]) -> list[str]:
+    """An ordinal the question gives an event ("第十次会员大会") where the passages or their titles give it another
+    (第九次会员大会) and never this one."""
+    out = []
+    text = "".join(passages)
+    for m in ORDINAL_EVENT.finditer(question):
+        value, unit, noun = numeral_value(m.group(1)), m.group(2), m.group(3)
+        said = [numeral_value(o.group(1)) for o in ORDINAL_EVENT.finditer(text)
+                if o.group(2) == unit and (o.group(3).startswith(noun[:2]) or noun.startswith(o.group(3)[:2]))]
+        if value is not None and said and value not in said:
+            out.append(m.group(0))
+    return out
+
+
 def unsaid_figures(question: str, passages: list[str]) -> list[str]:
     """Amounts of money and shares a question states as facts ("每年拨5万元活动经费，这笔钱从哪出") that no
     passage gives: the question then rests on a figure the materials do not have. A figure it asks about
@@ -315,6 +332,16 @@ def unsaid_figures(question: str, passages: list[str]) -> list[str]:
         if value is not None and (value, unit) not in said:
             out.append(m.group(0))
     return out
+
+
+SHARE_WHOLE = re.compile(r"占(?:了)?(?!多|几|比)([\u4e00-\u9fff]{2,16}?)(?:的|总数的?|总量的?)(?:比例|比重|百分比|多少|几成|多大)")
+
+
+def share_whole(text: str) -> str:
+    """The whole a share is asked of ("占全国地市级个私协会总数的比例" -> 地市级个私协会), without 全国/总数."""
+    m = SHARE_WHOLE.search(text)
+    whole = re.sub(r"^(?:全国|全市|全旗|全省|全区|全县|所有|全部)", "", m.group(1)) if m else ""
+    return whole if len(whole) >= 2 else ""
 
 
 def share_of(text: str) -> str:
@@ -376,11 +403,23 @@ def counted_thing(text: str) -> str:
         thing = rest  # "新郑中小企业数量是多少": the place is where; 中小企业 is what
     if re.fullmatch(r"(?:各|分别|都|一共|总共|共)(?:是|有|为|达)?", thing):
         thing = ""  # "按党委、党总支、党支部分开算，各有多少家": the things are the ones listed before
+    if len(thing) < 2 and (m := QUANTITY_OF.search(text)):
+        thing = without_places(m.group(1)) or m.group(1)  # "新郑 非公企业党组织数量": 党组织 are counted
+    if len(thing) < 2 and (m := PEOPLE_BY_DEED.search(text)) and not GENERIC_DEED.fullmatch(m.group(1)):
+        thing = m.group(1)  # "累计培训了多少人": the people it trained, counted where 培训 is said
     return thing if len(thing) >= 2 else ""
 
 
+# "X数量/X总数" names what is counted without 多少 (keyword questions: "新郑 非公企业党组织数量").
+QUANTITY_OF = re.compile(r"(?:^|(?<=[\s，,]))(?![占比])([\u4e00-\u9fff]{2,10}?)的?(?:数量|总数|个数|数目)")
+# "培训了多少人", "走访了几个人": people counted by what was done to them.
+PEOPLE_BY_DEED = re.compile(r"([^\W\d_了去来共到有是过]{2})了?(?:多少|几)(?:个|名|位)?人(?![\u4e00-\u9fff])")
+GENERIC_DEED = re.compile(r"一共|总共|共有|都有|还有|大约|大概|大致|现在|目前|当时|共计|总计|一起|差不多")
+
+
 # What the counted ones did, said alike: "建起了个私企业党(工)委" is "成立了…", "当了书记" is "担任…书记".
-PREDICATE_GROUPS = ("参加|参与|出席|参会|到会|到场", "建立|建起|成立|组建", "担任|任职|当(?![地前时中天年])", "入会|加入",
+# 赴: "30余人赴焦裕禄陵园" are the ones who took part.
+PREDICATE_GROUPS = ("参加|参与|出席|参会|到会|到场|赴", "建立|建起|成立|组建", "担任|任职|当(?![地前时中天年])", "入会|加入",
                     "入党", "获得|获评")
 
 
@@ -475,6 +514,8 @@ def _clause_start(sentence: str, at: int) -> int:
     return ends[-1] if ends else 0
 
 
+CHANGE_ASKED = re.compile(r"比(?:前|上|去)|增|涨|多了|少了|提高|下降|减少|上升")
+GROWTH = re.compile(r"(?:比上年|同比|较上年)?(?:增长|增加|提高|减少|下降|上升)了?\s*\d+(?:\.\d+)?\s*[%％]")
 # Which body of a kind the materials name only where it is one ("哪家银行", "哪所党校").
 BODY_ASKED = re.compile(r"(?:哪|什么)(?:个|家|一个|一家|所|些|几家)?(银行|医院|学校|大学|学院|党校)")
 BODY_KINDS = {"学校": "学校|党校|学院|大学|中学|小学", "大学": "大学|学院"}
@@ -500,6 +541,10 @@ def holds(q: Question, kind: str, sentence: str) -> bool:
         return bool(FIRM.search(sentence)) or satisfies(kind, sentence)
     # What is counted, also in the materials' words ("规章" as "制度"); the share of what, else.
     things = (q.counts, *q.counts_alt) if kind == "number" else (q.share_of if kind == "share" else q.counts,)
+    if kind == "share" and "change" not in q.expects and not CHANGE_ASKED.search(q.standalone):
+        sentence = GROWTH.sub("", sentence)  # "占总数的比例是多少" is not answered by "比上年增长4.43%"
+    if kind == "share" and (whole := share_whole(q.standalone)) and not mentions(whole, sentence, 0.8):
+        return False  # "占全国地市级个私协会总数的比例" is not "占个协会员总数的2.84%"
     # "去的都是些什么人？多少个？": the everyday measure word counts the people asked about ("30余人")
     unit = "名" if q.unit == "个" and not q.counts and re.search(r"什么人|哪些人|些人", q.standalone) else q.unit
     return any(satisfies(kind, sentence, thing, unit, q.per, q.limit, q.paid if kind == "money" else q.when, q.places,
@@ -593,6 +638,9 @@ def _counted(thing: str, sentence: str, counts: list[tuple[int, int]]) -> bool:
     # "几位代表出席" counts 代表, the ones who 出席: the number stands by the noun and what they did follows it
     # ("130余名代表参加了会议"); "多少家企业建立了党组织" is not answered by a count of all 企业, nor "多少人当了
     # 党组织负责人" by "27名镇工会主席享受同级副职待遇,…交叉任职".
+    if (whole := COUNTED_PREDICATE.fullmatch(thing)) is not None:  # "大约多少人参加": the count of those who took part
+        deed = next(group for group in PREDICATE_GROUPS if re.fullmatch(group, whole.group(0)))
+        return any(re.search(deed, sentence[start : end + DEED_NEAR]) for start, end in counts)
     if (cut := COUNTED_PREDICATE.search(thing, 2)) is not None:
         deed = next(group for group in PREDICATE_GROUPS if re.fullmatch(group, cut.group(0)))
         if not any(re.search(deed, sentence[start : end + DEED_NEAR]) for start, end in counts):

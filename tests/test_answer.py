@@ -620,3 +620,28 @@ def test_a_saying_the_question_quotes_is_found_in_other_punctuation(kb, settings
     # The materials quote it as "只能加强,不能削弱" inside a longer quotation; the rest of the question is background.
     ans = answer("俺在个体户协会上班，领导开会老挂嘴边一句“只能加强不能削弱”，说是上头定的调子。这话到底出自哪个文件啊？", kb, settings)
     assert ans.outcome != "refused" and "关于加强和改进党的群团工作的意见" in ans.text, ans.text
+
+
+@pytest.mark.parametrize(("question", "gap"), [
+    ("新郑 非公企业党组织数量 截至2014年底", "资料中没有"),  # 13000余户 counts enterprises, not party organisations
+    ("苏州在市委党校连续办了三年的工会主席培训班，累计培训了多少人？", "资料中没有"),  # "27名镇工会主席享受…" trained nobody
+    ("全国121个地市级个私协会成立了党（工）委，这占全国地市级个私协会总数的比例是多少？", "资料中没有"),  # 4.43% is a growth
+    ("永康非公企业党建理论研究会第十次会员大会上表决通过了什么方案？", "第十次会员大会"),  # the title says 第九次
+    ("新郑市工商联组织30多人去焦裕禄陵园搞了为期7天的再教育，这7天都安排了哪些内容？", "为期7天"),  # 7天 was the 杭州 trip
+    ("克旗民政局牵头、依托个私协会成立了个体私营经济组织党委，这个党委具体管什么？", "克旗民政局牵头"),  # 工商局's 协会
+])
+def test_figures_ordinals_and_bodies_the_materials_give_for_something_else_are_not_answered(kb, settings, question, gap):
+    ans = answer(question, kb, settings)
+    assert ans.outcome == "partial" and gap in ans.text.split("。")[0], ans.text
+
+
+@pytest.mark.parametrize(("question", "said"), [
+    ("永康非公企业党建理论研究会第九次会员大会上表决通过了什么方案？", "人员调整方案"),
+    ("新郑市工商联组织去焦裕禄陵园的再教育活动是在哪个月份，大约多少人参加？", "30余人"),
+    ("吕广望在第九次会员大会上代表哪个机构作的工作报告？", "第三届理事会"),
+    ("克旗工商局牵头、依托个私协会成立了个体私营经济组织党委，这个党委具体管什么？", "负责全旗个体工商户党建工作"),
+    ("党员占个协会员总数的多少？", "2.84%"),
+])
+def test_the_same_questions_told_rightly_are_answered(kb, settings, question, said):
+    ans = answer(question, kb, settings)
+    assert ans.outcome == "answered" and said in ans.text, ans.text
