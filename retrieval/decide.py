@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .candidates import Candidate, idf_coverage
 from .kinds import (
+    ABSOLUTE_CHANGE,
     EVENT_WORDS,
     TITLES,
     breaks_down,
@@ -50,7 +51,7 @@ from .terms import (
     quotes,
     spelled_out,
 )
-from .understand import Question, synonym_pairs
+from .understand import Question, contrasts, synonym_pairs
 
 WEIGHTS = Path(__file__).with_name("decision.toml")
 GATES = ("type_ok", "focus_ok", "premise_ok")  # the checks of meaning among the features
@@ -60,13 +61,16 @@ KIND_WORDS = {"date": "具体日期", "year": "具体年份", "time": "具体时
               "duration": "具体时长", "share": "具体比例", "number": "具体数字", "person": "具体人名",
               "region": "具体地名", "place": "具体地点", "change": "具体变化幅度",
               "ranking": "排名或比较", "organisation": "具体部门或单位", "position": "具体职务", "detail": "具体内容（只提到了名称）"}
-# Gaps in what a list or a count covers: (message, reason) by the check that found them.
+# Gaps in what a list or a count covers: (message, reason) by the check that found them. Each message opens with
+# 资料中没有: a statement of absence, which no passage can cite (the eval tells them by that opening).
 SCOPED_GAPS = {
     "item": ("资料中没有列出第{item}项的具体内容", "the item asked for is not listed"),
-    "subset": ("资料中只有“{scope}”的总数，没有再细分的数字", "only the whole is counted, not the part asked about"),
+    "subset": ("资料中没有再细分的数字，只有“{scope}”的总数", "only the whole is counted, not the part asked about"),
     "rest": ("资料中只列到“{scope}”等，没有列出其余的", "the rest of the list is not given"),
     "names": ("资料中没有列出是{scope}", "the places asked for are not named"),
     "scope": ("资料中没有单独就“{scope}”给出的具体数字", "the count is of the whole, not of the part asked about"),
+    "rate_only": ("资料中没有增加的具体数量，只有比上年增长的百分比", "the growth is given as a rate only"),
+    "unlisted": ("资料中没有逐项列出这“{scope}”，只提到了总数", "the list is counted, not given"),
 }
 # An unsure decision quotes "what the materials do say" only when a sentence shares this much of the question
 # (IDF-weighted bigrams); below it the quote would be unrelated. On the calibration parts every unsure question
@@ -117,6 +121,9 @@ def _same_story(s: Candidate, c: Candidate) -> bool:
     return "\n" not in s.chunk.text[s.end - s.chunk.start : c.start - s.chunk.start]
 
 
+RATE_CHANGE = re.compile(r"(?:增长|增加|提高|减少|下降|上升)了?\s*\d+(?:\.\d+)?\s*[%％]")
+BESIDES = re.compile(r"除了|除去|之外|以外|其余|剩下|其他")  # "除了这21项，还建了哪些": not the counted list
+LIST_ASK = re.compile(r"逐项|逐一|一一|列出|列一下|列个|都是哪|都是什么|都有哪|分别是|名称|清单")
 # Where a body sits or whom it answers to, as a question takes it for granted.
 SITS_IN = re.compile(r"(?:设在|设于|隶属于?|挂靠在?|归口)([\u4e00-\u9fff]{2,8}?(?:局|厅|委员会|办公室|部|委|中心))")
 
@@ -201,6 +208,8 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
     subject = subject_words(q, lexical, words)
     unmet = next((k for k in kinds if not any(holds(q, k, c.text) and _on_subject(c, subject, k)
                                                for c in (focused or relevant))), "")
+    if unmet == "change" and ABSOLUTE_CHANGE.search(q.standalone) and any(RATE_CHANGE.search(c.text) for c in relevant[:3]):
+        unmet = "rate_only"  # "比上年多了多少": the materials give the rate of growth, not how many more
     scope = count_scope(q.standalone) if "number" in kinds else ""
     if not unmet and scope and any(scope in c.text for c in typed) and \
             all(one_of_several(scope, c.text) for c in typed if scope in c.text):
@@ -243,6 +252,13 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
         unmet = "item"
     if past_the_list(q.standalone, q.item):  # "“三项建设”的第五项"
         unmet = "item"
+    # "那21项党建制度，能不能逐项列出名称": a list the passages only count ("完善21项党建工作制度") is not given.
+    if not unmet and not marker and ("list" in q.expects or LIST_ASK.search(q.standalone)) and not BESIDES.search(q.standalone):
+        size, total = list_size(q.standalone)
+        sized = [s for s in cands if size and total >= 3 and size in s.text]
+        # A sentence opening the list with a colon has its items after it, in paragraphs of their own.
+        if sized and not any(s.text.rstrip().endswith(("：", ":")) or len(items_in(s.text)) >= 3 for s in sized):
+            unmet, scope = "unlisted", size
     # "这三个城区具体是哪三个区": as many places of that kind named one after another (姑苏区、吴中区和…).
     if not unmet and (asked := WHICH_PLACES.search(q.standalone)):
         n, suffix = NUMERALS[asked.group(1)], asked.group(2)
@@ -306,6 +322,11 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
         events.append(wrong)
     # "每年拨5万元活动经费，这笔钱从哪出": an amount or share the question takes as given must be in the passages.
     events += [f for f in unsaid_figures(q.standalone, [h.chunk.text for h in hits]) if f not in events]
+    # "…是市总工会单独发文搞的" where the answering sentence says 联合印发 (the lexicon's contrasts).
+    # Only what the question tells, not what it asks ("有几家后来单独建了支部" asks; 联合支部 is where they were).
+    told_part = "，".join(re.split(r"[，,；;]", q.standalone)[:-1])
+    events += [word for word, against in contrasts(told_part) if word not in events and ranked
+               and any(any(a in c.text for a in against) and word not in c.text for c in ranked[:2])]
     # "第十次会员大会上表决通过了什么" where the title says 第九次会员大会.
     events += [f for f in contradicted_ordinals(q.standalone, contexts) if f not in events]
     feats = {

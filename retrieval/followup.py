@@ -66,6 +66,9 @@ ACTION_PRONOUN = re.compile(r"这样做|这么做|这种做法|这个做法|这�
 DEMONSTRATIVE = re.compile(r"(?:这个|那个|这一|该|这家|那家|这支|那支|这些|那些|这种|那种|这类|那类)(?=[\u4e00-\u9fff]{2})")
 
 
+THE_FIGURE = re.compile(r"这个数字?|这一数字|这数字?|该数字?|这个数据|那个数字?")
+
+
 REFERENT_STOP = "在的了和与及是为从对把被将向由，,。；;、：:（()）“”\"'"
 
 
@@ -199,6 +202,9 @@ def resolve_follow_up(text: str, previous: Turn, own_content: int = 1, known: fr
                 return f"“{item}”是什么？"  # "…一共提了几个方面的要求" asked for the list, not of each item
             return f"“{item}”：{frame}"
         return f"{body[: m.start()]}“{item}”{rest}"
+    # "这个数比上年多了多少？" after "…有多少党员？": the figure asked for before, named by what it counted.
+    if (ref := THE_FIGURE.search(body)) and re.search(r"多少|几", previous.question) and (topic := topic_of(previous.question)):
+        return f"{body[: ref.start()]}{topic}的数量{body[ref.end() :]}"
     core = re.sub(r"\W", "", body)
     if core.endswith("呢") and len(core) <= 10 and places_in(core, known):
         # "那永康呢？" after a question about 克什克腾旗: the same question about the other place.

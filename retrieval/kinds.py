@@ -514,6 +514,9 @@ def _clause_start(sentence: str, at: int) -> int:
     return ends[-1] if ends else 0
 
 
+# How many more, not by how much in percent ("比上年多了多少", not "增长了百分之几"/"增幅").
+ABSOLUTE_CHANGE = re.compile(r"(?:多|少|增加|减少)了?(?:多少|几)(?![个]?百分|成)(?!.*(?:百分|比例|幅度|增幅|几成|增长率))")
+COUNT_CHANGE = re.compile(r"(?:增长|增加|多|减少|少|新增)了?\s*\d+(?:\.\d+)?\s*(?:余|多)?\s*(?:万|千|百)?(?:个|名|人|家|户|元|项|次)")
 CHANGE_ASKED = re.compile(r"比(?:前|上|去)|增|涨|多了|少了|提高|下降|减少|上升")
 GROWTH = re.compile(r"(?:比上年|同比|较上年)?(?:增长|增加|提高|减少|下降|上升)了?\s*\d+(?:\.\d+)?\s*[%％]")
 # Which body of a kind the materials name only where it is one ("哪家银行", "哪所党校").
@@ -541,6 +544,8 @@ def holds(q: Question, kind: str, sentence: str) -> bool:
         return bool(FIRM.search(sentence)) or satisfies(kind, sentence)
     # What is counted, also in the materials' words ("规章" as "制度"); the share of what, else.
     things = (q.counts, *q.counts_alt) if kind == "number" else (q.share_of if kind == "share" else q.counts,)
+    if kind == "change" and ABSOLUTE_CHANGE.search(q.standalone) and not COUNT_CHANGE.search(sentence):
+        return False  # "比上年多了多少" asks how many more; "比上年增长4.43%" gives the rate only
     if kind == "share" and "change" not in q.expects and not CHANGE_ASKED.search(q.standalone):
         sentence = GROWTH.sub("", sentence)  # "占总数的比例是多少" is not answered by "比上年增长4.43%"
     if kind == "share" and (whole := share_whole(q.standalone)) and not mentions(whole, sentence, 0.8):

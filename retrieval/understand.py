@@ -174,6 +174,11 @@ def synonym_pairs(text: str) -> list[tuple[str, str]]:
     return [(key, v) for key, values in _lexicon()["synonyms"].items() if key in text for v in values]
 
 
+def contrasts(text: str) -> list[tuple[str, list[str]]]:
+    """(word, the words that contradict it) for each lexicon contrast the text holds (单独 -> 联合)."""
+    return [(key, values) for key, values in _lexicon().get("contrasts", {}).items() if key in text]
+
+
 def synonyms(text: str) -> tuple[str, ...]:
     """Domain synonyms for retrieval only (老板 -> 业主/企业主), never shown to the user."""
     return tuple(dict.fromkeys(v for _, v in synonym_pairs(text) if v not in text))

@@ -645,3 +645,36 @@ def test_figures_ordinals_and_bodies_the_materials_give_for_something_else_are_n
 def test_the_same_questions_told_rightly_are_answered(kb, settings, question, said):
     ans = answer(question, kb, settings)
     assert ans.outcome == "answered" and said in ans.text, ans.text
+
+
+def test_a_list_the_materials_only_count_is_not_given_as_if_listed(kb, settings):
+    ans = answer("新郑帮非公企业完善的那21项党建制度，能不能逐项列出名称？", kb, settings)
+    assert ans.outcome == "partial" and ans.text.startswith("资料中没有逐项列出"), ans.text
+    # A list whose opening sentence ends with a colon has its items after it.
+    assert answer("永康的三个方面意见分别是什么", kb, settings).outcome == "answered"
+    # "除了这21项": not the counted list.
+    besides = answer("除了这21项制度，新郑工商联自己还建了哪些工作制度？", kb, settings)
+    assert "逐项列出" not in besides.text, besides.text
+
+
+def test_how_many_more_is_not_answered_by_a_growth_rate_alone(kb, settings):
+    ans = answer("全国个私协会会员中有多少党员？", kb, settings)
+    more = answer("这个数比上年多了多少？", kb, settings, history=[Turn(ans.standalone_question, ans.text)])
+    assert more.standalone_question.startswith("全国个私协会会员中党员的数量"), more.standalone_question
+    assert more.outcome == "partial" and more.text.startswith("资料中没有增加的具体数量") and "4.43%" in more.text
+    rate = answer("各级个私协会会员中的党员比上年增长了百分之几？", kb, settings)
+    assert rate.outcome == "answered" and "4.43%" in rate.text
+
+
+@pytest.mark.parametrize(("question", "word"), [
+    ("苏州的“双带双荐”活动是市总工会单独发文搞的，它对企业工会提了哪些要求？", "单独"),  # 联合印发
+    ("永康选派在职的领导干部到两新组织当党建特派员，这些干部是怎么挑出来的？", "在职"),  # 退二线干部
+])
+def test_a_premise_the_answering_sentence_contradicts_is_said_to_be_missing(kb, settings, question, word):
+    ans = answer(question, kb, settings)
+    assert ans.outcome == "partial" and f"“{word}”" in ans.text.split("。")[0], ans.text
+
+
+def test_a_contrast_word_the_question_asks_with_is_no_premise(kb, settings):
+    ans = answer("克旗联合党支部里后来有几家企业单独建了支部？", kb, settings)
+    assert "“单独”" not in ans.text, ans.text
