@@ -26,6 +26,7 @@ def cjk_bigram_counts(texts: list[str]) -> dict[str, int]:
 
 
 NUMERAL_CHARS = set("一二三四五六七八九十百千万两零")
+NEGATIONS = set("没不无未别非莫勿")
 
 
 COMMON_WORD = 50  # jieba frequency below which a word is too rare to be what a slip was meant to type
@@ -66,8 +67,8 @@ class SlipFixer:
         cjk = [bool(re.fullmatch(r"[\u4e00-\u9fff]", ch)) for ch in chars]
         fixes: list[tuple[str, str]] = []
         for i, ch in enumerate(chars):
-            if not cjk[i] or ch in NUMERAL_CHARS:  # "三会一课": a numeral is meant, never a slip
-                continue
+            if not cjk[i] or ch in NUMERAL_CHARS or ch in NEGATIONS:  # "三会一课": a numeral is meant, never a slip;
+                continue  # "没个帮手" is no slip for 每个: a negation carries the meaning
             left = chars[i - 1] if i > 0 and cjk[i - 1] else ""
             right = chars[i + 1] if i + 1 < len(chars) and cjk[i + 1] else ""
             if not left and not right:

@@ -978,3 +978,9 @@ def test_a_follow_up_opening_with_a_word_of_the_subject_keeps_only_whose_it_is()
     previous = Turn("2014年个私协会会员里一共发展了多少党员？", "2014年,各级个私协会会员中共发展党员9.57万人[1]。")
     q = understand("那会员中的党员总数是多少", max_chars=500, history=[previous])
     assert q.standalone == "2014年个私协会会员中的党员总数是多少", q.standalone  # not "…发展了党员会员中的…"
+
+
+def test_a_negation_is_never_taken_for_a_slip(kb):
+    fixer = slip_fixer(kb, kb.snapshot())
+    # 没个 is no word the materials use and 每个 is, but "没个帮手" says there is no helper.
+    assert fixer.fix("书记一个人忙前忙后，没个帮手")[1] == ()
