@@ -253,7 +253,9 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
     if past_the_list(q.standalone, q.item):  # "“三项建设”的第五项"
         unmet = "item"
     # "那21项党建制度，能不能逐项列出名称": a list the passages only count ("完善21项党建工作制度") is not given.
-    if not unmet and not marker and ("list" in q.expects or LIST_ASK.search(q.standalone)) and not BESIDES.search(q.standalone):
+    # A numbered term's items ("“三项建设”是哪三项") are checked with the term (`spelled_out`, above).
+    if not unmet and not marker and ("list" in q.expects or LIST_ASK.search(q.standalone)) and not BESIDES.search(q.standalone) \
+            and not ASKS_ITEMS.search(q.standalone) and not numbered_terms(q.standalone):
         size, total = list_size(q.standalone)
         sized = [s for s in cands if size and total >= 3 and size in s.text]
         # A sentence opening the list with a colon has its items after it, in paragraphs of their own.
