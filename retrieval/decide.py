@@ -9,6 +9,7 @@ A question is refused on the passages' support alone; a failed check makes the a
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 import tomllib
@@ -19,6 +20,7 @@ from .candidates import Candidate, idf_coverage
 from .kinds import (
     ABSOLUTE_CHANGE,
     EVENT_WORDS,
+    GROWTH,
     TITLES,
     breaks_down,
     contradicted_counts,
@@ -121,7 +123,6 @@ def _same_story(s: Candidate, c: Candidate) -> bool:
     return "\n" not in s.chunk.text[s.end - s.chunk.start : c.start - s.chunk.start]
 
 
-RATE_CHANGE = re.compile(r"(?:增长|增加|提高|减少|下降|上升)了?\s*\d+(?:\.\d+)?\s*[%％]")
 BESIDES = re.compile(r"除了|除去|之外|以外|其余|剩下|其他")  # "除了这21项，还建了哪些": not the counted list
 LIST_ASK = re.compile(r"逐项|逐一|一一|列出|列一下|列个|都是哪|都是什么|都有哪|分别是|名称|清单")
 # Where a body sits or whom it answers to, as a question takes it for granted.
@@ -208,7 +209,7 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
     subject = subject_words(q, lexical, words)
     unmet = next((k for k in kinds if not any(holds(q, k, c.text) and _on_subject(c, subject, k)
                                                for c in (focused or relevant))), "")
-    if unmet == "change" and ABSOLUTE_CHANGE.search(q.standalone) and any(RATE_CHANGE.search(c.text) for c in relevant[:3]):
+    if unmet == "change" and ABSOLUTE_CHANGE.search(q.standalone) and any(GROWTH.search(c.text) for c in relevant[:3]):
         unmet = "rate_only"  # "比上年多了多少": the materials give the rate of growth, not how many more
     scope = count_scope(q.standalone) if "number" in kinds else ""
     if not unmet and scope and any(scope in c.text for c in typed) and \
@@ -294,6 +295,8 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
         unmet = unmet or kinds[0]
     # A presupposed event ("为什么取消了…"), or for a why-question any of its words, must be in the passages.
     joined = "".join(contexts)
+    # What the question tells before the clause that asks ("既然…，这些人…", "党工委设在…，它是怎么…").
+    told = "，".join(re.split(r"[，,；;]", q.standalone)[:-1])
     events = [m.group(0) for m in EVENT_WORDS.finditer(q.standalone) if m.group(0) not in joined]
     if "reason" in q.expects:
         # A follow-up's premise is its own wording; the previous question's was answered already ("称作").
@@ -307,7 +310,6 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
     elif q.places or q.entities:
         # "既然涪陵民协党委管着2000多名党员，这些人…": a count told before the asking clause about a subject of the
         # materials (a place or an organisation they name; the asker's own 厂 is no such subject).
-        told = "，".join(re.split(r"[，,；;]", q.standalone)[:-1])
         events += [c for c in contradicted_counts(told, [h.chunk.text for h in hits[:4]]) if c not in events]
         # "工作小组由管委会主任亲自当组长，他是怎么抓…": the passages name another 组长.
         events += [c for c in contradicted_holders(told, [h.chunk.text for h in hits[:4]]) if c not in events]
@@ -326,8 +328,7 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
     events += [f for f in unsaid_figures(q.standalone, [h.chunk.text for h in hits]) if f not in events]
     # "…是市总工会单独发文搞的" where the answering sentence says 联合印发 (the lexicon's contrasts).
     # Only what the question tells, not what it asks ("有几家后来单独建了支部" asks; 联合支部 is where they were).
-    told_part = "，".join(re.split(r"[，,；;]", q.standalone)[:-1])
-    events += [word for word, against in contrasts(told_part) if word not in events and ranked
+    events += [word for word, against in contrasts(told) if word not in events and ranked
                and any(any(a in c.text for a in against) and word not in c.text for c in ranked[:2])]
     # "第十次会员大会上表决通过了什么" where the title says 第九次会员大会.
     events += [f for f in contradicted_ordinals(q.standalone, contexts) if f not in events]
@@ -362,7 +363,7 @@ def unknown_term(term: str, hits, lexical, words) -> bool:
         return False
     unseen = unseen_chars(term, lexical, words)
     # Most of it ("三会一课" of 三会一课制度) the materials never say, or a whole name of its own (苏州高新区三会一课).
-    longest = max((len(r) for r in re.findall(r"x+", "".join("x" if i in unseen else "." for i in range(len(term))))), default=0)
+    longest = max((len(list(run)) for seen, run in itertools.groupby(i in unseen for i in range(len(term))) if seen), default=0)
     return len(unseen) * 2 >= len(term) or longest >= 4
 
 
@@ -403,7 +404,8 @@ def decide(q: Question, grams: list[str], cands: list[Candidate], hits, lexical,
     # Refuse on the support the passages give; a check that fails (no year, no such person, a premise not
     # said) makes the answer partial — the gap said plainly — unless the support is weak as well.
     support = probability({**feats, **dict.fromkeys(GATES, 1.0)}, weights)
-    if support < weights["refuse_below"] and not said_verbatim(q, cands):
+    best = max(cands, key=lambda c: c.relevance)
+    if support < weights["refuse_below"] and not said_verbatim(q, best):
         return Decision("refused", p, rounded, reason=f"answerability {support:.2f} below {weights['refuse_below']}")
     if why["absent"]:
         names = "、".join(why["absent"])
@@ -422,8 +424,8 @@ def decide(q: Question, grams: list[str], cands: list[Candidate], hits, lexical,
                         reason=f"no {why['unmet']} in the answering sentences")
     if why["marked"]:  # "第二条是什么" answered by the sentence opening "二是…"
         return Decision("answered", p, rounded)
-    if p < weights["answer_above"] and feats["sentence_coverage"] < RELATED and not in_their_words(q, cands) \
-            and not shares_rare_word(q, cands, lexical, words) and not said_verbatim(q, cands):
+    if p < weights["answer_above"] and feats["sentence_coverage"] < RELATED and not in_their_words(q, best) \
+            and not shares_rare_word(q, best, lexical, words) and not said_verbatim(q, best):
         return Decision("refused", p, rounded, reason="unsure, and no sentence shares the question's words")
     if p < weights["answer_above"]:
         return Decision("partial", p, rounded, "资料中没有直接回答这个问题的内容",
@@ -444,12 +446,11 @@ def _on_subject(c: Candidate, subject: list[str], kind: str) -> bool:
     return kind not in FIGURE_KINDS or not subject or any(w in c.text.lower() for w in subject)
 
 
-def in_their_words(q: Question, cands: list[Candidate]) -> bool:
+def in_their_words(q: Question, best: Candidate) -> bool:
     """The best sentence says what the question describes in the materials' words: it holds whole the term the
     lexicon gives for a phrase of the question's situation (跟着学 -> 典型示范). Colloquial wording shares few
     bigrams with any sentence, so the share alone would refuse it. A word's plain synonym (业主 -> 出资人)
     names who or what it is about, not what it asks, and does not count."""
-    best = max(cands, key=lambda c: c.relevance)
     return any(len(key) >= 3 and v not in q.standalone and v in best.text for key, v in synonym_pairs(q.standalone))
 
 
@@ -481,18 +482,16 @@ def misplaced(told: str, passages: list[str], lexical, words) -> list[str]:
     return out
 
 
-def said_verbatim(q: Question, cands: list[Candidate]) -> bool:
+def said_verbatim(q: Question, best: Candidate) -> bool:
     """The best sentence holds a saying of six characters or more the question quotes ("领导老挂嘴边一句“只能加强不能
     削弱”，这话出自哪个文件"): whatever else the question tells, that sentence is what it asks about."""
-    best = max(cands, key=lambda c: c.relevance)
     return any(len(t) >= SAYING and quotes(t, best.text) for t in QUOTED.findall(q.standalone))
 
 
-def shares_rare_word(q: Question, cands: list[Candidate], lexical, words) -> bool:
+def shares_rare_word(q: Question, best: Candidate, lexical, words) -> bool:
     """The best sentence holds a word of three characters or more that the question uses and the materials use in
     one or two passages only ("咱永康有家出租车公司…": 出租车, in the sentence about 康迪公司's 出租车驾驶员). A
     situation told in everyday words shares few bigrams with any sentence, but such a word says what it is about."""
-    best = max(cands, key=lambda c: c.relevance)
     return any(len(w) >= 3 and 0 < lexical.df.get(w, 0) <= 2 and w in best.text and not places_in(w)
                for w in words(q.standalone))
 

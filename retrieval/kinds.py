@@ -187,7 +187,12 @@ COUNT = re.compile(r"\d+(?:\.\d+)?|[两二三四五六七八九十百千万][一
 def counted_unit(text: str) -> str:
     """The measure word a 多少/几 question asks in ("多少人" -> "人"), or ""."""
     m = COUNTED_UNIT.search(text)
-    return m.group(1) if m else ""
+    unit = m.group(1) if m else ""
+    # "去的都是些什么人？多少个？": the everyday measure word counts the people asked about ("30余人")
+    return "名" if unit == "个" and PEOPLE_ASKED.search(text) and not counted_thing(text) else unit
+
+
+PEOPLE_ASKED = re.compile(r"什么人|哪些人|些人")
 
 
 SHARE_OF = re.compile(r"([\u4e00-\u9fff]{2,8}?)(?:所)?占(?:了)?(?:多大|多少|几成)(?![个名家人位所支户项条次万])")
@@ -550,9 +555,7 @@ def holds(q: Question, kind: str, sentence: str) -> bool:
         sentence = GROWTH.sub("", sentence)  # "占总数的比例是多少" is not answered by "比上年增长4.43%"
     if kind == "share" and (whole := share_whole(q.standalone)) and not mentions(whole, sentence, 0.8):
         return False  # "占全国地市级个私协会总数的比例" is not "占个协会员总数的2.84%"
-    # "去的都是些什么人？多少个？": the everyday measure word counts the people asked about ("30余人")
-    unit = "名" if q.unit == "个" and not q.counts and re.search(r"什么人|哪些人|些人", q.standalone) else q.unit
-    return any(satisfies(kind, sentence, thing, unit, q.per, q.limit, q.paid if kind == "money" else q.when, q.places,
+    return any(satisfies(kind, sentence, thing, q.unit, q.per, q.limit, q.paid if kind == "money" else q.when, q.places,
                          full_name=kind == "person" and bool(FULL_NAME.search(q.standalone)),
                          average=bool(AVERAGE.search(q.standalone)),
                          per_unit=(m.group(1) if (m := PER_UNIT.search(q.standalone)) else ""),
@@ -621,8 +624,7 @@ def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bo
     if per_unit and not re.search(rf"每(?:一)?{per_unit}|{AVERAGE.pattern}", sentence):
         return False  # "培训班每期培训多少人": a count of all 工会主席 is not one class's
     same = next((u for u in UNITS if unit in u), {unit}) if unit else set()
-    # the everyday measure word: "多少个积极分子" is answered by "1190名", "去的都是些什么人？多少个？" by "30余人"
-    if unit == "个" and (PEOPLE.search(thing)):
+    if unit == "个" and PEOPLE.search(thing):  # the everyday measure word: "多少个积极分子" is answered by "1190名"
         same = same | set("名人位")
     units = "|".join(sorted(same, key=len, reverse=True))
     # "每个网格配几个" is answered by "每个网格配备一名" (a lone 一 with its measure word, not "一部分").
