@@ -40,8 +40,9 @@ class SlipFixer:
     def __init__(self, corpus: list[str], vocabulary: list[str] = (), word_freq=None, corpus_words=None) -> None:
 
         self.word_freq = word_freq or (lambda w: 1)
-        self.corpus_words = corpus_words or {}  # word -> in how many passages, for pinyin typed in Latin letters
-        self._by_pinyin: dict[str, str] | None = None
+        # Toneless pinyin -> the knowledge base's most used word that reads so (rudang -> 入党), for pinyin typed in
+        # Latin letters; built here, with the snapshot, not on a user's first such question.
+        self.by_pinyin = self._pinyin_words(corpus_words or {})
         self.counts = cjk_bigram_counts([*corpus, *vocabulary])
         self.text = "\n".join([*corpus, *vocabulary])
         counts = self.counts
@@ -112,25 +113,23 @@ class SlipFixer:
                      if re.fullmatch(r"[\u4e00-\u9fff]+", after[:n]) and self.word_freq(after[:n]) >= COMMON_WORD), "")
         return bool(word) and cand + after[:2] not in self.text
 
-    def _pinyin_words(self) -> dict[str, str]:
-        """Toneless pinyin -> the knowledge base's most used word that reads so (rudang -> 入党), built on first use."""
-        if self._by_pinyin is None:
-            best: dict[str, tuple[int, str]] = {}
-            for w, n in self.corpus_words.items():
-                if 2 <= len(w) <= 4 and re.fullmatch(r"[\u4e00-\u9fff]+", w):
-                    key = "".join(self._reading(ch) for ch in w)
-                    if n > best.get(key, (0, ""))[0]:
-                        best[key] = (n, w)
-            self._by_pinyin = {k: w for k, (_, w) in best.items()}
-        return self._by_pinyin
+    def _pinyin_words(self, corpus_words: dict[str, int]) -> dict[str, str]:
+        """For each toneless reading, the word (of `corpus_words`: word -> passages using it) used most."""
+        best: dict[str, tuple[int, str]] = {}
+        for w, n in corpus_words.items():
+            if 2 <= len(w) <= 4 and re.fullmatch(r"[\u4e00-\u9fff]+", w):
+                key = "".join(self._reading(ch) for ch in w)
+                if n > best.get(key, (0, ""))[0]:
+                    best[key] = (n, w)
+        return {k: w for k, (_, w) in best.items()}
 
     def romanized(self, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         """Pinyin typed in Latin letters with the IME off ("suzhou工会推荐了多少ru dang积极分子") -> the knowledge
         base's words that read so (苏州, 入党). A run of lower-case letters is replaced only when the whole of it
         reads as words the materials use; acronyms (QQ, N) and other Latin words stay as written."""
-        if not self.corpus_words or not re.search(r"[a-z]{4}", text):
+        if not self.by_pinyin or not re.search(r"[a-z]{4}", text):
             return text, ()
-        table = self._pinyin_words()
+        table = self.by_pinyin
         fixes: list[tuple[str, str]] = []
 
         def segment(letters: str) -> list[str] | None:
