@@ -16,8 +16,9 @@ import numpy as np
 from .candidates import Candidate, idf_coverage, question_grams, score_candidates
 from .compose import compose as choose_sentences
 from .compose import render, with_asked_item
-from .decide import Decision, decide, subject_words
+from .decide import Decision, decide
 from .followup import elliptical_subject, statement_of
+from .gaps import subject_words
 from .index import KnowledgeBase, Snapshot
 from .kinds import asking_clause
 from .parts import question_parts

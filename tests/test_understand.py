@@ -339,7 +339,7 @@ def test_words_put_in_the_wrong_mouth_are_a_premise_the_materials_do_not_support
 
 def test_a_name_the_materials_only_list_has_no_content_to_give(kb, settings):
     from retrieval.answer import answer
-    from retrieval.decide import listed_only
+    from retrieval.gaps import listed_only
 
     assert listed_only("三亮活动", "韩旭肯定了中国个协组织开展“三亮活动”、发挥非公党员作用等工作。")
     assert listed_only("温情工作法", "还有缸套厂党支部的“温情工作法”等,这些做法都很好。")

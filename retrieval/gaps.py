@@ -1,0 +1,484 @@
+"""What the retrieved passages lack for this question, found by small checks of meaning (decide.py reads them):
+
+- `missing`: the fact asked for is not there. The checks run in `MISSING` order and the first that finds a gap
+  names it (a count of the whole for a part, a list only counted, a term only named …).
+- `unsupported`: what the question takes for granted that the passages do not say or contradict. Every check in
+  `UNSUPPORTED` runs; the first word found is the one the answer names.
+
+Each check is a plain function of one `Reading` (the question with its candidate sentences, read once) and says in
+its docstring which kind of question it is for."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .candidates import Candidate
+from .kinds import (
+    ABSOLUTE_CHANGE,
+    EVENT_WORDS,
+    GROWTH,
+    TITLES,
+    breaks_down,
+    contradicted_counts,
+    contradicted_holders,
+    contradicted_ordinals,
+    count_scope,
+    holds,
+    names_container,
+    one_of_several,
+    reason_clause,
+    subset_asked,
+    unsaid_figures,
+    where_counted,
+)
+from .places import LOCAL_ORG, NOT_IN_PERSON, local_place, mentions, places_in
+from .terms import (
+    ASKS_ITEMS,
+    NUMERAL_ABBREVIATION,
+    NUMERALS,
+    QUOTED,
+    defined_term,
+    defines,
+    item_marker,
+    items_in,
+    list_size,
+    numbered_terms,
+    past_the_list,
+    spelled_out,
+)
+from .understand import Question, contrasts
+
+# A figure, date or length must be said in a sentence holding one of the question's this many most specific words.
+# Calibration: 3 words flagged one near miss more and made one answer partial; 5 flagged it alone.
+SUBJECT_WORDS = 5
+FIGURE_KINDS = frozenset({"duration", "number", "money", "share", "year", "date", "time"})
+# Asking what a term means (not "X的重点是什么", which asks for an attribute).
+MEANING_ASK = re.compile(r"什么意思|啥意思|的意思|含义|何谓|什么叫|是指什么|指的是什么|是指啥|指啥|指什么")
+GENERIC = re.compile(r"^(?:为什么|为何|原因|什么|怎么|如何|哪些|多少|具体|主要|这个|那个|这么|那么|这样|那样|这些|那些|他们|她们|我们|企业|工作|党建|组织|问题|情况"
+                     r"|偏偏|偏要|非得|非要|竟然|居然|还要|还得|总是|老是|一定|必须|特别|反而|就得|各自|分别|一起)$")  # adverbs: no premise
+
+
+
+def _head(c: Candidate) -> str:
+    return f"{c.chunk.title}{local_place(c.chunk.region)}{c.chunk.section}{c.text}"
+
+
+def _about(c: Candidate, focus: list[str], named: list[str]) -> bool:
+    """Does the sentence, with its heading and title, name every year, place and organisation asked about?"""
+    head = _head(c)
+    return all(f in head for f in focus) and all(mentions(e, head) for e in named)
+
+
+def _same_story(s: Candidate, c: Candidate) -> bool:
+    """Does `c` go on telling what `s` began, later in the same paragraph? "2015年12月…在重庆市涪陵区召开。…
+    杨文彬主持会议。": the year and the place are told once for the whole event."""
+    if s.chunk.id != c.chunk.id or not s.end <= c.start:
+        return False
+    return "\n" not in s.chunk.text[s.end - s.chunk.start : c.start - s.chunk.start]
+
+
+BESIDES = re.compile(r"除了|除去|之外|以外|其余|剩下|其他")  # "除了这21项，还建了哪些": not the counted list
+LIST_ASK = re.compile(r"逐项|逐一|一一|列出|列一下|列个|都是哪|都是什么|都有哪|分别是|名称|清单")
+# Where a body sits or whom it answers to, as a question takes it for granted.
+SITS_IN = re.compile(r"(?:设在|设于|隶属于?|挂靠在?|归口)([\u4e00-\u9fff]{2,8}?(?:局|厅|委员会|办公室|部|委|中心))")
+
+
+SAYS = r"(?:提了|提出|提的|讲了|讲的|强调|介绍|指出|表示|肯定|说)"
+# Who speaks in a passage: a name of two or three characters at a clause's start, before a verb of saying
+# ("钟攸平强调,…", "韩旭肯定了…"); a title may go before it.
+SPEAKER = re.compile(rf"(?:^|(?<=[\s，,。；;：:“]))(?:[^，,。；;]{{0,16}}?(?:{TITLES}|委员))?([\u4e00-\u9fff]{{2,3}}?)(?:同志)?{SAYS}")
+HOW_SUBJECT = re.compile(r"^([\u4e00-\u9fff]{6,20}?)(?:是|都是|具体是|到底是)?(?:怎么|怎样|如何)")  # "X是怎么…"
+# "除了工商、民政、园区…，剩下的是哪些": the items the question already has, then what it asks of the rest.
+REST_ASKED = re.compile(r"除了([^，,？?]{4,60}?)(?:之外|以外)?[，,][^，,？?]{0,6}(?:剩下|其余|其他|别的|另外)")
+LIST_REACH = 1500  # characters after a colon within which its items may stand, passage breaks included
+
+
+# "哪三个区", "哪两个镇": places of a kind asked for by number.
+WHICH_PLACES = re.compile(r"哪([两二三四五六七八九十])个?(?:城|市|辖|街)?([区县市镇乡旗省村])")  # 哪三个(城)区
+
+
+def listed_only(name: str, sentence: str) -> bool:
+    """Is every mention of `name` one item of a series ("开展“三亮活动”、发挥…", "还有缸套厂党支部的“温情工作法”等"),
+    not what the sentence is about? An item is followed by 、 or 等 before the clause ends; a name a series
+    spells out ("有场所、…、有制度”的“六有”标准") is no item."""
+    return all(re.match(r"[”」\"']?[^，,。；;、：:]{0,6}?[、等]", sentence[m.end() :])
+               for m in re.finditer(re.escape(name), sentence))
+
+
+def other_speaker(question: str, top: Candidate, documents: dict) -> str:
+    """What the question says someone said ("韩旭提了六个方面的要求"), when another says it: the last one the
+    document names speaking before the answering sentence ("钟攸平强调…对此,他提出了…") is someone else."""
+    doc = documents.get(top.chunk.source)
+    if doc is None:
+        return ""
+    # The one the question says spoke: two or three characters before its verb of saying that the document too
+    # names speaking. Most questions have no verb of saying, and the document is not read for them.
+    asked = next(((m, name) for m in re.finditer(rf"(?:同志)?{SAYS}", question)
+                  for name in (question[max(0, m.start() - 3) : m.start()], question[max(0, m.start() - 2) : m.start()])
+                  if len(name) >= 2 and not NOT_IN_PERSON.search(name)
+                  and re.search(rf"{re.escape(name)}(?:同志)?{SAYS}", doc.text)), None)
+    if asked is None:
+        return ""
+    m, name = asked
+    a = max(0, top.start - LIST_REACH)  # the answering sentence's own speaker counts ("韩旭肯定了…")
+    names = [s.group(1) for s in SPEAKER.finditer(doc.text[a : top.end])
+             if s.start() <= top.start - a and not NOT_IN_PERSON.search(s.group(1))]
+    if not names or names[-1] == name or name in top.text:
+        return ""
+    return re.split(r"[，,？?。]|什么|哪些|哪几|多少", question[m.start() - len(name) :])[0]
+
+
+def _continues(s: Candidate, c: Candidate) -> bool:
+    """Is `c` the sentence `s` or one after it in its paragraph, or anywhere after it when `s` opens a list
+    with a colon (the items then stand in paragraphs of their own)?"""
+    if c.chunk.source != s.chunk.source or c.start < s.start:
+        return False
+    if c.chunk.id != s.chunk.id:  # a list opened with a colon may go on in the next passages
+        return bool(re.search(r"[：:]\s*(?:一是|1[、.]|首先|$)", s.text.rstrip())) and c.start - s.end <= LIST_REACH
+    between = s.chunk.text[s.end - s.chunk.start : max(s.end, c.start) - s.chunk.start]
+    return "\n" not in between or s.text.rstrip().endswith(("：", ":"))
+
+
+
+def subject_words(q: Question, lexical, words, limit: int = SUBJECT_WORDS) -> list[str]:
+    """The question's most specific words that the materials use (by IDF): what it is about."""
+    found = [w for w in dict.fromkeys(words(q.standalone)) if len(w) >= 2 and lexical.idf(w) > 0
+             and lexical.df.get(w, 0) > 0]
+    return sorted(found, key=lambda w: -lexical.idf(w))[:limit]
+
+
+def _on_subject(c: Candidate, subject: list[str], kind: str) -> bool:
+    """A figure, date or length answers only in a sentence about what the question is about: "培训班每期多长时间"
+    is not answered by "为期7天的考察" nearby."""
+    return kind not in FIGURE_KINDS or not subject or any(w in c.text.lower() for w in subject)
+
+
+
+# What a question may tell of its subject that the passages give elsewhere: a length, a count, an amount, a body.
+TOLD_FACT = re.compile(r"为期\s*[\d一二三四五六七八九十两]+\s*(?:天|日|个月|周)|\d+(?:\.\d+)?\s*(?:余|多)?(?:万元|元|名|人|家|个|天|%)"
+                       r"|[\u4e00-\u9fff]{1,4}局(?:牵头|负责|主管|主抓|发起|组织|成立|印发|联合)")
+
+
+def misplaced(told: str, passages: list[str], lexical, words) -> list[str]:
+    """Facts the told part of a question ties to its subject which every passage sentence giving them ties to
+    something else: "新郑市工商联组织30多人去焦裕禄陵园搞了为期7天的再教育" where 为期7天 is said of the trip to
+    杭州 and the 焦裕禄陵园 sentences give no length. The subject is the clause's rarest words the materials use."""
+    sentences = [x for p in passages for x in re.split(r"(?<=[。；;！？!?])", p) if x.strip()]
+    out = []
+    for clause in re.split(r"[，,；;。]", told):
+        known = [w for w in dict.fromkeys(words(clause)) if len(w) >= 2 and lexical.df.get(w, 0) > 0
+                 and not re.search(r"\d", w) and not places_in(w)]
+        for m in TOLD_FACT.finditer(clause):
+            found = [w for w in known if w not in m.group(0)]  # the subject, not the fact told of it
+            if not found:
+                continue
+            least = min(lexical.df[w] for w in found)
+            anchors = [w for w in found if lexical.df[w] == least]
+            body = re.search(r"[\u4e00-\u9fff]{2}局", m.group(0))
+            core = body.group(0) if body else re.sub(r"^为期\s*|\s|余|多", "", m.group(0))  # 克旗民政局牵头 -> 民政局
+            holding = [x for x in sentences if core in re.sub(r"\s|余|多", "", x)]
+            if (holding or body) and not any(a in x for a in anchors for x in holding):
+                out.append(m.group(0))
+    return out
+
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The question with its candidate sentences, read once for all the checks."""
+
+    q: Question
+    cands: list[Candidate]
+    ranked: list[Candidate]  # best first
+    relevant: list[Candidate]  # the sentences that may answer: sharing words and near the best
+    hits: list
+    contexts: list[str]  # the top passages with their titles and headings
+    lexical: object
+    words: Callable[[str], list[str]]
+    documents: dict | None
+    focus: list[str]  # the years and places the question names
+    named: list[str]  # organisations it names that the passages name too
+    typed: list[Candidate]  # relevant sentences holding the kind of fact asked for
+    focused: list[Candidate]  # relevant sentences about the years, places and organisations named
+    absent: list[str]  # the years, places and organisations named that no sentence is about
+    told: str  # what the question tells before the clause that asks ("既然…，这些人…")
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return self.q.checked_kinds
+
+    @property
+    def passages(self) -> list[str]:
+        return [h.chunk.text for h in self.hits[:4]]
+
+
+@dataclass(frozen=True)
+class Gap:
+    kind: str  # a key of decide.SCOPED_GAPS or decide.KIND_WORDS
+    scope: str = ""  # the part, list or rest it is about
+    term: str = ""  # the term only named
+
+
+def read(q: Question, cands: list[Candidate], hits, lexical, words, documents: dict | None = None) -> Reading:
+    """Read the question against its candidates once: which sentences may answer, hold the kind of fact asked for,
+    and are about the years, places and organisations it names."""
+    contexts = [f"{h.chunk.title}{h.chunk.region}{h.chunk.section}{h.chunk.text}" for h in hits[:4]]
+    ranked = sorted(cands, key=lambda c: -c.relevance)
+    kinds = q.checked_kinds
+    bar = 0.6 * ranked[0].relevance if ranked else 0.0
+    relevant = [c for c in ranked if c.lex > 0 and c.relevance >= bar][:8] or ranked[:2]
+    focus = [*q.years, *q.places]
+    typed = [c for c in relevant if all(holds(q, k, c.text) for k in kinds)]
+    # An organisation the passages name ("芝瑞镇石材行业党支部") must be what the answering sentence is about.
+    named = [e for e in q.entities if any(mentions(e, _head(c)) for c in cands if c.lex > 0)] if kinds else []
+    # The year and place of an event are told once for all of it; an organisation is what one sentence is about.
+    focused = [c for c in relevant if _about(c, focus, named)
+               or _about(c, [], named) and any(_about(s, focus, []) and _same_story(s, c) for s in cands)]
+    absent = [f for f in focus if not any(f in _head(c) for c in cands if c.lex > 0)]
+    # "杭州工商联是怎么抓…": a place named as an organisation's is that organisation's document or its name in the
+    # text, not a city the 新郑 delegation visited.
+    org = f"[市区县旗]?(?:{LOCAL_ORG.pattern})"
+    absent += [m.group(0) for p in q.places if (m := re.search(re.escape(p) + org, q.standalone)) and p not in absent
+               and not any(p in f"{c.chunk.title}{c.chunk.region}" or re.search(re.escape(p) + org, c.text) for c in cands)]
+    told = "，".join(re.split(r"[，,；;]", q.standalone)[:-1])
+    return Reading(q, cands, ranked, relevant, hits, contexts, lexical, words, documents, focus, named, typed, focused,
+                   absent, told)
+
+
+# --- missing: the fact asked for is not in the passages --------------------------------------------------------
+
+
+def beyond_the_list(r: Reading) -> Gap | None:
+    """"“三项建设”的第五项": an item past the list's own size."""
+    return Gap("item") if past_the_list(r.q.standalone, r.q.item) else None
+
+
+def kind_unmet(r: Reading) -> Gap | None:
+    """A number for 多少, a year for 哪一年 …: some sentence about the question's subject must hold it. "比上年多了多少"
+    answered only by a rate of growth is its own gap."""
+    subject = subject_words(r.q, r.lexical, r.words)
+    unmet = next((k for k in r.kinds if not any(holds(r.q, k, c.text) and _on_subject(c, subject, k)
+                                                 for c in (r.focused or r.relevant))), "")
+    if unmet == "change" and ABSOLUTE_CHANGE.search(r.q.standalone) and any(GROWTH.search(c.text) for c in r.relevant[:3]):
+        return Gap("rate_only")
+    return Gap(unmet) if unmet else None
+
+
+def count_scope_default(r: Reading) -> str:
+    return count_scope(r.q.standalone) if "number" in r.kinds else ""
+
+
+def whole_not_part(r: Reading) -> Gap | None:
+    """"那114个企业党组织里有几个是党委": the sentences count the whole, not that part."""
+    scope = count_scope_default(r)
+    if scope and any(scope in c.text for c in r.typed) and \
+            all(one_of_several(scope, c.text) for c in r.typed if scope in c.text):
+        return Gap("scope", scope)
+    return None
+
+
+def counted_elsewhere(r: Reading) -> Gap | None:
+    """"平台上有多少党员": the counts said are of 党员 elsewhere, not on the platform."""
+    container = where_counted(r.q.standalone) if "number" in r.kinds else ""
+    if container and r.typed and not any(names_container(container, c.text) for c in r.typed):
+        return Gap("scope", container)
+    return None
+
+
+def part_not_broken_down(r: Reading) -> Gap | None:
+    """"12家五星级党组织里，社会组织的有几家": only the 12 is said."""
+    whole = subset_asked(r.q.standalone) if "number" in r.kinds else None
+    if whole and any(not breaks_down(whole, c.text) for c in r.typed) and \
+            all(not breaks_down(whole, c.text) for c in r.typed if "".join(whole) in c.text or whole[2] in c.text):
+        return Gap("subset", "".join(whole))
+    return None
+
+
+def meaning_term(r: Reading) -> str:
+    return defined_term(r.q.standalone) if MEANING_ASK.search(r.q.standalone) else ""
+
+
+def term_only_used(r: Reading) -> Gap | None:
+    """A what-is question needs a sentence that explains its term, not one that only uses it (临空经济)."""
+    term = meaning_term(r)
+    if term and not NUMERAL_ABBREVIATION.fullmatch(term) and \
+            any(term in c.text for c in r.cands) and not any(defines(term, c.text) for c in r.cands):
+        return Gap("concept", term=term)
+    return None
+
+
+def items_not_spelled_out(r: Reading) -> Gap | None:
+    """"“两支队伍”分别是哪两支": the items of a numbered term the passages only name (see `spelled_out`)."""
+    if not ASKS_ITEMS.search(r.q.standalone):
+        return None
+    passages = [h.chunk.text for h in r.hits]
+    # Quoted in the question, or named bare there ("这个三亮化") and quoted in the passages.
+    terms = dict.fromkeys([*numbered_terms(r.q.standalone), *(t for p in passages for t in numbered_terms(p) if t in r.q.standalone)])
+    # The longest first ("三亮化" before "三亮"), in a fixed order: a set's order changed with the hash seed.
+    numbered = sorted((t for t in terms if any(t in p for p in passages)), key=lambda t: (-len(t), t))
+    bare = [t for t in numbered if not spelled_out(t, passages)]
+    return Gap("concept", term=bare[0]) if bare else None
+
+
+def item_not_marked(r: Reading) -> Gap | None:
+    """"那21项制度里排第一项的是什么": the n-th item is answered only where a list marks it (二是, （二）, 2、) or lists
+    as many items. When the question sizes the list and a passage names it so ("完善21项党建工作制度"), the item must
+    be in that list, after that sentence; the first item of some other list ("一是开展宗旨主题教育") is no answer."""
+    marker = item_marker(r.q.item) if r.q.item else None
+    if not marker:
+        return None
+    size, total = list_size(r.q.standalone)
+    sized = [s for s in r.cands if size and size in s.text]
+    pool = [c for c in r.cands if any(_continues(s, c) for s in sized)] if sized else r.ranked[:12]
+    # An inline series answers the n-th item only if it is long enough: as long as the list the question
+    # sizes, and two items at least ("一项" of any sentence with one phrase in it is no list).
+    least = max(r.q.item, 2, total)
+    return None if any(marker.search(c.text) or len(items_in(c.text)) >= least for c in pool) else Gap("item")
+
+
+def list_only_counted(r: Reading) -> Gap | None:
+    """"那21项党建制度，能不能逐项列出名称": a list the passages only count ("完善21项党建工作制度") is not given. A
+    numbered term's items ("“三项建设”是哪三项") are checked with the term (`items_not_spelled_out`)."""
+    q = r.q.standalone
+    if r.q.item or not ("list" in r.q.expects or LIST_ASK.search(q)) or BESIDES.search(q) or ASKS_ITEMS.search(q) \
+            or numbered_terms(q):
+        return None
+    size, total = list_size(q)
+    sized = [s for s in r.cands if size and total >= 3 and size in s.text]
+    # A sentence opening the list with a colon has its items after it, in paragraphs of their own.
+    if sized and not any(s.text.rstrip().endswith(("：", ":")) or len(items_in(s.text)) >= 3 for s in sized):
+        return Gap("unlisted", size)
+    return None
+
+
+def places_not_named(r: Reading) -> Gap | None:
+    """"这三个城区具体是哪三个区": as many places of that kind named one after another (姑苏区、吴中区和…)."""
+    asked = WHICH_PLACES.search(r.q.standalone)
+    if not asked:
+        return None
+    n, suffix = NUMERALS[asked.group(1)], asked.group(2)
+    named = rf"[\u4e00-\u9fff]{{1,6}}?{suffix}"
+    if not any(len(re.findall(rf"{named}(?=[、和及与，,])|(?<=[、和及与]){named}", c.text)) >= n for c in r.ranked[:12]):
+        return Gap("names", asked.group(0))
+    return None
+
+
+def rest_not_listed(r: Reading) -> Gap | None:
+    """"22家成员单位，除了工商、民政、…、教育，剩下的是哪些单位？": the sentence lists just those, then 等."""
+    rest = REST_ASKED.search(r.q.standalone)
+    if not rest:
+        return None
+    listed = [x for x in re.split(r"[、，,和及]", rest.group(1)) if x]
+    if len(listed) >= 3 and any(all(x in c.text for x in listed) and re.search(re.escape(listed[-1]) + "等", c.text)
+                                for c in r.ranked[:12]):
+        return Gap("rest", listed[-1])
+    return None
+
+
+def only_named(r: Reading) -> Gap | None:
+    """"缸套厂的“温情工作法”具体怎么做": a name the passages give only as one of a series ("如康迪公司的“阳光车队”、
+    缸套厂的“温情工作法”等") says nothing of what it is or how it works. So for the unquoted subject of a
+    how-question ("涪陵区民营经济党建示范街是怎么规划建设起来的": one stop of a listed visit)."""
+    q = r.q
+    if not set(q.expects) & {"how", "concept", "reason"}:
+        return None
+    names = [n for n in QUOTED.findall(q.standalone) if len(n) >= 2] if "list" not in q.expects else []
+    if "how" in q.expects and (subject := HOW_SUBJECT.match(q.standalone)):
+        names.append(subject.group(1))
+    bare = [n for n in names if any(n in c.text for c in r.cands) and all(listed_only(n, c.text) for c in r.cands if n in c.text)]
+    return Gap("detail", term=bare[0]) if bare else None
+
+
+def not_together(r: Reading) -> Gap | None:
+    """The kind of fact asked for and the years, places and organisations named come together in one answering
+    sentence (its heading and title count), not in different ones."""
+    joint = [c for c in r.typed if c in r.focused]
+    if (r.focus or r.named) and not r.absent and not joint and r.kinds:
+        return Gap(r.kinds[0])
+    return None
+
+
+MISSING: tuple[Callable[[Reading], Gap | None], ...] = (
+    beyond_the_list, kind_unmet, whole_not_part, counted_elsewhere, part_not_broken_down, term_only_used,
+    items_not_spelled_out, item_not_marked, list_only_counted, places_not_named, rest_not_listed, only_named,
+    not_together,
+)
+
+
+def missing(r: Reading) -> Gap | None:
+    """The first gap the checks find, with the scope and term its message names."""
+    gap = next((g for check in MISSING if (g := check(r)) is not None), None)
+    if gap is None:
+        return None
+    return Gap(gap.kind, gap.scope or count_scope_default(r), gap.term or meaning_term(r))
+
+
+# --- unsupported: what the question takes for granted --------------------------------------------------------
+
+
+def unsaid_events(r: Reading) -> list[str]:
+    """A presupposed event ("为什么取消了…") must be in the passages; for a why-question, any word of the clause
+    that asks ("为什么要求…各建3个区域党支部" where the passages say 1个: a count it takes for granted)."""
+    joined = "".join(r.contexts)
+    events = [m.group(0) for m in EVENT_WORDS.finditer(r.q.standalone) if m.group(0) not in joined]
+    if "reason" not in r.q.expects:
+        return events
+    # A follow-up's premise is its own wording; the previous question's was answered already ("称作").
+    asked = reason_clause(r.q.text if r.q.follow_up else r.q.standalone)
+    events += [w for w in r.words(asked) if len(w) >= 2 and not GENERIC.match(w) and w not in joined
+               and r.lexical.df.get(w, 0) == 0 and w not in events
+               and not (w[-1] in "里上中内" and w[:-1] in joined)]  # "镇里": the 镇 the passages name
+    return events + contradicted_counts(asked, r.passages) + contradicted_holders(asked, r.passages)
+
+
+def told_of_a_subject(r: Reading) -> list[str]:
+    """What the question tells before it asks, of a subject the materials have (a place or an organisation they
+    name; the asker's own 厂 is no such subject): a count ("既然涪陵民协党委管着2000多名党员，这些人…"), a holder
+    ("工作小组由管委会主任亲自当组长" where the passages name another), where a body sits ("党工委设在旗民政局" where
+    they seat it in 旗委组织部, or name no such body), a figure or body given for something else ("…去焦裕禄陵园搞了
+    为期7天的再教育", the 7 days being the 杭州 trip's)."""
+    if "reason" in r.q.expects or not (r.q.places or r.q.entities):
+        return []
+    out = contradicted_counts(r.told, r.passages) + contradicted_holders(r.told, r.passages)
+    joined = "".join(r.contexts)
+    seated = [m.group(1) for m in SITS_IN.finditer(joined)]
+    out += [m.group(0) for m in SITS_IN.finditer(r.told)
+            if (core := re.sub(r"^[市旗区县镇乡]", "", m.group(1))) not in "".join(seated) and (seated or core not in joined)]
+    return out + misplaced(r.told, r.passages, r.lexical, r.words)
+
+
+def wrong_speaker(r: Reading) -> list[str]:
+    """"韩旭提了六个方面的要求，第五个是什么": the one who said what answers is another (钟攸平强调…他提出了…)."""
+    if not r.ranked or not r.documents:
+        return []
+    wrong = other_speaker(r.q.standalone, r.ranked[0], r.documents)
+    return [wrong] if wrong else []
+
+
+def unsaid_amounts(r: Reading) -> list[str]:
+    """"每年拨5万元活动经费，这笔钱从哪出": an amount or share the question takes as given must be in the passages."""
+    return unsaid_figures(r.q.standalone, [h.chunk.text for h in r.hits])
+
+
+def contradicted_words(r: Reading) -> list[str]:
+    """"…是市总工会单独发文搞的" where the answering sentence says 联合印发 (the lexicon's contrasts). Only what the
+    question tells, not what it asks ("有几家后来单独建了支部" asks; 联合支部 is where they were)."""
+    return [word for word, against in contrasts(r.told) if r.ranked
+            and any(any(a in c.text for a in against) and word not in c.text for c in r.ranked[:2])]
+
+
+def wrong_ordinal(r: Reading) -> list[str]:
+    """"第十次会员大会上表决通过了什么" where the title says 第九次会员大会."""
+    return contradicted_ordinals(r.q.standalone, r.contexts)
+
+
+UNSUPPORTED: tuple[Callable[[Reading], list[str]], ...] = (
+    unsaid_events, told_of_a_subject, wrong_speaker, unsaid_amounts, contradicted_words, wrong_ordinal,
+)
+
+
+def unsupported(r: Reading) -> list[str]:
+    """Everything the question takes for granted that the passages do not support, in the checks' order."""
+    return list(dict.fromkeys(w for check in UNSUPPORTED for w in check(r)))
