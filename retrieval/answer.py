@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .candidates import Candidate, idf_coverage, question_grams, score_candidates
+from .compose import RELATED_LEAD, render, with_asked_item
 from .compose import compose as choose_sentences
-from .compose import render, with_asked_item
 from .decide import Decision, decide
 from .followup import elliptical_subject, statement_of
 from .gaps import subject_words
@@ -285,6 +285,12 @@ def join_answers(question: str, parts: list[str], answers: list[Answer]) -> Answ
     for part, a in zip(parts, answers, strict=True):
         if a.outcome == "refused":
             lines.append(f"资料中没有关于“{part.rstrip('？?。')}”的内容。")
+            continue
+        if a.citations and all((c.chunk_id, c.start, c.end) in numbers for c in a.citations):
+            # "有多少个业主当了书记？上头派下去多少干部？": one sentence answers both; it is shown once, and only
+            # what this part lacks is said again.
+            if a.outcome == "partial":
+                lines.append(a.text.split(RELATED_LEAD)[0] + "。")
             continue
         mapping = {}
         for c in a.citations:

@@ -36,6 +36,7 @@ ITEM_MARK = re.compile(
 )
 FIRST_ITEM = re.compile(r"^\s*(?:一是|[(（]一[)）]|1\s*[、.．](?!\d)|首先)")
 SPECIFICS = re.compile(r"具体|举例|例子|事例|案例|哪些做法|什么做法|哪些措施|怎么做的|是怎样做的")
+RELATED_LEAD = "。资料中相关的内容是："  # after the gap of a partial answer, before what the materials do say
 FIRST_PERSON = re.compile(r"我们|我(?:市|区|县|旗|镇|省|州|局|会|部)")
 
 
@@ -395,7 +396,7 @@ def render(q: Question, chosen: list[Candidate], lead: int | None, snap: Snapsho
         lines.append(line)
     text = "\n".join(lines) if lead is not None else "".join(lines)
     if gap:
-        text = f"{gap}。资料中相关的内容是：\n{text}"
+        text = f"{gap}{RELATED_LEAD}\n{text}"
     citations = []
     for cid, n in numbers.items():
         ps = spans[cid]

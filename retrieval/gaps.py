@@ -48,7 +48,7 @@ from .terms import (
     past_the_list,
     spelled_out,
 )
-from .understand import Question, contrasts
+from .understand import Question, contrasts, synonym_pairs
 
 # A figure, date or length must be said in a sentence holding one of the question's this many most specific words.
 # Calibration: 3 words flagged one near miss more and made one answer partial; 5 flagged it alone.
@@ -422,7 +422,9 @@ def unsaid_events(r: Reading) -> list[str]:
     """A presupposed event ("为什么取消了…") must be in the passages; for a why-question, any word of the clause
     that asks ("为什么要求…各建3个区域党支部" where the passages say 1个: a count it takes for granted)."""
     joined = "".join(r.contexts)
-    events = [m.group(0) for m in EVENT_WORDS.finditer(r.q.standalone) if m.group(0) not in joined]
+    # Said in other words is said: "只许加强不许削弱" of "只能加强,不能削弱" (the lexicon's synonyms).
+    events = [m.group(0) for m in EVENT_WORDS.finditer(r.q.standalone)
+              if m.group(0) not in joined and not any(v in joined for _, v in synonym_pairs(m.group(0)))]
     if "reason" not in r.q.expects:
         return events
     # A follow-up's premise is its own wording; the previous question's was answered already ("称作").
@@ -474,8 +476,26 @@ def wrong_ordinal(r: Reading) -> list[str]:
     return contradicted_ordinals(r.q.standalone, r.contexts)
 
 
+# A body of the party or the state by its level: 省委组织部, 市总工会, 旗民政局, 中央统战部.
+LEVELLED_BODY = re.compile(r"(?:中央|国务院|自治区|省|市|县|区|旗|州)(委|政府)?(?:组织部|宣传部|统战部|办公厅|政法委|纪委|编办|总工会"
+                           r"|工商联|团委|妇联|[\u4e00-\u9fff]{2}厅)")
+FIRST_PERSON = re.compile(r"我|俺|咱|本人")
+
+
+def unknown_body(r: Reading) -> list[str]:
+    """"新郑市工商联的工作是在省委组织部直接领导下开展的，省委组织部提了哪些要求": a body the question ties to the
+    materials' subjects that they never name. The asker's own ("我在县委组织部工作") is theirs to name."""
+    if not (r.q.places or r.q.entities):
+        return []
+    said = "".join([*r.contexts, *(d.text for d in (r.documents or {}).values())])
+    # "旗组织部" is how people say 旗委组织部.
+    return [m.group(0) for clause in re.split(r"[，,；;。？?！!]", r.q.standalone) if not FIRST_PERSON.search(clause)
+            for m in LEVELLED_BODY.finditer(clause) if m.group(0) not in said
+            and not (m.group(1) is None and re.sub(r"^(中央|国务院|自治区|.)", r"\1委", m.group(0)) in said)]
+
+
 UNSUPPORTED: tuple[Callable[[Reading], list[str]], ...] = (
-    unsaid_events, told_of_a_subject, wrong_speaker, unsaid_amounts, contradicted_words, wrong_ordinal,
+    unsaid_events, told_of_a_subject, wrong_speaker, unsaid_amounts, contradicted_words, wrong_ordinal, unknown_body,
 )
 
 

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 # What kind of answer the question asks for; checked against the answering sentence.
 ROLES = "秘书长|董事长|负责人|主持人|书记|会长|主任|组长|主席|局长|部长|司长|厂长|经理|委员|市长|旗长|县长|区长|领导|同志|代表"
 
+# Asking why; "作为什么机制来落实" and "成为什么" ask what, with 为 a verb of its own.
+WHY = r"(?<![作成认称视])(?:为什么|为啥)|为何"
+
 
 EXPECTS: list[tuple[str, re.Pattern]] = [
     ("date", re.compile(r"哪一天|哪天|几号|具体日期|几月几")),
@@ -42,17 +45,19 @@ EXPECTS: list[tuple[str, re.Pattern]] = [
     ("region", re.compile(r"哪(?:个|一个|些)(?:省|市|县|国家|城市)|哪座城市|哪省|哪国")),  # a place name answers
     ("place", re.compile(r"什么地方(?!(?:下手|入手|着手|开始|抓起|做起|突破|努力|改进|不足|不够))|哪(?:个|些)(?:地方|地区|乡镇|镇|社区|村)|去(?:了)?哪(?:里|儿|(?![些个一样种家位]))|到哪(?:里|儿)?(?:去|考察|学习|参观|取经)")),  # ... or where to
     # ("从什么地方下手" asks how to begin, not where)
-    ("reason", re.compile(r"为什么|为何|原因|何以|为啥")),
+    ("reason", re.compile(rf"{WHY}|原因|何以")),
+    # "被授予了什么荣誉称号": an honour is said with its title (授予…称号, 评为…); "有啥奖励" asks what is given.
+    ("honour", re.compile(r"(?:什么|啥|哪些|哪个|哪项|何种)(?:样的)?(?:荣誉|称号|奖项|表彰|奖(?!励))|(?:荣誉|称号)(?:是|叫)(?:什么|啥)")),
     ("how", re.compile(r"(?:什么地方|哪里|哪儿|何处)(?:下手|入手|着手)|怎么|怎样|如何|办法|措施|途径|步骤|做法|方式|怎么办|咋")),
     ("concept", re.compile(r"什么是|是什么|指什么|含义|意思|指的是|是指|何谓|定义")),
 ]
 
 
-MEASURABLE_KINDS = ("date", "year", "time", "duration", "share", "change", "ranking", "organisation", "position", "number", "person", "money", "region", "place")
+MEASURABLE_KINDS = ("date", "year", "time", "duration", "share", "change", "ranking", "organisation", "position", "number", "person", "money", "region", "place", "honour")
 
 
 # A place named anywhere is weak evidence of the place asked for: these flag a gap (decide), never rank.
-GAP_ONLY_KINDS = ("region", "place", "change", "ranking", "organisation")  # a rise ranked up would be another document's ("比上年增长5.6%")
+GAP_ONLY_KINDS = ("region", "place", "change", "ranking", "organisation", "honour")  # a rise ranked up would be another document's ("比上年增长5.6%")
 
 
 # Where someone went or goes: "赴焦裕禄陵园", "到哇哈哈集团去学习".
@@ -127,7 +132,7 @@ def asking_clause(text: str) -> str:
 def reason_clause(text: str) -> str:
     """The clause a why-question asks in, and what follows: "这两年小公司一茬接一茬，领导为啥说党建越来越要紧了"
     presupposes only what its why-clause says; the story before it is the user's own."""
-    m = re.search(r"为什么|为啥|为何|凭什么|什么原因|啥原因", text)
+    m = re.search(rf"{WHY}|凭什么|什么原因|啥原因", text)
     if not m:
         return text
     starts = [b.end() for b in re.finditer(r"[，,；;。！!？?\s]", text[: m.start()])]
@@ -403,7 +408,8 @@ def counted_thing(text: str) -> str:
             # "全国级省级那种双强百佳党组织，永康眼下有几家": the place is where; the thing is the topic said before.
             thing = re.sub(r"那种|这种|这些|那些|这类|那类", "", before[-1])[-12:]
     thing = re.sub(r"(?:各|分别|都|共|一共|总共)$", "", thing)
-    thing = re.split(r"(?<=[\u4e00-\u9fff]{2})(?:到|去|进|赴)", thing)[0]  # "多少名干部到企业": 干部, not where they went
+    # "多少名干部到企业": 干部, not where they went; "多少家单位当成员", "多少个业主当了": who, not what they became.
+    thing = re.split(r"(?<=[\u4e00-\u9fff]{2})(?:到|去|进|赴|当|担任|作为)", thing)[0]
     if any(thing.startswith(p) for p in places_in(thing)) and len(rest := without_places(thing)) >= 2:
         thing = rest  # "新郑中小企业数量是多少": the place is where; 中小企业 is what
     if re.fullmatch(r"(?:各|分别|都|一共|总共|共)(?:是|有|为|达)?", thing):
@@ -435,7 +441,7 @@ GENERIC_BIGRAMS = {"党建", "工作", "组织", "企业", "非公", "经济", "
 
 
 AVERAGE = re.compile(r"平均|人均|户均")
-PEOPLE = re.compile(r"分子|党员|干部|代表|人员|会员|职工|员工|工人|书记|主席|委员|人才|骨干|人$")  # counted in 名 as well
+PEOPLE = re.compile(r"分子|党员|干部|代表|人员|会员|职工|员工|工人|书记|主席|委员|人才|骨干|业主|企业主|负责人|队员|司机|驾驶员|人$")  # counted in 名 as well
 PER_UNIT = re.compile(r"每(?:一)?(个|期|年|月|次|家|户|批|届|季度|周|天)")  # what a rate is counted per
 
 
@@ -481,7 +487,8 @@ def paid_for(text: str) -> str:
     if not m:
         return ""
     before = re.split(r"[，,。？?！!；;]", text[: m.start()])
-    clause = before[-1] + re.split(r"[，,。？?！!；;]", text[m.end() :])[0]
+    # "协调了多少钱、帮了多少户": what follows a 、 asks something else.
+    clause = before[-1] + re.split(r"[，,。？?！!；;、]", text[m.end() :])[0]
     if len(re.sub(FILLER_MONEY, "", clause)) < 4 and len(before) > 1:  # "…给业主办培训班，一共花了多少经费"
         clause = before[-2] + clause
     return re.sub(FILLER_MONEY, "", clause)
@@ -563,12 +570,17 @@ def holds(q: Question, kind: str, sentence: str) -> bool:
                for thing in things)
 
 
+HONOUR = re.compile(r"称号|荣誉|授予|评为|被评|命名为|表彰|获奖|奖项")
+
+
 def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bool = False,
               limit: bool = False, event: str = "", besides: tuple[str, ...] = (), full_name: bool = False,
               average: bool = False, per_unit: str = "", often: bool = True) -> bool:
     """Does `sentence` hold the kind of fact the question asks for (about `thing`, in `unit`, when given;
     a year or date near the `event` asked about; a place other than the question's own, `besides`; a
     whole name, not a surname, when `full_name`; for a post, the name whose post is asked, as `thing`)?"""
+    if kind == "honour":
+        return bool(HONOUR.search(sentence))
     if kind in ("region", "place"):  # "准备带他们去哪个省": "到外地走走" names none
         named = any(not any(b in p or p in b for b in besides) for p in places_in(sentence))
         return named or (kind == "place" and bool(DESTINATION.search(sentence)))

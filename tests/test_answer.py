@@ -679,3 +679,42 @@ def test_a_contrast_word_the_question_asks_with_is_no_premise(kb, settings):
     # 单独 is in the clause that asks, and the answering sentence says 联合党支部: no premise is told, none contradicted.
     ans = answer("克旗联和党支部这几年新发展了几名党员有几家企业后来单独建了支部", kb, settings)
     assert ans.outcome == "answered" and "7家" in ans.text and "“单独”" not in ans.text, ans.text
+
+
+def test_one_sentence_answering_two_parts_is_shown_once(kb, settings):
+    # Both parts are answered by "…85名业主担任党组织书记,组织部门共选派干部60名…"; the users saw it twice.
+    ans = answer("听说旗里不少老板自己就是支部的头儿，到底有多少个老板当了？上头一共派下去多少干部？", kb, settings)
+    assert ans.outcome == "answered", ans.text
+    assert ans.text.count("85名业主担任党组织书记") == 1 and "60名" in ans.text, ans.text
+
+
+@pytest.mark.parametrize(("question", "said"), [
+    # The thing counted is who (单位, 业主), not what they became (当成员, 当了).
+    ("克旗设在旗委组织部的那个党工委，吸纳了多少家单位当成员？", "22家单位"),
+    ("听说旗里不少老板自己就是支部的头儿，到底有多少个老板当了？", "85名业主"),
+    # "多少钱、帮了多少户": the money asked is what was 协调ed, not 帮多少户.
+    ("听说社区有个支部帮刚起步的个体户协调过国家贴息贷款，前后协调了多少钱、帮了多少户？", "160多万元"),
+    # "作为什么机制" asks what, not why; "那边" is no premise.
+    ("永康那边党员“三亮化”又是作为什么机制来继续落实的？", "长效机制"),
+])
+def test_counted_things_and_asks_read_as_meant_are_answered(kb, settings, question, said):
+    ans = answer(question, kb, settings)
+    assert ans.outcome == "answered" and said in ans.text, ans.text
+
+
+@pytest.mark.parametrize(("question", "gap"), [
+    # An honour the materials never give, for a deed they tell.
+    ("白景文帮石材企业节约了1200万元运费后，被赤峰市授予了什么荣誉称号？", "荣誉称号"),
+    # A body the materials never name, tied to their subject; "旗组织部" is how people say 旗委组织部.
+    ("新郑市工商联的非公党建工作是在省委组织部直接领导下开展的，省委组织部具体提了哪些要求？", "省委组织部"),
+])
+def test_an_honour_or_a_body_the_materials_never_give_is_said_to_be_missing(kb, settings, question, gap):
+    ans = answer(question, kb, settings)
+    assert ans.outcome == "partial" and gap in ans.text.split("。")[0], ans.text
+    assert answer("克旗组织部共选派了多少名干部？", kb, settings).outcome == "answered"
+
+
+def test_a_prohibition_said_in_other_words_is_no_unsupported_premise(kb, settings):
+    # The materials say "只能加强,不能削弱"; 不许 is the same prohibition, not an event they never tell.
+    ans = answer("说群团工作只许加强不许削弱的是哪个文件", kb, settings)
+    assert ans.outcome != "refused" and "“不许”" not in ans.text and "群团工作的意见" in ans.text, ans.text

@@ -102,10 +102,17 @@ def test_slip_fixer_leaves_correct_questions_alone(kb):
         ("准备带他们去哪个省？", ("region",)),
         ("他们去哪里考察了？", ("place",)),
         ("双龙建材和宝德高科技，哪家的党建经验排名更靠前？", ("ranking",)),
+        ("白景文被赤峰市授予了什么荣誉称号？", ("honour",)),
     ],
 )
 def test_expected_answer_kind(question, kinds):
     assert expected_kinds(question)[: len(kinds)] == kinds
+
+
+@pytest.mark.parametrize("question", ["“三亮化”是作为什么机制来落实的？", "要把“三亮”活动打造成为什么品牌？"])
+def test_a_verb_ending_in_wei_before_shenme_asks_what_not_why(question):
+    assert "reason" not in expected_kinds(question)
+    assert "reason" in expected_kinds(question.replace("作为什么", "为什么").replace("成为什么", "为什么"))
 
 
 def test_a_place_asked_for_is_one_the_sentence_names_besides_the_questions_own():
