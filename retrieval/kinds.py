@@ -408,8 +408,7 @@ def counted_thing(text: str) -> str:
             # "全国级省级那种双强百佳党组织，永康眼下有几家": the place is where; the thing is the topic said before.
             thing = re.sub(r"那种|这种|这些|那些|这类|那类", "", before[-1])[-12:]
     thing = re.sub(r"(?:各|分别|都|共|一共|总共)$", "", thing)
-    # "多少名干部到企业": 干部, not where they went; "多少家单位当成员", "多少个业主当了": who, not what they became.
-    thing = re.split(r"(?<=[\u4e00-\u9fff]{2})(?:到|去|进|赴|当|担任|作为)", thing)[0]
+    thing = re.split(r"(?<=[\u4e00-\u9fff]{2})(?:到|去|进|赴)", thing)[0]  # "多少名干部到企业": 干部, not where they went
     if any(thing.startswith(p) for p in places_in(thing)) and len(rest := without_places(thing)) >= 2:
         thing = rest  # "新郑中小企业数量是多少": the place is where; 中小企业 is what
     if re.fullmatch(r"(?:各|分别|都|一共|总共|共)(?:是|有|为|达)?", thing):
@@ -430,7 +429,7 @@ GENERIC_DEED = re.compile(r"一共|总共|共有|都有|还有|大约|大概|大
 
 # What the counted ones did, said alike: "建起了个私企业党(工)委" is "成立了…", "当了书记" is "担任…书记".
 # 赴: "30余人赴焦裕禄陵园" are the ones who took part.
-PREDICATE_GROUPS = ("参加|参与|出席|参会|到会|到场|赴", "建立|建起|成立|组建", "担任|任职|当(?![地前时中天年])", "入会|加入",
+PREDICATE_GROUPS = ("参加|参与|出席|参会|到会|到场|赴", "建立|建起|成立|组建", "担任|任职|当(?![地前时中天年])|列为|成为", "入会|加入",
                     "入党", "获得|获评")
 
 

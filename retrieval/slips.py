@@ -99,6 +99,8 @@ class SlipFixer:
                     best, best_n = cand, sum(new)
             if best and right and self.word_freq(best + right) >= COMMON_WORD and self._breaks_word(chars, i, best):
                 best = ""
+            if best and left and self.word_freq(left + best) >= COMMON_WORD and self._breaks_word_before(chars, i, best):
+                best = ""
             if best:
                 fixes.append((ch, best))
                 chars[i] = best
@@ -112,6 +114,14 @@ class SlipFixer:
         word = next((after[:n] for n in range(len(after), 1, -1)
                      if re.fullmatch(r"[\u4e00-\u9fff]+", after[:n]) and self.word_freq(after[:n]) >= COMMON_WORD), "")
         return bool(word) and cand + after[:2] not in self.text
+
+    def _breaks_word_before(self, chars: list[str], i: int, cand: str) -> bool:
+        """Would `cand` at i take the last character of the word before it ("主任去了一趟" -> 任区, of 担任区域)? Only
+        if the knowledge base never has them together."""
+        before = "".join(chars[max(0, i - 4) : i])
+        word = next((before[-n:] for n in range(len(before), 1, -1)
+                     if re.fullmatch(r"[\u4e00-\u9fff]+", before[-n:]) and self.word_freq(before[-n:]) >= COMMON_WORD), "")
+        return bool(word) and before[-2:] + cand not in self.text
 
     def _pinyin_words(self, corpus_words: dict[str, int]) -> dict[str, str]:
         """For each toneless reading, the word (of `corpus_words`: word -> passages using it) used most."""

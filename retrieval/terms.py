@@ -128,9 +128,11 @@ def defined_term(text: str) -> str:
 
 
 def defines(term: str, sentence: str) -> bool:
-    """The sentence explains the term: "“党建带工建”,根本在“带”", "“1”是每个苏木乡镇…", "所谓…", "X(…)"."""
+    """The sentence explains the term: "“党建带工建”,根本在“带”", "“1”是每个苏木乡镇…", "所谓…", "X(…)", "X目标(…)"."""
     t = re.escape(term)
     return bool(re.search(rf"{t}[”」\"']?\s*(?:[,，]?\s*(?:是|指|即|就是|意思是|根本在|主要是|包括)|[(（:：])", sentence)
+                # "四个100%目标(凡具备…;已经…)": the gloss may follow the term's head noun
+                or re.search(rf"{t}[”」\"']?[\u4e00-\u9fff]{{1,2}}[(（][^)）]{{8,}}", sentence)
                 or re.search(rf"所谓[“\"]?{t}", sentence))
 
 

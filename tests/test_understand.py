@@ -991,3 +991,17 @@ def test_a_negation_is_never_taken_for_a_slip(kb):
     fixer = slip_fixer(kb, kb.snapshot())
     # 没个 is no word the materials use and 每个 is, but "没个帮手" says there is no helper.
     assert fixer.fix("书记一个人忙前忙后，没个帮手")[1] == ()
+
+
+def test_a_slip_never_takes_the_last_character_of_the_word_before_it(kb):
+    fixer = slip_fixer(kb, kb.snapshot())
+    # 任区 is in the materials (担任区域…), but 主任 is the word: "主任去了一趟" has no slip.
+    assert fixer.fix("我们主任去了一趟回来也没说清楚")[1] == ()
+    assert fixer.fix("企业当建工作怎么做") == ("企业党建工作怎么做", (("当", "党"),))
+
+
+def test_a_gloss_after_the_terms_head_noun_defines_it():
+    from retrieval.terms import defines
+
+    assert defines("四个100%", "克旗紧紧围绕四个100%目标(凡具备建立党组织条件的100%建立党组织;已经单建党组织的100%实行星级管理)")
+    assert not defines("四个100%", "克旗紧紧围绕四个100%目标,积极探索党建工作模式")
