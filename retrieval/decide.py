@@ -41,6 +41,7 @@ SCOPED_GAPS = {
     "scope": ("资料中没有单独就“{scope}”给出的具体数字", "the count is of the whole, not of the part asked about"),
     "rate_only": ("资料中没有增加的具体数量，只有比上年增长的百分比", "the growth is given as a rate only"),
     "unlisted": ("资料中没有逐项列出这“{scope}”，只提到了总数", "the list is counted, not given"),
+    "period": ("资料中没有{scope}", "the figure is of another time"),
 }
 # An unsure decision quotes "what the materials do say" only when a sentence shares this much of the question
 # (IDF-weighted bigrams); below it the quote would be unrelated. On the calibration parts every unsure question
@@ -152,7 +153,7 @@ def decide(q: Question, grams: list[str], cands: list[Candidate], hits, lexical,
     # said) makes the answer partial — the gap said plainly — unless the support is weak as well.
     support = probability({**feats, **dict.fromkeys(GATES, 1.0)}, weights)
     best = max(cands, key=lambda c: c.relevance)
-    if support < weights["refuse_below"] and not said_verbatim(q, best):
+    if support < weights["refuse_below"] and not said_verbatim(q, best) and not in_their_words(q, best):
         return Decision("refused", p, rounded, reason=f"answerability {support:.2f} below {weights['refuse_below']}")
     if why["absent"]:
         names = "、".join(why["absent"])

@@ -48,7 +48,7 @@ from .terms import (
     past_the_list,
     spelled_out,
 )
-from .understand import Question, contrasts, synonym_pairs
+from .understand import Question, contrasts, opposites, synonym_pairs
 
 # A figure, date or length must be said in a sentence holding one of the question's this many most specific words.
 # Calibration: 3 words flagged one near miss more and made one answer partial; 5 flagged it alone.
@@ -292,7 +292,9 @@ def part_not_broken_down(r: Reading) -> Gap | None:
     whole = subset_asked(r.q.standalone) if "number" in r.kinds else None
     if whole and any(not breaks_down(whole, c.text) for c in r.typed) and \
             all(not breaks_down(whole, c.text) for c in r.typed if "".join(whole) in c.text or whole[2] in c.text):
-        return Gap("subset", "".join(whole))
+        # "30多人里…": the group as the question counts it
+        shown = "".join(whole) if whole[2] else re.search(rf"{whole[0]}\s*(?:余|多)?人", r.q.standalone).group(0)
+        return Gap("subset", shown)
     return None
 
 
@@ -391,6 +393,28 @@ def only_named(r: Reading) -> Gap | None:
     return Gap("detail", term=bare[0]) if bare else None
 
 
+# When a figure is counted: the end of a year, or a month's end ("截止4月底").
+YEAR_END = re.compile(r"年底|年末|年终")
+MONTH_END = re.compile(r"(?:截至|截止|到)?\s*(\d{1,2}|[一二三四五六七八九十]{1,2})\s*月(?:底|末|份)")
+
+
+def other_period(r: Reading) -> Gap | None:
+    """"永康去年年底覆盖率是多少" where every sentence giving it counts "截止4月底" (or a month asked, the year's end
+    given): a figure of another time."""
+    if not set(r.kinds) & FIGURE_KINDS or not r.typed:
+        return None
+    q = r.q.standalone
+    asked_month = MONTH_END.search(q)
+    if YEAR_END.search(q) and not asked_month:
+        months = [MONTH_END.search(c.text) for c in r.typed]
+        if all(m and m.group(1) not in ("12", "十二") for m in months):
+            return Gap("period", f"“{YEAR_END.search(q).group(0)}”的这个数字，资料给出的是“{months[0].group(0).strip()}”的")
+    elif asked_month and not YEAR_END.search(q) and \
+            all(YEAR_END.search(c.text) and not MONTH_END.search(c.text) for c in r.typed):
+        return Gap("period", f"“{asked_month.group(0).strip()}”的这个数字，资料给出的是“{YEAR_END.search(r.typed[0].text).group(0)}”的")
+    return None
+
+
 def not_together(r: Reading) -> Gap | None:
     """The kind of fact asked for and the years, places and organisations named come together in one answering
     sentence (its heading and title count), not in different ones."""
@@ -403,7 +427,7 @@ def not_together(r: Reading) -> Gap | None:
 MISSING: tuple[Callable[[Reading], Gap | None], ...] = (
     beyond_the_list, kind_unmet, whole_not_part, counted_elsewhere, part_not_broken_down, term_only_used,
     items_not_spelled_out, item_not_marked, list_only_counted, places_not_named, rest_not_listed, only_named,
-    not_together,
+    other_period, not_together,
 )
 
 
@@ -471,6 +495,13 @@ def contradicted_words(r: Reading) -> list[str]:
             and any(any(a in c.text for a in against) and word not in c.text for c in r.ranked[:2])]
 
 
+def opposite_asked(r: Reading) -> list[str]:
+    """"多少名镇工会主席享受同级正职待遇" where the answering sentence says 副职 (the lexicon's opposites): told or
+    asked, a figure of the one is no answer for the other."""
+    return [word for word, against in opposites(r.q.standalone) if r.ranked
+            and any(a in r.ranked[0].text for a in against) and word not in r.ranked[0].text]
+
+
 def wrong_ordinal(r: Reading) -> list[str]:
     """"第十次会员大会上表决通过了什么" where the title says 第九次会员大会."""
     return contradicted_ordinals(r.q.standalone, r.contexts)
@@ -496,6 +527,7 @@ def unknown_body(r: Reading) -> list[str]:
 
 UNSUPPORTED: tuple[Callable[[Reading], list[str]], ...] = (
     unsaid_events, told_of_a_subject, wrong_speaker, unsaid_amounts, contradicted_words, wrong_ordinal, unknown_body,
+    opposite_asked,
 )
 
 

@@ -62,7 +62,9 @@ GAP_ONLY_KINDS = ("region", "place", "change", "ranking", "organisation", "honou
 
 # Where someone went or goes: "赴焦裕禄陵园", "到哇哈哈集团去学习".
 DESTINATION = re.compile(r"(?:赴|前往|到|去)[\u4e00-\u9fff]{2,10}?(?:陵园|纪念馆|基地|集团|公司|园区|学院|大学|学校|景区|村|镇|单位|示范点)"
-                         r"|[\u4e00-\u9fff]{2,4}(?:镇|乡|村|社区|街道|园区|开发区)(?![长委])")  # 芝瑞镇, 赛罕社区
+                         r"|[\u4e00-\u9fff]{2,4}(?:镇|乡|村|社区|街道|园区|开发区)(?![长委])"  # 芝瑞镇, 赛罕社区
+                         # "先后到…协会党委、金石小贷公司、…视察党建工作": the places of a visit, before its verb
+                         r"|(?:赴|前往|到)[^，,。；;]{2,80}?(?:视察|参观|考察|调研|观摩|走访)")
 
 
 GENERIC_ROLES = {"领导", "同志", "人员", "干部", "代表"}
@@ -172,7 +174,11 @@ COUNTED_BEFORE = re.compile(r"(?:^|(?<=[^\u4e00-\u9fff]|[的了在给是有把�
 
 # Words before 多少 that are when or how it was counted, not what ("2014年底统计下来一共多少户").
 NOT_A_THING = re.compile(r"(?:后来|之后|以后|统计下来|算下来|加起来|下来|起来|年底|年初|年末|目前|现在|眼下|如今|当前|截至|截止|一共|总共|到底"
-                         r"|数量|数目|总数|个数|一年|每年|一个月|每月|一季度|凑够|凑齐|达到|够|满)$")  # "党员凑够几个": 党员
+                         r"|数量|数目|总数|个数|一年|每年|一个月|每月|一季度|凑够|凑齐|达到|够|满|里头|里面|里边)$")  # "党员凑够几个": 党员
+
+
+# A group whose people a count of 人 counts ("去焦裕禄陵园的队伍有多少人").
+GROUP = re.compile(r"(?:一行|队伍|代表团|考察团|团队|这批人|那批人)$")
 
 
 # A verb's direction (拉进来, 选派下去): a clause before 多少 that ends so tells what was done, not what is counted.
@@ -288,11 +294,18 @@ def count_scope(text: str) -> str:
 SUBSET_COUNT = re.compile(rf"{COUNTED}(?:{LOCATIVE}[，,]?|[，,])[^，,。？?]{{0,12}}?(?:几|多少)(个|家|名|支|所|项|条)")
 
 
+# "去陵园的30多人里，工商联干部有几个": how many of a counted group of people are of some kind.
+PEOPLE_SUBSET = re.compile(rf"(\d+)\s*(?:余|多)?(?:人|名)(?:{LOCATIVE}|当中)[，,]?[^，,。？?]{{0,12}}?(?:几|多少)(?:个|名|人|位)?")
+
+
 def subset_asked(text: str) -> tuple[str, str, str] | None:
     """(number, measure word, noun) of the whole a question counts part of, when it counts in the same
-    measure word ("12家五星级党组织里…有几家"), else None."""
+    measure word ("12家五星级党组织里…有几家") or counts people of a group of people ("30多人里…有几个"; no noun)."""
     m = SUBSET_COUNT.search(text)
-    return (m.group(1), m.group(2), m.group(3)) if m and m.group(2) == m.group(4) else None
+    if m and m.group(2) == m.group(4):
+        return (m.group(1), m.group(2), m.group(3))
+    people = PEOPLE_SUBSET.search(text)
+    return (people.group(1), "人", "") if people else None
 
 
 def breaks_down(whole: tuple[str, str, str], sentence: str) -> bool:
@@ -301,7 +314,7 @@ def breaks_down(whole: tuple[str, str, str], sentence: str) -> bool:
     number, unit, noun = whole
     # The question may word the whole its own way ("17个双强示范单位" for "“发展强、党建强”示范单位17家"): its last
     # words and number, 个 and 家 alike.
-    tail, unit = re.escape(noun[-4:]), "[个家]" if unit in "个家" else unit
+    tail, unit = re.escape(noun[-4:]), "[个家]" if unit in "个家" else "[名人位]" if unit in "名人位" else unit
     m = re.search(rf"{re.escape(number)}\s*{unit}[\u4e00-\u9fff“”、]{{0,12}}?{tail}|{tail}\s*{re.escape(number)}\s*(?:余|多)?{unit}",
                   sentence)
     after = sentence[m.end() : m.end() + 30] if m else ""
@@ -381,6 +394,9 @@ def counted_thing(text: str) -> str:
         return ""  # "多少个省区市": 30个省、自治区、直辖市; any count of them answers
     m = COUNTED_AFTER.search(text)
     thing = m.group(1) if m else ""
+    # "苏州一共有多少个镇": a one-character thing after its measure word (镇, 区, 省), not "个镇"
+    if m and (one := re.match(r"[个家座所](?P<t>[镇区县乡村省市旗])(?:[了呢吗啊？?，,。]|$)", thing)):
+        return one.group("t")
     if re.match(r"个人(?:[了呢吗？?，,。]|$)", thing):  # "几个人": people counted, no thing named
         thing = ""
     if re.match(r"才|就|能|可以|算|的话", thing):  # "达到多少才能单独建支部": a condition follows, not a thing
@@ -399,8 +415,8 @@ def counted_thing(text: str) -> str:
         thing = HEDGE.sub("", re.sub(r"[又还也都才就]+(?:是|有|为)?$", "", thing))
         if re.match(r"[年月日号]", thing) and re.search(r"\d$", text[: m.start(1)]):
             thing = thing[1:]  # the year's 年 after its digits
-        if DIRECTED.search(thing) or thing.endswith("一行"):  # "群里现在拉进来多少人": how they came, not what
-            thing = ""  # is counted; "工商联一行多少人": the people of the group
+        if DIRECTED.search(thing) or GROUP.search(thing):  # "群里现在拉进来多少人": how they came, not what
+            thing = ""  # is counted; "工商联一行多少人", "去陵园的队伍有多少人": the people of the group
         while NOT_A_THING.search(thing):
             thing = NOT_A_THING.sub("", thing)
         before = [c for c in re.split(r"[，,\s]", text[: m.start()]) if c]
@@ -429,7 +445,7 @@ GENERIC_DEED = re.compile(r"一共|总共|共有|都有|还有|大约|大概|大
 
 # What the counted ones did, said alike: "建起了个私企业党(工)委" is "成立了…", "当了书记" is "担任…书记".
 # 赴: "30余人赴焦裕禄陵园" are the ones who took part.
-PREDICATE_GROUPS = ("参加|参与|出席|参会|到会|到场|赴", "建立|建起|成立|组建", "担任|任职|当(?![地前时中天年])|列为|成为", "入会|加入",
+PREDICATE_GROUPS = ("参加|参与|出席|参会|到会|到场|赴", "建立|建起|成立|组建|单独建|单建|建了", "担任|任职|当(?![地前时中天年])|列为|成为", "入会|加入",
                     "入党", "获得|获评")
 
 

@@ -43,7 +43,7 @@ NOT_A_PLACE = re.compile(r"省区|单列|直辖|自治|地级|县级|城市|地�
 LOCAL_ORG = re.compile(r"工商联|市委|区委|县委|旗委|党委|党工委|组织部|总工会|个私协会|民协|政府")
 
 
-PLACE_JUNK = "的了是在和与我们你他她这那全本该各每有个些么怎哪城超门都党多少几谁何啥"
+PLACE_JUNK = "的了是在和与我们你他她这那全本该各每有个些么怎哪城超门都党多少几谁何啥年月底"
 
 
 def without_places(text: str) -> str:
@@ -63,6 +63,8 @@ def places_in(text: str, known: frozenset[str] = frozenset()) -> tuple[str, ...]
     out = [p for p in PROVINCES if p in text]
     for j, ch in enumerate(text):
         if ch not in PLACE_SUFFIX or text[j + 1 : j + 2] in PLACE_BLOCK:
+            continue
+        if ch == "省" and text[j + 1 : j + 2] in "下去掉出":  # "帮石材企业省下了多少运输费": 省 saves
             continue
         best = ""
         room = len(PLACE_LEAD_WORDS.split(text[max(0, j - 8) : j])[-1])  # the stem starts after "以后"

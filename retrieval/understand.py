@@ -179,6 +179,11 @@ def contrasts(text: str) -> list[tuple[str, list[str]]]:
     return [(key, values) for key, values in _lexicon().get("contrasts", {}).items() if key in text]
 
 
+def opposites(text: str) -> list[tuple[str, list[str]]]:
+    """(word, its opposites) for each lexicon opposite the text holds anywhere (正职 -> 副职)."""
+    return [(key, values) for key, values in _lexicon().get("opposites", {}).items() if key in text]
+
+
 def synonyms(text: str) -> tuple[str, ...]:
     """Domain synonyms for retrieval only (老板 -> 业主/企业主), never shown to the user."""
     return tuple(dict.fromkeys(v for _, v in synonym_pairs(text) if v not in text))

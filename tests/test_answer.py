@@ -718,3 +718,35 @@ def test_a_prohibition_said_in_other_words_is_no_unsupported_premise(kb, setting
     # The materials say "只能加强,不能削弱"; 不许 is the same prohibition, not an event they never tell.
     ans = answer("说群团工作只许加强不许削弱的是哪个文件", kb, settings)
     assert ans.outcome != "refused" and "“不许”" not in ans.text and "群团工作的意见" in ans.text, ans.text
+
+
+@pytest.mark.parametrize(("question", "said"), [
+    # 跑出租 / 牌子 in the lexicon's words (出租车, 挂牌): too little is shared to answer outright, enough not to refuse.
+    ("我在永康跑出租，车上挂的那块牌子是啥做法？", "阳光车队"),
+    # 去看 is said 视察; the places of the visit stand between 到 and its verb.
+    ("涪陵那次会上，代表们都去看了哪些地方？", "金石小贷公司"),
+])
+def test_a_situation_in_everyday_words_is_not_refused(kb, settings, question, said):
+    ans = answer(question, kb, settings)
+    assert ans.outcome != "refused" and said in ans.text, ans.text
+
+
+@pytest.mark.parametrize(("question", "said"), [
+    ("苏州全市一共有多少个镇？", "66个镇"),  # one character after the measure word is the thing counted
+    ("永康两新党建群里头现在有多少人咯？", "200多名"),  # 咯 is a filler; 里头 says where, not what
+    ("新郑去焦裕禄陵园的那支队伍有多少人？", "30余人"),  # a group's count of 人 is its people
+    ("白景文帮石材企业省下了多少运输费？", "1200万元"),  # 省下 saves; no province is named
+])
+def test_figures_asked_in_everyday_words_are_answered(kb, settings, question, said):
+    ans = answer(question, kb, settings)
+    assert ans.outcome == "answered" and said in ans.text, ans.text
+
+
+@pytest.mark.parametrize(("question", "gap"), [
+    ("去焦裕禄陵园的那30多人里，党员代表有几个？", "只有“30多人”的总数"),  # a part of a group counted whole
+    ("永康去年年底两新组织党组织覆盖率是多少？", "资料给出的是“截止4月底”的"),  # a figure of another time
+    ("苏州有几位镇工会主席享受同级正职待遇？", "“正职”"),  # 副职 is what the materials give
+])
+def test_a_figure_of_another_part_time_or_post_is_said_to_be_missing(kb, settings, question, gap):
+    ans = answer(question, kb, settings)
+    assert ans.outcome == "partial" and gap in ans.text.split("资料中相关的内容是")[0], ans.text

@@ -1005,3 +1005,9 @@ def test_a_gloss_after_the_terms_head_noun_defines_it():
 
     assert defines("四个100%", "克旗紧紧围绕四个100%目标(凡具备建立党组织条件的100%建立党组织;已经单建党组织的100%实行星级管理)")
     assert not defines("四个100%", "克旗紧紧围绕四个100%目标,积极探索党建工作模式")
+
+
+def test_places_are_not_read_from_saving_or_from_dates():
+    assert places_in("挂职干部白景文帮石材企业省下了多少运输费？") == ()
+    assert not any("年" in p or "底" in p for p in places_in("截止2012年底克旗非公经济交的税占多少"))
+    assert places_in("新郑市去年组织了什么活动") == ("新郑",)
