@@ -109,6 +109,40 @@ def _by_subject_clause(text: str, known: frozenset[str] = frozenset()) -> list[s
 EACH_PAIR = re.compile(rf"([^，,：:；;？?的]{{2,12}}?)[和与及跟、]([^，,：:；;？?的和与及跟、]{{2,10}}?)(?={EACH.pattern})")
 
 
+# "…，哪个多？", "两个数加起来多少", "这俩数一样不", "比一比": what is asked of two figures asked before it.
+COMPARED = re.compile(r"[，,]?\s*(?:(?:那|这)?(?:两个数|俩数|两数|二者|两者|两边)?\s*(?:哪个|哪一个|哪边|谁|哪样)(?:更)?(?:多|少|大|小|高|低|强)"
+                      r"|(?:这|那)?(?:两个数|俩数|两数|二者|两者)?(?:加起来|合起来|加在一起|相加|之和)(?:一共|总共)?(?:是|有)?(?:多少|几)"
+                      r"|(?:这|那)?(?:两个数|俩数|两数|二者|两者)(?:是不是|是否)?一样(?:多|大)?(?:不|吗|么)?|(?:这|那)?(?:两个数|俩数|两数|二者|两者)?(?:比一比|比比|差多少|差几)"
+                      r"|一样(?:多|大)?(?:不|吗))\s*[？?。！!]*$")
+COUNT_WORD = re.compile(r"多少|几")
+
+
+def _by_comparison(text: str) -> list[str]:
+    """"新郑帮企业完善的制度项数，和克旗评出的四星级党组织家数，哪个多？": two figures asked to be compared or
+    added, as one question each. The answer gives both, each cited; the comparison itself is the reader's, since
+    no passage says it."""
+    m = COMPARED.search(text)
+    if not m or m.start() == 0:
+        return []
+    head = text[: m.start()].strip(" ，,")
+    # Two figures told apart by a comma ("A，和B"); "五星级和四星级党组织哪个多" shares its words and stays whole.
+    sides = [x.strip(" ，,") for x in re.split(r"[，,]\s*(?:和|与|跟|同|还有)?", head, maxsplit=1)]
+    if len(sides) != 2 or any(len(x) < 4 for x in sides):
+        return []
+    out = []
+    for side in sides:
+        side = re.sub(r"(?:相比|来比|比)$", "", side)
+        if COUNT_WORD.search(side):
+            out.append(f"{side}？")
+        elif unit := re.search(r"(项|家|个|名|人|户|次)数(?:量)?$", side):
+            out.append(f"{side[: unit.start()]}有多少{unit.group(1)}？")
+        elif re.search(r"(?:数量|总数|数)$", side):
+            out.append(f"{re.sub(r'(?:数量|总数|数)$', '', side)}有多少？")
+        else:
+            out.append(f"{side}是多少？")
+    return out
+
+
 def question_parts(text: str, content_words=None, known: frozenset[str] = frozenset()) -> list[str]:
     """A message that asks several things, as separate questions to answer one by one: its question
     sentences ("…什么计划？…多少名党员？"), or one question about two places (在新郑市和克什克腾旗…).
@@ -126,8 +160,8 @@ def question_parts(text: str, content_words=None, known: frozenset[str] = frozen
         else:
             parts.append(piece)
     if len(parts) == 1:
-        return (_by_clause(parts[0], known, content_words) or _by_subject_clause(parts[0], known)
-                or _by_place(parts[0], known))
+        return (_by_comparison(parts[0]) or _by_clause(parts[0], known, content_words)
+                or _by_subject_clause(parts[0], known) or _by_place(parts[0], known))
     if not 1 < len(parts) <= MAX_PARTS:
         return [text]
     # A leading topic clause ("推进党建带工建，…", "发展党员方面，…") scopes every question after it.

@@ -750,3 +750,11 @@ def test_figures_asked_in_everyday_words_are_answered(kb, settings, question, sa
 def test_a_figure_of_another_part_time_or_post_is_said_to_be_missing(kb, settings, question, gap):
     ans = answer(question, kb, settings)
     assert ans.outcome == "partial" and gap in ans.text.split("资料中相关的内容是")[0], ans.text
+
+
+def test_two_figures_asked_to_be_compared_are_both_given_each_cited(kb, settings):
+    ans = answer("克旗评出的五星级党组织家数，和永康拿到金华市级示范单位称号的家数，哪个多？", kb, settings)
+    assert ans.outcome == "answered" and "五星级党组织12家" in ans.text and "示范单位17家" in ans.text, ans.text
+    assert len({c.source for c in ans.citations}) == 2
+    # No passage says which is more: the answer states only what each passage says.
+    assert "多于" not in ans.text and "更多" not in ans.text

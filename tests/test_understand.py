@@ -1011,3 +1011,15 @@ def test_places_are_not_read_from_saving_or_from_dates():
     assert places_in("挂职干部白景文帮石材企业省下了多少运输费？") == ()
     assert not any("年" in p or "底" in p for p in places_in("截止2012年底克旗非公经济交的税占多少"))
     assert places_in("新郑市去年组织了什么活动") == ("新郑",)
+
+
+@pytest.mark.parametrize(("message", "parts"), [
+    ("新郑工商联帮企业完善的党建制度项数，和克旗评出的四星级党组织家数，哪个多？",
+     ["新郑工商联帮企业完善的党建制度有多少项？", "克旗评出的四星级党组织有多少家？"]),
+    ("涪陵民协党委管着多少党员，克旗新发展了多少党员，两个数加起来多少？", ["涪陵民协党委管着多少党员？", "克旗新发展了多少党员？"]),
+    ("克旗五星级和四星级党组织哪个多？", ["克旗五星级和四星级党组织哪个多？"]),  # one subject's two kinds: whole
+])
+def test_figures_asked_to_be_compared_or_added_are_asked_one_by_one(message, parts):
+    from retrieval.parts import question_parts
+
+    assert question_parts(message) == parts
