@@ -145,14 +145,18 @@ def _continues(s: Candidate, c: Candidate) -> bool:
 def subject_words(q: Question, lexical, words, limit: int = SUBJECT_WORDS) -> list[str]:
     """The question's most specific words that the materials use (by IDF): what it is about."""
     found = [w for w in dict.fromkeys(words(q.standalone)) if len(w) >= 2 and lexical.idf(w) > 0
-             and lexical.df.get(w, 0) > 0]
+             and lexical.df.get(w, 0) > 0 and not any(w in p or p in w for p in q.places)]
     return sorted(found, key=lambda w: -lexical.idf(w))[:limit]
 
 
 def _on_subject(c: Candidate, subject: list[str], kind: str) -> bool:
     """A figure, date or length answers only in a sentence about what the question is about: "培训班每期多长时间"
-    is not answered by "为期7天的考察" nearby."""
-    return kind not in FIGURE_KINDS or not subject or any(w in c.text.lower() for w in subject)
+    is not answered by "为期7天的考察" nearby. A word may be there as its lexicon synonym ("网上群" of "信息化建设…
+    两新党建群"), and a place the question names is checked against the heading and title, not here."""
+    if kind not in FIGURE_KINDS or not subject:
+        return True
+    text = c.text.lower()
+    return any(w in text or any(v in text for _, v in synonym_pairs(w)) for w in subject)
 
 
 

@@ -736,6 +736,7 @@ def test_a_situation_in_everyday_words_is_not_refused(kb, settings, question, sa
     ("永康两新党建群里头现在有多少人咯？", "200多名"),  # 咯 is a filler; 里头 says where, not what
     ("新郑去焦裕禄陵园的那支队伍有多少人？", "30余人"),  # a group's count of 人 is its people
     ("白景文帮石材企业省下了多少运输费？", "1200万元"),  # 省下 saves; no province is named
+    ("永康那个搞企业支部的网上群，现在有多少人了？", "200多名"),  # 网上 is 信息化 (lexicon), 永康 is the title's
 ])
 def test_figures_asked_in_everyday_words_are_answered(kb, settings, question, said):
     ans = answer(question, kb, settings)
