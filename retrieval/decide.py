@@ -42,6 +42,7 @@ SCOPED_GAPS = {
     "rate_only": ("资料中没有增加的具体数量，只有比上年增长的百分比", "the growth is given as a rate only"),
     "unlisted": ("资料中没有逐项列出这“{scope}”，只提到了总数", "the list is counted, not given"),
     "period": ("资料中没有{scope}", "the figure is of another time"),
+    "deed": ("资料中没有{scope}数字", "only those that did something are counted"),
 }
 # An unsure decision quotes "what the materials do say" only when a sentence shares this much of the question
 # (IDF-weighted bigrams); below it the quote would be unrelated. On the calibration parts every unsure question

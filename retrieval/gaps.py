@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from .candidates import Candidate
 from .kinds import (
     ABSOLUTE_CHANGE,
+    COUNT,
+    COUNTED_PREDICATE,
     EVENT_WORDS,
     GROWTH,
     TITLES,
@@ -419,6 +421,19 @@ def other_period(r: Reading) -> Gap | None:
     return None
 
 
+def counted_by_deed(r: Reading) -> Gap | None:
+    """"全国总共有多少个地市级个私协会" where the materials count only those that did something ("121个地市级个私协会
+    成立了个私企业党(工)委"): every count of the thing goes on with a deed the question does not ask about."""
+    thing = r.q.counts
+    if "number" not in r.kinds or len(thing) < 3 or COUNTED_PREDICATE.search(r.q.standalone):
+        return None
+    said = [m for c in r.typed for m in re.finditer(rf"(?:{COUNT.pattern})\s*(?:余|多)?[\u4e00-\u9fff]?{re.escape(thing)}", c.text)]
+    deeds = [re.match(rf"[^，,。；;]{{0,4}}?({COUNTED_PREDICATE.pattern})了?([^，,。；;]{{2,12}})", m.string[m.end() :]) for m in said]
+    if said and all(deeds):
+        return Gap("deed", f"“{thing}”的总数，只有其中{deeds[0].group(1)}{deeds[0].group(2)}的")
+    return None
+
+
 def not_together(r: Reading) -> Gap | None:
     """The kind of fact asked for and the years, places and organisations named come together in one answering
     sentence (its heading and title count), not in different ones."""
@@ -431,7 +446,7 @@ def not_together(r: Reading) -> Gap | None:
 MISSING: tuple[Callable[[Reading], Gap | None], ...] = (
     beyond_the_list, kind_unmet, whole_not_part, counted_elsewhere, part_not_broken_down, term_only_used,
     items_not_spelled_out, item_not_marked, list_only_counted, places_not_named, rest_not_listed, only_named,
-    other_period, not_together,
+    other_period, counted_by_deed, not_together,
 )
 
 

@@ -747,10 +747,16 @@ def test_figures_asked_in_everyday_words_are_answered(kb, settings, question, sa
     ("去焦裕禄陵园的那30多人里，党员代表有几个？", "只有“30多人”的总数"),  # a part of a group counted whole
     ("永康去年年底两新组织党组织覆盖率是多少？", "资料给出的是“截止4月底”的"),  # a figure of another time
     ("苏州有几位镇工会主席享受同级正职待遇？", "“正职”"),  # 副职 is what the materials give
+    ("全国总共有多少个地市级个私协会？", "只有其中成立"),  # counted only as those that 成立了个私企业党(工)委
 ])
 def test_a_figure_of_another_part_time_or_post_is_said_to_be_missing(kb, settings, question, gap):
     ans = answer(question, kb, settings)
     assert ans.outcome == "partial" and gap in ans.text.split("资料中相关的内容是")[0], ans.text
+
+
+def test_a_count_of_those_that_did_it_answers_when_the_deed_is_asked(kb, settings):
+    ans = answer("全国有多少个地市级个私协会成立了个私企业党工委？", kb, settings)
+    assert ans.outcome == "answered" and "121个" in ans.text, ans.text
 
 
 def test_two_figures_asked_to_be_compared_are_both_given_each_cited(kb, settings):
