@@ -544,9 +544,26 @@ def unknown_body(r: Reading) -> list[str]:
             and not (m.group(1) is None and re.sub(r"^(中央|国务院|自治区|.)", r"\1委", m.group(0)) in said)]
 
 
+# "是先建工会、后在工会推动下成立党支部的": an order of two things built, as a question takes it for granted.
+ORDER_TOLD = re.compile(r"先(?:建|成立|组建|建立|设立|有)了?(?P<a>[\u4e00-\u9fff]{2,4}?)[，,、]?(?:后|再|然后|之后)[^，,。？?]{0,12}?"
+                        r"(?:建|成立|组建|建立|设立|有)了?(?P<b>[\u4e00-\u9fff]{2,3}?)(?=[的，,。？?]|$)")
+SEQUENCE = re.compile(r"首先|先|然后|随后|之后|接着|终于|最后|后来")
+
+
+def reversed_order(r: Reading) -> list[str]:
+    """"维德公司是先建工会、后…成立党支部的" where the passage tells "首先成立了党支部,然后…终于…成立了工会组织"."""
+    m = ORDER_TOLD.search(r.q.standalone)
+    if not m:
+        return []
+    a, b = m.group("a"), m.group("b")
+    sentences = [x for p in r.passages for x in re.split(r"(?<=[。！？!?])", p) if a in x and b in x]
+    told = [x for x in sentences if SEQUENCE.search(x)]
+    return [m.group(0).split("、")[0].rstrip("，,")] if told and all(x.find(b) < x.find(a) for x in told) else []
+
+
 UNSUPPORTED: tuple[Callable[[Reading], list[str]], ...] = (
     unsaid_events, told_of_a_subject, wrong_speaker, unsaid_amounts, contradicted_words, wrong_ordinal, unknown_body,
-    opposite_asked,
+    opposite_asked, reversed_order,
 )
 
 

@@ -675,6 +675,14 @@ def test_a_premise_the_answering_sentence_contradicts_is_said_to_be_missing(kb, 
     assert ans.outcome == "partial" and f"“{word}”" in ans.text.split("。")[0], ans.text
 
 
+def test_an_order_the_passage_tells_the_other_way_round_is_no_premise(kb, settings):
+    # The passage: 首先成立了党支部,然后组织党员先期入会,终于…成立了工会组织.
+    ans = answer("维德公司是先建工会、后在工会推动下成立党支部的，工会是怎么推动的？", kb, settings)
+    assert ans.outcome == "partial" and "“先建工会”" in ans.text.split("。")[0], ans.text
+    right = answer("维德公司是先成立党支部、后成立工会的，党支部是怎么带动的？", kb, settings)
+    assert right.outcome == "answered" and "首先成立了党支部" in right.text, right.text
+
+
 def test_a_contrast_word_the_question_asks_with_is_no_premise(kb, settings):
     # 单独 is in the clause that asks, and the answering sentence says 联合党支部: no premise is told, none contradicted.
     ans = answer("克旗联和党支部这几年新发展了几名党员有几家企业后来单独建了支部", kb, settings)
