@@ -132,6 +132,10 @@ def own_content(text: str, content_words=None) -> int:
     return sum(1 for w in words if not GENERIC_ASK.fullmatch(w))
 
 
+# A count of those who did something, with no noun of its own: "建了党组织的有几家？", "没建的呢有多少".
+HEADLESS_COUNT = re.compile(r"^(?:那|其中)?[^，,？?的]{0,8}?(?:建|有|没|成立|参加|获|评|当|加入|入)[^，,？?的]{0,8}的(?:呢)?(?:有|占|是)?(?:几|多少)")
+
+
 def is_follow_up(text: str, own_content: int) -> bool:
     """A question that leans on the previous turn: it points back with a pronoun, starts like a
     follow-up with little content of its own, is an elliptical "…呢", or has no content of its own.
@@ -144,6 +148,8 @@ def is_follow_up(text: str, own_content: int) -> bool:
     if any(not GENERIC_PLACE.search(m.group(0)) for m in SUBJECT.finditer(text)) or places_in(text):
         return False
     if ORDINAL.search(text):
+        return True
+    if HEADLESS_COUNT.match(text):  # "建了党组织的有几家？": how many of those the last turn counted
         return True
     if PRONOUN.search(text):
         return True

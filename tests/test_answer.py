@@ -773,3 +773,13 @@ def test_two_figures_asked_to_be_compared_are_both_given_each_cited(kb, settings
     assert len({c.source for c in ans.citations}) == 2
     # No passage says which is more: the answer states only what each passage says.
     assert "多于" not in ans.text and "更多" not in ans.text
+
+
+def test_a_count_of_those_that_did_something_asks_of_the_last_turns_whole(kb, settings):
+    first = answer("截止4月底永康有法人资格的非公企业有多少家？", kb, settings)
+    then = answer("建了党组织的有几家？", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    assert then.standalone_question.startswith("截止4月底永康有法人资格的非公企业"), then.standalone_question
+    assert then.outcome == "answered" and then.text.startswith("截止4月底") and "5897家" in then.text, then.text
+    # Alone, such a question stands as asked.
+    assert understand("永康建了党组织的非公企业有几家？", max_chars=500, history=["克旗有多少党员？"]).standalone == \
+        "永康建了党组织的非公企业有几家？"
