@@ -14,9 +14,11 @@ CLOSERS = "”’」』）)】》\"'"
 SENTENCE_END = re.compile(
     rf"(?:[。！？；]|[!?;](?=[{CJK}“‘「（(\s]|$)|(?<![\d.A-Za-z])\.(?=[{CJK}“‘「]))[{re.escape(CLOSERS)}]*"
 )
-# Full stops only (no semicolons): the unit an answer quotes.
+# Full stops only (no semicolons): the unit an answer quotes. A scraped page may also end one with an ASCII full stop
+# after a percent sign, before the next sentence's figure ("占…总数的10.13%.2014年,…"), where it can be no decimal
+# point. (Passages keep the boundaries above: moving them moved dev's answers.)
 FULL_SENTENCE_END = re.compile(
-    rf"(?:[。！？]|[!?](?=[{CJK}“‘「（(\s]|$)|(?<![\d.A-Za-z])\.(?=[{CJK}“‘「]))[{re.escape(CLOSERS)}]*"
+    rf"(?:[。！？]|[!?](?=[{CJK}“‘「（(\s]|$)|(?<![\d.A-Za-z])\.(?=[{CJK}“‘「])|(?<=[%％])\.(?=\d))[{re.escape(CLOSERS)}]*"
 )
 ENUMERATOR = re.compile(r"^(?:[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[，,、]|首先|其次|再次|最后)")
 LONG_HEADING = 60  # a "heading" longer than this is a numbered paragraph, labelled by its first sentence

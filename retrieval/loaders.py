@@ -16,7 +16,7 @@ from .errors import IngestError, UnsupportedFileError
 from .types import Document
 
 SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf"}
-CLEANER_VERSION = "6"  # bump when cleaning or chunking changes so unchanged files are re-chunked
+CLEANER_VERSION = "7"  # bump when cleaning or chunking changes so unchanged files are re-chunked
 MIN_TEXT_CHARS = 20
 log = logging.getLogger(__name__)
 

@@ -81,3 +81,13 @@ def test_seed_chunks_respect_limits(kb):
         assert snap.documents[c.source].text[c.start : c.end] == c.text
     sections = {c.section for c in snap.chunks if c.source.startswith("000_")}
     assert "二、主要做法 > (二)、明确工作责任" in sections
+
+
+def test_an_ascii_full_stop_after_a_percent_sign_ends_an_answer_unit():
+    from retrieval.chunk import FULL_SENTENCE_END, SENTENCE_END, split_sentences
+
+    text = "私协会员企业负责人中有党员78.12万人,占总数的10.13%.2014年,各级个私协会会员中共发展党员9.57万人。"
+    units = [text[u.start : u.end] for u in split_sentences(text, ends=FULL_SENTENCE_END)]
+    assert units == ["私协会员企业负责人中有党员78.12万人,占总数的10.13%.", "2014年,各级个私协会会员中共发展党员9.57万人。"]
+    assert len(split_sentences(text, ends=SENTENCE_END)) == 1  # passages keep their boundaries
+    assert len(split_sentences("增长4.43%。", ends=FULL_SENTENCE_END)) == 1  # a decimal point stays inside
