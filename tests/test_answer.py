@@ -783,3 +783,9 @@ def test_a_count_of_those_that_did_something_asks_of_the_last_turns_whole(kb, se
     # Alone, such a question stands as asked.
     assert understand("永康建了党组织的非公企业有几家？", max_chars=500, history=["克旗有多少党员？"]).standalone == \
         "永康建了党组织的非公企业有几家？"
+
+
+def test_the_share_of_one_kind_of_member_is_not_taken_from_the_other(kb, settings):
+    # 个协会员 and 私协会员 are words of their own (the domain dictionary); the share of one is not the other's.
+    ans = answer("个协会员里入党的占几成", kb, settings)
+    assert ans.outcome == "answered" and "2.84%" in ans.text and "10.13%" not in ans.text, ans.text
