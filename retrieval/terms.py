@@ -218,9 +218,15 @@ FRAME_GAP = re.compile(r"(?P<left>[\u4e00-\u9fff]{1,3})(?:什么样的|什么|�
 GENERIC_HEAD = re.compile(r"作用|方式|方法|做法|措施|工作|内容|要求|问题|情况|活动|形式|办法|经验|效果|意义|好处|东西|事")
 
 
+WHERE_SAID = re.compile(r"(根本|关键|基础|核心|重点|难点|要害|前提|保障|目的|出路|优势|动力|着力点|落脚点)(?:又)?在(?:哪|哪儿|哪里|什么地方|于哪|何处)")
+
+
 def answer_frame(text: str) -> str:
     """The words around the question word, as a pattern the answering sentence fills in: "以什么为契机" ->
     以…为契机, "牢牢把握什么主线" -> 把握…主线; "" when either side is missing or only grammar."""
+    # "根本在哪" -> 根本在“带”: what a saying puts where, said right after the word
+    if at := WHERE_SAID.search(text):
+        return rf"{re.escape(at.group(1))}在[“\"「]?[\u4e00-\u9fff]{{1,6}}"
     m = FRAME_GAP.search(text)
     if not m:
         return ""

@@ -1023,3 +1023,13 @@ def test_figures_asked_to_be_compared_or_added_are_asked_one_by_one(message, par
     from retrieval.parts import question_parts
 
     assert question_parts(message) == parts
+
+
+def test_where_a_saying_puts_something_is_its_frame():
+    import re as _re
+
+    from retrieval.terms import answer_frame
+
+    frame = answer_frame("苏州说“党建带工建”基础在哪？")
+    assert _re.search(frame, "“党建带工建”,基础在“建”。")
+    assert not _re.search(frame, "市委组织部和市总工会在深入调研的基础上,及时筹备召开了经验交流会。")
