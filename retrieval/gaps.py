@@ -537,11 +537,13 @@ def unknown_body(r: Reading) -> list[str]:
     materials' subjects that they never name. The asker's own ("我在县委组织部工作") is theirs to name."""
     if not (r.q.places or r.q.entities):
         return []
-    said = "".join([*r.contexts, *(d.text for d in (r.documents or {}).values())])
+    bodies = [m for clause in re.split(r"[，,；;。？?！!]", r.q.standalone) if not FIRST_PERSON.search(clause)
+              for m in LEVELLED_BODY.finditer(clause)]
+    texts = [*r.contexts, *(d.text for d in (r.documents or {}).values())] if bodies else []
     # "旗组织部" is how people say 旗委组织部.
-    return [m.group(0) for clause in re.split(r"[，,；;。？?！!]", r.q.standalone) if not FIRST_PERSON.search(clause)
-            for m in LEVELLED_BODY.finditer(clause) if m.group(0) not in said
-            and not (m.group(1) is None and re.sub(r"^(中央|国务院|自治区|.)", r"\1委", m.group(0)) in said)]
+    return [m.group(0) for m in bodies
+            if not any(name in t for t in texts for name in
+                       (m.group(0), *([re.sub(r"^(中央|国务院|自治区|.)", r"\1委", m.group(0))] if m.group(1) is None else [])))]
 
 
 # "是先建工会、后在工会推动下成立党支部的": an order of two things built, as a question takes it for granted.
