@@ -286,9 +286,12 @@ def join_answers(question: str, parts: list[str], answers: list[Answer]) -> Answ
         if a.outcome == "refused":
             lines.append(f"资料中没有关于“{part.rstrip('？?。')}”的内容。")
             continue
-        if a.citations and all((c.chunk_id, c.start, c.end) in numbers for c in a.citations):
+        shown = [k for k in numbers]
+        if a.citations and all(any(c.chunk_id == k[0] and c.start < k[2] and k[1] < c.end for k in shown)
+                               for c in a.citations) and _first_statement(a.text) in "".join(lines):
             # "有多少个业主当了书记？上头派下去多少干部？": one sentence answers both; it is shown once, and only
-            # what this part lacks is said again.
+            # what this part lacks is said again. So when this part's quotes overlap those shown and its answer
+            # opens with a statement shown already ("…18.49万个,比上年增长5.6%" for "比上年增长了多少").
             if a.outcome == "partial":
                 lines.append(a.text.split(RELATED_LEAD)[0] + "。")
             continue
@@ -317,6 +320,12 @@ def join_answers(question: str, parts: list[str], answers: list[Answer]) -> Answ
                   reason="；".join(a.reason for a in answers if a.reason),
                   guard={"parts": [{"question": p, **a.guard} for p, a in zip(parts, answers, strict=True)]},
                   timings=timings, generation=first.generation)
+
+
+def _first_statement(text: str) -> str:
+    """The first cited statement of an answer, without its citation marks (after a partial answer's gap)."""
+    body = text.split(RELATED_LEAD)[-1].strip()
+    return re.sub(r"\[\d+\]", "", re.split(r"(?<=\])[。；;]", body)[0]).strip()
 
 
 def answer_one(question: str, kb: KnowledgeBase, settings: Settings, *, history: list | None = None) -> Answer:

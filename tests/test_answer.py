@@ -694,6 +694,9 @@ def test_one_sentence_answering_two_parts_is_shown_once(kb, settings):
     ans = answer("听说旗里不少老板自己就是支部的头儿，到底有多少个老板当了？上头一共派下去多少干部？", kb, settings)
     assert ans.outcome == "answered", ans.text
     assert ans.text.count("85名业主担任党组织书记") == 1 and "60名" in ans.text, ans.text
+    # The second part quotes a longer span that opens with the sentence shown already: not shown again.
+    both = answer("全国私营会员企业自己建了多少个党组织？比上年增长了多少？", kb, settings)
+    assert both.outcome == "answered" and both.text.count("18.49万个") == 1 and "5.6%" in both.text, both.text
 
 
 @pytest.mark.parametrize(("question", "said"), [
