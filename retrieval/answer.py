@@ -286,8 +286,7 @@ def join_answers(question: str, parts: list[str], answers: list[Answer]) -> Answ
         if a.outcome == "refused":
             lines.append(f"资料中没有关于“{part.rstrip('？?。')}”的内容。")
             continue
-        shown = [k for k in numbers]
-        if a.citations and all(any(c.chunk_id == k[0] and c.start < k[2] and k[1] < c.end for k in shown)
+        if a.citations and all(any(c.chunk_id == k[0] and c.start < k[2] and k[1] < c.end for k in numbers)
                                for c in a.citations) and _first_statement(a.text) in "".join(lines):
             # "有多少个业主当了书记？上头派下去多少干部？": one sentence answers both; it is shown once, and only
             # what this part lacks is said again. So when this part's quotes overlap those shown and its answer

@@ -50,7 +50,7 @@ from .terms import (
     past_the_list,
     spelled_out,
 )
-from .understand import Question, contrasts, opposites, synonym_pairs
+from .understand import Question, contradictions, synonym_pairs
 
 # A figure, date or length must be said in a sentence holding one of the question's this many most specific words.
 # Calibration: 3 words flagged one near miss more and made one answer partial; 5 flagged it alone.
@@ -507,18 +507,22 @@ def unsaid_amounts(r: Reading) -> list[str]:
     return unsaid_figures(r.q.standalone, [h.chunk.text for h in r.hits])
 
 
+def _contradicted(pairs: list[tuple[str, list[str]]], sentences: list[Candidate]) -> list[str]:
+    """The words of `pairs` that an answering sentence contradicts: it says one of the other words, not this one."""
+    return [word for word, against in pairs
+            if any(any(a in c.text for a in against) and word not in c.text for c in sentences)]
+
+
 def contradicted_words(r: Reading) -> list[str]:
     """"…是市总工会单独发文搞的" where the answering sentence says 联合印发 (the lexicon's contrasts). Only what the
     question tells, not what it asks ("有几家后来单独建了支部" asks; 联合支部 is where they were)."""
-    return [word for word, against in contrasts(r.told) if r.ranked
-            and any(any(a in c.text for a in against) and word not in c.text for c in r.ranked[:2])]
+    return _contradicted(contradictions("contrasts", r.told), r.ranked[:2])
 
 
 def opposite_asked(r: Reading) -> list[str]:
     """"多少名镇工会主席享受同级正职待遇" where the answering sentence says 副职 (the lexicon's opposites): told or
     asked, a figure of the one is no answer for the other."""
-    return [word for word, against in opposites(r.q.standalone) if r.ranked
-            and any(a in r.ranked[0].text for a in against) and word not in r.ranked[0].text]
+    return _contradicted(contradictions("opposites", r.q.standalone), r.ranked[:1])
 
 
 def wrong_ordinal(r: Reading) -> list[str]:

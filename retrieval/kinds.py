@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 # What kind of answer the question asks for; checked against the answering sentence.
 ROLES = "秘书长|董事长|负责人|主持人|书记|会长|主任|组长|主席|局长|部长|司长|厂长|经理|委员|市长|旗长|县长|区长|领导|同志|代表"
 
+# "哪家银行", "哪所党校": which body, and the kinds of body named only where they are one (see BODY_ASKED).
+WHICH = r"(?:哪|什么)(?:个|家|一个|一家|所|些|几家)?"
+BODIES = "银行|医院|学校|大学|学院|党校"
 # Asking why; "作为什么机制来落实" and "成为什么" ask what, with 为 a verb of its own.
 WHY = r"(?<![作成认称视])(?:为什么|为啥)|为何"
 
@@ -34,7 +37,7 @@ EXPECTS: list[tuple[str, re.Pattern]] = [
     # Which ranks higher ("哪家的经验在全市排名更靠前"): a comparison said, not two things named side by side.
     ("ranking", re.compile(r"排名|排第几|排在第?几|第几名|名次|靠前|领先|哪(?:家|个|位|一个|一家)[^，,。？?]{0,14}更|谁更")),
     # Which body did it ("官方微博是哪个部门在运营"): an organisation named.
-    ("organisation", re.compile(r"(?:哪|什么)(?:个|家|一个|一家|所|些|几家)?(?:部门|单位|机构|企业|公司|银行|医院|学校|大学|学院|党校|商会|协会)")),
+    ("organisation", re.compile(rf"{WHICH}(?:部门|单位|机构|企业|公司|商会|协会|{BODIES})")),
     ("number", re.compile(r"(?:一共|总共|共)[^，,。？?]{0,6}几[项条点种类个]|(?<!哪)了几项|多少|几个|几名|几家|几人|几位|几次|几万|几千|几百|数量|数额|金额|几所|几支|几户|人数|(?<![那这])个数|规模多大")),
     ("list", re.compile(r"哪些|哪几|几个方面|几方面|几项|几条|几点|几种|几类|包括什么|包括哪|分别|有什么(做法|措施|要求|方式|形式|内容|活动|经验)|都有什么|几大")),
     # What post someone holds ("韩旭当时是啥职务"): a title said with the name.
@@ -547,7 +550,7 @@ COUNT_CHANGE = re.compile(r"(?:增长|增加|多|减少|少|新增)了?\s*\d+(?:
 CHANGE_ASKED = re.compile(r"比(?:前|上|去)|增|涨|多了|少了|提高|下降|减少|上升")
 GROWTH = re.compile(r"(?:比上年|同比|较上年)?(?:增长|增加|提高|减少|下降|上升)了?\s*\d+(?:\.\d+)?\s*[%％]")
 # Which body of a kind the materials name only where it is one ("哪家银行", "哪所党校").
-BODY_ASKED = re.compile(r"(?:哪|什么)(?:个|家|一个|一家|所|些|几家)?(银行|医院|学校|大学|学院|党校)")
+BODY_ASKED = re.compile(rf"{WHICH}({BODIES})")
 BODY_KINDS = {"学校": "学校|党校|学院|大学|中学|小学", "大学": "大学|学院"}
 FIRMS_ASKED = re.compile(r"(?:哪|什么)(?:个|家|一个|些|几家)?(?:企业|公司)")
 FIRM = re.compile(r"企业|公司|集团|厂|商场|商城|市场")

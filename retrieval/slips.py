@@ -99,29 +99,22 @@ class SlipFixer:
                     best, best_n = cand, sum(new)
             if best and right and self.word_freq(best + right) >= COMMON_WORD and self._breaks_word(chars, i, best):
                 best = ""
-            if best and left and self.word_freq(left + best) >= COMMON_WORD and self._breaks_word_before(chars, i, best):
+            if best and left and self.word_freq(left + best) >= COMMON_WORD and self._breaks_word(chars, i, best, before=True):
                 best = ""
             if best:
                 fixes.append((ch, best))
                 chars[i] = best
         return "".join(chars), tuple(fixes)
 
-    def _breaks_word(self, chars: list[str], i: int, cand: str) -> bool:
-        """Would `cand` at i take the first character of the word after it ("亲自当组长" -> 党组 + 长)? Only if the
-        knowledge base never has them together: "当建工作" -> 党建工 (党建工作) is its phrase, 党组长 is none. Asked
-        only when `cand` and the character after make a word (党组); 党支布 -> 部 makes none with 怎."""
-        after = "".join(chars[i + 1 : i + 5])
-        word = next((after[:n] for n in range(len(after), 1, -1)
-                     if re.fullmatch(r"[\u4e00-\u9fff]+", after[:n]) and self.word_freq(after[:n]) >= COMMON_WORD), "")
-        return bool(word) and cand + after[:2] not in self.text
-
-    def _breaks_word_before(self, chars: list[str], i: int, cand: str) -> bool:
-        """Would `cand` at i take the last character of the word before it ("主任去了一趟" -> 任区, of 担任区域)? Only
-        if the knowledge base never has them together."""
-        before = "".join(chars[max(0, i - 4) : i])
-        word = next((before[-n:] for n in range(len(before), 1, -1)
-                     if re.fullmatch(r"[\u4e00-\u9fff]+", before[-n:]) and self.word_freq(before[-n:]) >= COMMON_WORD), "")
-        return bool(word) and before[-2:] + cand not in self.text
+    def _breaks_word(self, chars: list[str], i: int, cand: str, before: bool = False) -> bool:
+        """Would `cand` at i take the first character of the word after it ("亲自当组长" -> 党组 + 长), or with `before`
+        the last character of the word before it ("主任去了一趟" -> 任区, of 担任区域)? Only if the knowledge base
+        never has them together: "当建工作" -> 党建工 (党建工作) is its phrase, 党组长 is none. Asked only when `cand`
+        and that neighbour make a word (党组); 党支布 -> 部 makes none with 怎."""
+        near = "".join(chars[max(0, i - 4) : i]) if before else "".join(chars[i + 1 : i + 5])
+        pieces = (near[-n:] if before else near[:n] for n in range(len(near), 1, -1))
+        word = next((w for w in pieces if re.fullmatch(r"[\u4e00-\u9fff]+", w) and self.word_freq(w) >= COMMON_WORD), "")
+        return bool(word) and (near[-2:] + cand if before else cand + near[:2]) not in self.text
 
     def _pinyin_words(self, corpus_words: dict[str, int]) -> dict[str, str]:
         """For each toneless reading, the word (of `corpus_words`: word -> passages using it) used most."""

@@ -174,14 +174,10 @@ def synonym_pairs(text: str) -> list[tuple[str, str]]:
     return [(key, v) for key, values in _lexicon()["synonyms"].items() if key in text for v in values]
 
 
-def contrasts(text: str) -> list[tuple[str, list[str]]]:
-    """(word, the words that contradict it) for each lexicon contrast the text holds (单独 -> 联合)."""
-    return [(key, values) for key, values in _lexicon().get("contrasts", {}).items() if key in text]
-
-
-def opposites(text: str) -> list[tuple[str, list[str]]]:
-    """(word, its opposites) for each lexicon opposite the text holds anywhere (正职 -> 副职)."""
-    return [(key, values) for key, values in _lexicon().get("opposites", {}).items() if key in text]
+def contradictions(table: str, text: str) -> list[tuple[str, list[str]]]:
+    """(word, the words that contradict it) for each entry of a lexicon table the text holds: `contrasts` (单独 ->
+    联合, checked in what a question tells) or `opposites` (正职 -> 副职, checked anywhere in it)."""
+    return [(key, values) for key, values in _lexicon().get(table, {}).items() if key in text]
 
 
 def synonyms(text: str) -> tuple[str, ...]:
