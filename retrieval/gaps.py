@@ -502,6 +502,25 @@ def wrong_speaker(r: Reading) -> list[str]:
     return [wrong] if wrong else []
 
 
+# Who led a joint undertaking: "苏州市总工会牵头成立的联席会议" where the passage says 市委组织部牵头成立.
+LED_BY = re.compile(r"([\u4e00-\u9fff]{0,6}?(?:组织部|宣传部|统战部|总工会|工会|工商联|个私协会|协会|商会|党工委|党委|市委|县委|区委|旗委"
+                    r"|政府|委员会|团委|妇联|局))(?:来|负责|带头)?(牵头|主导|发起|主办|承办)")
+
+
+def wrong_lead(r: Reading) -> list[str]:
+    """"苏州市总工会牵头成立的那个联席会议": the answering sentence has another body lead it (市委组织部牵头成立)."""
+    m = LED_BY.search(r.q.standalone)
+    if not m:
+        return []
+    body = re.split(r"[那这个由的在和与是把被]", m.group(1))[-1]  # "苏州那个由市总工会牵头" -> 市总工会
+    own = re.sub(r"^[\u4e00-\u9fff]{2,4}?[省市县区旗](?=[\u4e00-\u9fff]{2})", "", body)  # 苏州市总工会 -> 总工会
+    for c in r.ranked[:2]:
+        led = [s.group(1) for s in LED_BY.finditer(c.text) if s.group(2) == m.group(2)]
+        if led and not any(own in body for body in led):
+            return [body + m.group(2)]
+    return []
+
+
 def unsaid_amounts(r: Reading) -> list[str]:
     """"每年拨5万元活动经费，这笔钱从哪出": an amount or share the question takes as given must be in the passages."""
     return unsaid_figures(r.q.standalone, [h.chunk.text for h in r.hits])
@@ -569,7 +588,7 @@ def reversed_order(r: Reading) -> list[str]:
 
 UNSUPPORTED: tuple[Callable[[Reading], list[str]], ...] = (
     unsaid_events, told_of_a_subject, wrong_speaker, unsaid_amounts, contradicted_words, wrong_ordinal, unknown_body,
-    opposite_asked, reversed_order,
+    opposite_asked, reversed_order, wrong_lead,
 )
 
 

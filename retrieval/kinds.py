@@ -148,6 +148,10 @@ def reason_clause(text: str) -> str:
 SITUATION_JI = re.compile(r"(?<![有共了])几[个家位名条户]?[\u4e00-\u9fff]{6,}")
 
 
+# Who leads, runs or oversees something: a body answers ("市委组织部牵头"), not only a person.
+BODY_WHO = re.compile(r"谁(?:来)?(?:牵头|主办|承办|发起|主管|管理|归口|抓总)|(?:归|由)谁(?:管|负责|牵头)")
+
+
 def expected_kinds(text: str) -> tuple[str, ...]:
     """Kinds of answer the question asks for (year, duration, share, number, list, reason, how, concept)."""
     text = asking_clause(text)
@@ -162,6 +166,8 @@ def expected_kinds(text: str) -> tuple[str, ...]:
         kinds.remove("number")  # "多少钱" asks for an amount; "哪几家" for the list
     if "share" in kinds and "number" in kinds:
         kinds.remove("number")  # "占…多少" asks for a share
+    if "person" in kinds and BODY_WHO.search(text):
+        kinds[kinds.index("person")] = "organisation"  # "联席会议是谁牵头成立的": a body leads, as a rule
     if "change" in kinds and "number" in kinds:
         kinds.remove("number")  # "提高了几个百分点" asks for the change, whatever it counts in
     return tuple(kinds)
@@ -209,7 +215,7 @@ def counted_unit(text: str) -> str:
 PEOPLE_ASKED = re.compile(r"什么人|哪些人|些人")
 
 
-SHARE_OF = re.compile(r"([\u4e00-\u9fff]{2,8}?)(?:所)?占(?:了)?(?:多大|多少|几成)(?![个名家人位所支户项条次万])")
+SHARE_OF = re.compile(r"([\u4e00-\u9fff]{2,8}?)(?:又|还|也|都|才)?(?:所)?占(?:了)?(?:多大|多少|几成)(?![个名家人位所支户项条次万])")
 
 
 STATED_COUNT = re.compile(r"(?<![第哪几\d])(\d+|[两二三四五六七八九十百千]+)\s*(?:余|多)?(个|名|家|期|项|条|次|支|批|户|张|天)([\u4e00-\u9fff]{2,4})")
@@ -377,6 +383,7 @@ def share_of(text: str) -> str:
 
 
 # "党员大概占多大比例", "协会收入大约是多少": a guess asked for; the hedge is no part of what is counted.
+PERIOD = re.compile(r"(?:平均)?(?:一年|每年|全年|一个月|每个?月|一季度|每季度|当年)(?:的)?")
 HEDGE = re.compile(r"(?:大概|大约|大致|约莫|差不多|估计)$")
 
 
@@ -422,6 +429,8 @@ def counted_thing(text: str) -> str:
             thing = ""  # is counted; "工商联一行多少人", "去陵园的队伍有多少人": the people of the group
         while NOT_A_THING.search(thing):
             thing = NOT_A_THING.sub("", thing)
+        if len(rest := PERIOD.split(thing)[-1]) >= 2:
+            thing = rest  # "协会一年收入多少": 收入 is counted; the year is when (any year's figure answers)
         before = [c for c in re.split(r"[，,\s]", text[: m.start()]) if c]
         if before and places_in(thing) and not without_places(thing):
             # "全国级省级那种双强百佳党组织，永康眼下有几家": the place is where; the thing is the topic said before.
@@ -561,6 +570,11 @@ POST_OF = re.compile(r"([\u4e00-\u9fff]{2,3}?)(?:同志)?(?:当时|那时|现在
 TITLE_WORDS = f"{TITLES}|委员|会员|代表"  # posts, as a sentence gives them
 
 
+# "X占多少" may ask for X's part in a count as well as a share; "占多大比例", "占几成" ask for a share only.
+LOOSE_SHARE = re.compile(r"占(?:了)?多少(?![个名家人位所支户项条次万])")
+STRICT_SHARE = re.compile(r"比例|占比|百分|比重|几成|率")
+
+
 def holds(q: Question, kind: str, sentence: str) -> bool:
     """Does the sentence hold the kind of fact `q` asks for (its thing, unit, event and places)?"""
     if kind == "position":
@@ -578,6 +592,9 @@ def holds(q: Question, kind: str, sentence: str) -> bool:
         return False  # "比上年多了多少" asks how many more; "比上年增长4.43%" gives the rate only
     if kind == "share" and "change" not in q.expects and not CHANGE_ASKED.search(q.standalone):
         sentence = GROWTH.sub("", sentence)  # "占总数的比例是多少" is not answered by "比上年增长4.43%"
+    if kind == "share" and q.share_of and LOOSE_SHARE.search(q.standalone) and not STRICT_SHARE.search(q.standalone) \
+            and re.search(rf"其中[^。；;]*{re.escape(q.share_of)}[^，,。；;、]{{0,4}}\d", sentence):
+        return True  # "里头党支部又占多少" is answered by its part of the whole: "其中…党支部3.71万个"
     if kind == "share" and (whole := share_whole(q.standalone)) and not mentions(whole, sentence, 0.8):
         return False  # "占全国地市级个私协会总数的比例" is not "占个协会员总数的2.84%"
     return any(satisfies(kind, sentence, thing, q.unit, q.per, q.limit, q.paid if kind == "money" else q.when, q.places,

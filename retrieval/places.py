@@ -76,6 +76,8 @@ def places_in(text: str, known: frozenset[str] = frozenset()) -> tuple[str, ...]
         if ch == "区" and (NOT_A_DISTRICT.search(best) or ZONE.match(text, max(0, j - 8))):
             continue
         best = next((k for k in known if best.endswith(k)), best)  # "想学新郑市": the known 新郑
+        # "重庆渝中区", "浙江义乌市": a place inside the province (or city) named just before it.
+        best = next((best[len(p):] for p in out if best.startswith(p) and len(best) - len(p) >= 2), best)
         if best and not NOT_A_PLACE.search(best) and not any(best in p or p in best for p in out):
             out.append(best)
     for m in ZONE.finditer(text):  # 昆山开发区, 苏州工业园区

@@ -163,6 +163,9 @@ def test_place_names_the_question_is_about():
     assert places_in("我们全市的大市场里头全是个体户") == ()
     assert places_in("参观完以后新郑市工商联党员代表有什么表态？") == ("新郑",)  # not "以后新郑"
     assert places_in("来了全国多少个省区市和计划单列市的个私协会？") == ()
+    # A district or city named right after its province or city is a place of its own.
+    assert places_in("座谈会是在重庆渝中区开的吗") == ("重庆", "渝中")
+    assert places_in("我在浙江义乌市开了个厂") == ("浙江", "义乌")
 
 
 def test_what_is_and_who_questions_know_what_they_ask_about():
@@ -839,6 +842,8 @@ def test_which_firms_needs_firms_and_how_long_is_no_how_often():
     ("工商联帮非公企业弄了多少项党建方面的规章？", "规章"),  # the head after 的, not the field before it
     ("在新郑，党员凑够几个的企业就全都建了党组织？", "党员"),  # 凑够 is the threshold, not the thing
     ("参加涪陵那个会的个私协会，来自全国多少个省区市？", ""),  # 30个省、自治区、直辖市
+    ("那个协会现在一年收入多少？", "收入"),  # the year says when; any year's figure answers
+    ("厂里每个月的党建经费有多少", "党建经费"),
 ])
 def test_what_is_counted_in_everyday_wording(question, counted):
     assert understand(question, max_chars=500).counts == counted
@@ -1033,3 +1038,17 @@ def test_where_a_saying_puts_something_is_its_frame():
     frame = answer_frame("苏州说“党建带工建”基础在哪？")
     assert _re.search(frame, "“党建带工建”,基础在“建”。")
     assert not _re.search(frame, "市委组织部和市总工会在深入调研的基础上,及时筹备召开了经验交流会。")
+
+
+def test_who_leads_or_runs_something_may_be_a_body():
+    assert understand("那个联席会议是谁牵头成立的？", max_chars=500).expects == ("organisation",)
+    assert understand("克旗个体户的党建归谁管？", max_chars=500).expects != ("person",)
+    assert understand("领导小组的组长是谁？", max_chars=500).expects == ("person",)
+
+
+def test_a_loose_share_of_a_whole_is_answered_by_its_part_of_the_count():
+    q = understand("全国那些党组织里头，党支部又占多少？", max_chars=500)
+    assert q.share_of == "党支部"  # 又 is no part of the name
+    said = "全国党组织总计4.11万个,其中党委1269个、党总支2735个、党支部3.71万个。"
+    assert holds(q, "share", said)
+    assert not holds(understand("全国那些党组织里头，党支部占多大比例？", max_chars=500), "share", said)
