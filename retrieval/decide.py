@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .candidates import Candidate, idf_coverage
 from .gaps import missing, read, unsupported
+from .kinds import named_thing
 from .places import places_in
 from .terms import NUMERAL_ABBREVIATION, QUOTED, SAYING, cn_ordinal, defined_term, item_marker, quotes
 from .understand import Question, synonym_pairs
@@ -30,7 +31,7 @@ FEATURES = ("coverage", "sentence_coverage", "dense", "sentence_sim", "relevance
 KIND_WORDS = {"date": "具体日期", "year": "具体年份", "time": "具体时间", "money": "具体金额", "concept": "具体解释",
               "duration": "具体时长", "share": "具体比例", "number": "具体数字", "person": "具体人名",
               "region": "具体地名", "place": "具体地点", "change": "具体变化幅度",
-              "ranking": "排名或比较", "honour": "荣誉称号", "organisation": "具体部门或单位", "position": "具体职务", "detail": "具体内容（只提到了名称）"}
+              "ranking": "排名或比较", "honour": "荣誉称号", "organisation": "具体部门或单位", "position": "具体职务", "name": "具体名称", "detail": "具体内容（只提到了名称）"}
 # Gaps in what a list or a count covers: (message, reason) by the check that found them. Each message opens with
 # 资料中没有: a statement of absence, which no passage can cite (the eval tells them by that opening).
 SCOPED_GAPS = {
@@ -168,6 +169,7 @@ def decide(q: Question, grams: list[str], cands: list[Candidate], hits, lexical,
     if why["unmet"]:
         thing = f"“{q.counts}”" if why["unmet"] in ("number", "person", "money") and q.counts else \
             f"“{q.share_of}”" if why["unmet"] == "share" and q.share_of else \
+            f"“{named}”" if why["unmet"] == "name" and (named := named_thing(q.standalone)) else \
             f"“{why['term'] or defined_term(q.standalone)}”" if why["unmet"] in ("concept", "detail") else _topic(q)
         return Decision("partial", p, rounded, f"资料中没有{thing}的{KIND_WORDS[why['unmet']]}",
                         reason=f"no {why['unmet']} in the answering sentences")

@@ -56,11 +56,12 @@ EXPECTS: list[tuple[str, re.Pattern]] = [
 ]
 
 
-MEASURABLE_KINDS = ("date", "year", "time", "duration", "share", "change", "ranking", "organisation", "position", "number", "person", "money", "region", "place", "honour")
+MEASURABLE_KINDS = ("date", "year", "time", "duration", "share", "change", "ranking", "organisation", "position", "number", "person", "money", "region", "place", "honour",
+                     "name")
 
 
 # A place named anywhere is weak evidence of the place asked for: these flag a gap (decide), never rank.
-GAP_ONLY_KINDS = ("region", "place", "change", "ranking", "organisation", "honour")  # a rise ranked up would be another document's ("比上年增长5.6%")
+GAP_ONLY_KINDS = ("region", "place", "change", "ranking", "organisation", "honour", "name")  # a rise ranked up would be another document's ("比上年增长5.6%")
 
 
 # Where someone went or goes: "赴焦裕禄陵园", "到哇哈哈集团去学习".
@@ -102,6 +103,8 @@ SATISFIES: dict[str, re.Pattern] = {
     "duration": re.compile(r"[\d一二三四五六七八九十两]+\s*(?:个)?(?:天|日|周|月|年|小时)|每(?:个)?(?:年|月|季度|周|天|日|半年)"),
     "share": re.compile(r"\d+(?:\.\d+)?\s*[%％]|百分之|占.{0,12}\d|\d+(?:\.\d+)?成|100%|(?:增长|增加|提高|减少|下降)了?\d"),
     "number": re.compile(r"\d|[一二三四五六七八九十两百千万]+\s*(?:个|名|家|人|次|户|项|条|万|千|元|支|所|批|期)"),
+    # A name given: quoted ("“温情工作法”", 《…》) or introduced (名为, 叫做, 称为).
+    "name": re.compile(r"“[^”]{2,24}”|《[^》]{2,30}》|「[^」]{2,24}」|\"[^\"]{2,24}\"|名为|叫做|称为|命名为|取名"),
     "organisation": re.compile(r"组织部|工作部|宣传部|统战部|委员会|党工委|工委|党委|总工会|工会|工商联|协会|商会|理事会|研究会|中心|公司|集团"
                                r"|小组|局|办公室|党校|学院|大学|银行|医院"),
     "ranking": re.compile(r"更|最|排名|排在|名列|第[一二三1-3][名位]|居首|首位|位居|领先|前列|高于|低于|多于|少于|超过"),
@@ -148,6 +151,31 @@ def reason_clause(text: str) -> str:
 SITUATION_JI = re.compile(r"(?<![有共了])几[个家位名条户]?[\u4e00-\u9fff]{6,}")
 
 
+# What is named: the words before 叫什么(名字) or 的名称是什么; a person's name is the person kind's.
+# A name asked for in so many words ("叫什么名字", "名称是什么"); a bare "叫什么" may ask what something is called
+# in any words, and is checked no further.
+NAME_ASK = re.compile(r"(?:名字|名称|名号|全称|账号名称)(?:叫|是)?(?:什么|啥)|叫(?:什么|啥)(?:名字|名称)"
+                      r"|(?:名字|名称|全称)(?:[？?。，,！!]|$)")
+
+
+def named_thing(text: str) -> str | None:
+    """What a question asks the name of ("信息平台叫什么名字" -> 信息平台), "" when it does not say; None when it
+    asks no name. "…二局领导，叫什么名字" names it in the clause before."""
+    m = NAME_ASK.search(text)
+    if not m:
+        return None
+    before = re.search(r"[\u4e00-\u9fff]{1,8}$", re.sub(r"(?:的|[，,\s])+$", "", text[: m.start()]))
+    if not before or re.search(r"(?:这|那)(?:个|位|名)$", before.group(0)):
+        return ""  # "工会派的这个叫啥": someone or something told of before
+    return re.sub(r"^(?:那个|这个|那家|这家)", "", before.group(0))
+
+
+ORDINAL_ASKED = re.compile(r"第[一二三四五六七八九十\d]+|最后一")  # "第一个叫什么": an item of a list
+ITEM_BY_ITEM = re.compile(r"列出|逐项|逐一|一一|分别|各自")  # "逐项列出名称": the names of a list's items
+PERSON_NAMED = re.compile(rf"(?:{ROLES}|人|者|员|他|她|谁|姓|工|哥|姐|爷|叔|老|干部|老板|业主|家|全名|姓名|真名|大名)$")
+FIRM_NAMED = re.compile(r"(?:公司|企业|厂|集团|单位|协会|商会|银行|学校|医院|党校|部门|机构)$")
+
+
 # Who leads, runs or oversees something: a body answers ("市委组织部牵头"), not only a person.
 BODY_WHO = re.compile(r"谁(?:来)?(?:牵头|主办|承办|发起|主管|管理|归口|抓总)|(?:归|由)谁(?:管|负责|牵头)")
 
@@ -166,6 +194,9 @@ def expected_kinds(text: str) -> tuple[str, ...]:
         kinds.remove("number")  # "多少钱" asks for an amount; "哪几家" for the list
     if "share" in kinds and "number" in kinds:
         kinds.remove("number")  # "占…多少" asks for a share
+    if "list" not in kinds and not ITEM_BY_ITEM.search(text) and not ORDINAL_ASKED.search(text) and (what := named_thing(text)) is not None and not PERSON_NAMED.search(what or "他"):
+        # "那个工作法叫啥名", "信息平台叫什么名字": the name of a thing, not of a person; a firm's is a body's.
+        kinds = [k for k in kinds if k not in ("person", "concept")] + (["organisation"] if FIRM_NAMED.search(what) else ["name"])
     if "person" in kinds and BODY_WHO.search(text):
         kinds[kinds.index("person")] = "organisation"  # "联席会议是谁牵头成立的": a body leads, as a rule
     if "change" in kinds and "number" in kinds:
@@ -586,6 +617,14 @@ def holds(q: Question, kind: str, sentence: str) -> bool:
     if kind == "organisation" and FIRMS_ASKED.search(q.standalone):
         # "在哪些企业的党建里发挥了作用" is answered by "企业,如众泰、星月、先行、天行等": firms named or told of
         return bool(FIRM.search(sentence)) or satisfies(kind, sentence)
+    if kind == "name":  # "官方微博的账号名称叫什么": a name given in a sentence about that 微博
+        what = re.split(r"(?:那|这|一)[个张家位条项种支所座]|的", named_thing(q.standalone) or "")[-1]  # "发的那张卡": 卡
+        if not what:
+            return satisfies(kind, sentence)
+        # Quoted, or said in full: "涪陵新区微型企业创新科技示范园" names the 示范园 the question does not name.
+        head = re.escape(what[-2:])
+        return head in sentence and (satisfies(kind, sentence) or any(
+            m.group(1) not in q.standalone for m in re.finditer(rf"(?:^|[^\u4e00-\u9fff]|[的了和及与在是为])((?:(?![的了和及与在是为])[\u4e00-\u9fff]){{2,}}?{head})", sentence)))
     # What is counted, also in the materials' words ("规章" as "制度"); the share of what, else.
     things = (q.counts, *q.counts_alt) if kind == "number" else (q.share_of if kind == "share" else q.counts,)
     if kind == "change" and ABSOLUTE_CHANGE.search(q.standalone) and not COUNT_CHANGE.search(sentence):

@@ -758,6 +758,7 @@ def test_figures_asked_in_everyday_words_are_answered(kb, settings, question, sa
     ("全国总共有多少个地市级个私协会？", "只有其中成立"),  # counted only as those that 成立了个私企业党(工)委
     ("全国个私协会系统那次非公党建座谈会是在重庆渝中区开的，到场的有多少人？", "“渝中”"),  # 涪陵区, not 渝中区
     ("苏州那个由市总工会牵头成立的党建联席会议，都有哪些单位参加？", "“市总工会牵头”"),  # 市委组织部牵头
+    ("永康两新党建官方微博的账号名称叫什么？", "具体名称"),  # the 微博 is told of, its name is not
 ])
 def test_a_figure_honour_or_body_the_materials_do_not_give_is_said_to_be_missing(kb, settings, question, gap):
     ans = answer(question, kb, settings)

@@ -219,7 +219,12 @@ def test_instruction_and_credential_requests_are_recognised(question):
 
 
 @pytest.mark.parametrize("question", ["怎么打造一个党建品牌？", "随便说说党建带工建是什么", "支部怎么编一个年度工作计划？",
-                                      "如果你是新任支部书记该怎么开展工作", "以党员身份参加工会有什么要求"])
+                                      "如果你是新任支部书记该怎么开展工作", "以党员身份参加工会有什么要求",
+                                      # Stop 21: words of role-play and instructions in honest questions.
+                                      "党组织在非公企业里扮演什么角色？", "党建指导员不懂业务也要假装懂吗",
+                                      "这个规定从现在起你们企业都要执行吗？", "有没有新的指令要求小企业建党组织？",
+                                      "How can party members act as a role model in private firms?",
+                                      "永康两新党建官方微博的账号是什么？"])  # unanswerable, but no attempt on the bot
 def test_everyday_questions_with_those_words_are_no_instructions(question):
     assert not understand(question, max_chars=500).injection
 
@@ -1052,3 +1057,15 @@ def test_a_loose_share_of_a_whole_is_answered_by_its_part_of_the_count():
     said = "全国党组织总计4.11万个,其中党委1269个、党总支2735个、党支部3.71万个。"
     assert holds(q, "share", said)
     assert not holds(understand("全国那些党组织里头，党支部占多大比例？", max_chars=500), "share", said)
+
+
+def test_the_name_of_a_thing_is_not_the_name_of_a_person():
+    assert understand("克旗那个党建信息平台叫什么名字", max_chars=500).expects == ("name",)
+    assert understand("那个工作法的名称是什么", max_chars=500).expects == ("name",)
+    assert understand("那家水泥公司叫什么名字", max_chars=500).expects == ("organisation",)
+    assert understand("那个工作法叫啥", max_chars=500).expects == ()  # what it is called, in any words
+    assert understand("领导小组的组长叫什么名字？", max_chars=500).expects == ("person",)
+    assert understand("党建带工建是什么", max_chars=500).expects == ("concept",)
+    q = understand("克旗的党建信息平台叫什么名字", max_chars=500)
+    assert holds(q, "name", "建立“党员e家”信息平台及党建博客网站")
+    assert not holds(q, "name", "继续巩固深化“争星创先”活动成果")  # a name, but of no 平台
