@@ -29,7 +29,7 @@ from .slips import SlipFixer
 from .terms import QUOTED, ordinal_item, quotes
 from .topics import suggest, topics, welcome_answer
 from .types import Answer, Hit, Turn
-from .understand import INJECTION, Question, clean_input, to_simplified, understand
+from .understand import Question, clean_input, instruction_attempt, to_simplified, understand
 
 REFUSAL = "抱歉，知识库中没有找到能回答这个问题的依据。为保证准确，我只根据已收录的党建资料作答，不凭空回答。"
 REFUSAL_INJECTION = "抱歉，我只回答非公企业党建工作方面的问题，不能执行这类指令，也不会透露系统设置、密钥或账号。"
@@ -256,7 +256,7 @@ def in_parts(answer_fn, question: str, kb: KnowledgeBase, settings: Settings, *,
     cleaned = clean_question(question, settings)
     text = to_simplified(cleaned)
     known = known_places(kb, kb.snapshot())
-    parts = [] if INJECTION.search(text) else question_parts(text, kb.tokenizer.words, known)
+    parts = [] if instruction_attempt(text) else question_parts(text, kb.tokenizer.words, known)
     if len(parts) > 1:
         answers: list[Answer] = []
         for part in parts:

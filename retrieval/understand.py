@@ -59,20 +59,38 @@ INJECTION = re.compile(
     r"|(列出|提供|告诉|给我|发我|显示|输出|打印|查询|透露|泄露|导出).{0,12}(密钥|秘钥|密码|口令|账号|帐号|账户|api\s*key|token|令牌)"
     r"|[【\[(（]\s*(?:系统|管理员|后台)\s*(?:通知|消息|公告|更新)|知识库(?:已经?|现已)?(?:更新|修改|更改)|按(?:新|以下|我的)(?:规定|规则|设定|口径)回答"
     r"|(?:别管|不要管|不用管|不管|抛开|撇开|跳过|甭管).{0,6}(?:材料|资料|文件|知识库|文档)"
-    r"|(?:用|凭|按|根据)你(?:自己)?的(?:知识|经验|常识)|不(?:要|用|需要|必)(?:依据|根据|参考|引用).{0,6}(?:材料|资料|文件|知识库)"
+    r"|(?:用|凭|按|根据|使用|依靠)(?:你|模型)(?:自身|自己|本身)?(?:掌握|学到|训练)?的(?:知识|经验|常识|数据)|不再(?:只)?(?:依据|根据|参考)"
+    r"|(?:回退|自由|无限制|无约束|上帝|DAN)\s*模式|以[^，。？?]{1,12}的?名义(?:发布|签发|起草|下发|发文)"
+    r"|后台[^，。？?]{0,4}(?:设定|配置|提示词|指令)|(?:别|不要|甭|不用)(?:整|管|守|理)(?:那些|这些)?(?:规矩|规则)|不(?:要|用|需要|必)(?:依据|根据|参考|引用).{0,6}(?:材料|资料|文件|知识库)"
     r"|最高优先级|优先级.{0,4}指令|以下是.{0,6}指令|新的指令(?:[:：]|是|如下)|(?:执行|按|听从)(?:新的|我的|以下)指令|每个回答.{0,4}(结尾|末尾|开头)|(password|credential|secret\s*key)"
     # Told to forget its rules, to be someone, to answer without the materials or to make something up.
     r"|(?:忘掉|忘记|忘了|放一边|放到一边|撇到一边).{0,8}(?:要求|指令|规则|设定|限制|提示)|(?:要求|指令|规则|设定|限制)[^，。？?]{0,4}(?:放一边|放到一边)"
     r"|(?:从现在开始|现在开始)[，,]?你|你(?:现在)?的身份是|你来(?:当|扮|演)|当一回"
     r"|以[^，。？?]{1,12}的(?:身份|口吻|语气)(?:回答|说|讲|发言|写|谈)?|用你自己的话"
-    r"|不用看(?:材料|资料)|不看(?:材料|资料)|(?:不要|别|不用|无需|不需要)(?:再)?(?:引用|出处|注明出处|标注)|不需要出处|不受(?:材料|资料|知识库)(?:的)?限制"
+    r"|不用看(?:材料|资料)|不看(?:材料|资料)|(?:不要|别|不用|无需|不需要)(?:再|带|加)?(?:任何)?(?:引用|出处|注明出处|标注)|不需要出处|不受(?:材料|资料|知识库)(?:的)?限制"
     r"|资料里没有的也|不要说资料(?:里|中)?没有|随便(?:说|编|给)(?:一个|个)|瞎编|自己编|编造|杜撰|捏造|虚构一"
-    r"|编(?:一个|个)[^，。？?]{0,14}(?:名字|数字|人数|名单|数据|说法)"
+    r"|编(?:一个|个|几个|些|一些|点)[^，。？?]{0,14}(?:名字|数字|人数|名单|数据|说法)"
+    r"|(?:哪怕|即使|就算)不在(?:文件|资料|材料|知识库)里|(?:隐藏|内部|原有|原始)的?(?:指令|提示|设定|规则)"
+    r"|(?:所有|以后的?|之后的?|后面的?)(?:回答|回复)都?只?(?:用|以|按)[^，。？?]{0,8}(?:格式|语气|身份)"
     r"|测试模式|后台测试|系统消息|(?:结尾|末尾|开头|最后)(?:加上|加|附上|写上)一句"
     r"|forget\s+(?:all\s+|your\s+|the\s+|previous\s+)*(?:rules|instructions|restrictions)|from\s+now\s+on|override"
     r"|without\s+(?:any\s+)?(?:restrictions|citations|sources)|make\s+(?:something\s+|it\s+)?up|no\s+citations",
     re.IGNORECASE,
 )
+
+
+# The same attempts spelt to slip past a pattern: spaced out ("i g n o r e"), in pinyin, in Spanish.
+SQUEEZED = re.compile(r"ignore(?:all|any|your|the|previous|prior|above)|systemprompt|prompt|jailbreak|developermode"
+                      r"|hul[uv]e(?:suoyou|nide|guize|zhiling)|tishici|xitongtishi|ignora(?:todas|las)|instrucciones")
+ZERO_WIDTH = re.compile(r"[\u200b-\u200f\u2060\ufeff\u00ad]")
+# "不是让你扮演司令，是问这个说法的意思": role-play declined, not asked for.
+DECLINED = re.compile(r"(?:不是|并非|不用|不要|别)让?你[^，,。？?]{0,4}扮演")
+
+
+def instruction_attempt(text: str) -> bool:
+    """Does the text try to steer the bot (INJECTION), also when hidden by zero-width characters or spacing?"""
+    plain = DECLINED.sub("", ZERO_WIDTH.sub("", text))
+    return bool(INJECTION.search(plain) or SQUEEZED.search(re.sub(r"[\s\W_]+", "", plain).lower()))
 
 
 @dataclass(frozen=True)
@@ -203,7 +221,7 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
     with history as a follow-up even when nothing in its wording says so ("给企业省下来多少运费")."""
     original = clean_input(question, max_chars)
     text = to_simplified(original)
-    injection = bool(INJECTION.search(text))
+    injection = instruction_attempt(text)
     text = normalize_register(text) or text
     corrections: tuple[tuple[str, str], ...] = ()
     if fixer is not None:
