@@ -92,7 +92,28 @@ def referent(body: str, previous: Turn) -> tuple[str, str] | None:
             place = previous.question[s0:e0]
             name = place[:-1] + name if name[0] == place[-1] else place + name
         return body[m.start() : m.end() + n], name
-    return None
+    return named_case(body, m, previous)
+
+
+# What a demonstrative may point at by its kind: "这个方法" at the “温情工作法” the previous answer names.
+CATEGORY = re.compile(r"工作法|方法|做法|办法|活动|模式|制度|机制|品牌|工程|行动")
+NAMED_CASE = re.compile(r"([\u4e00-\u9fff]{2,12}的)?(“[^”]{2,16}”(?:工作法|做法|活动|模式|制度|机制|品牌|工程|行动)?)")
+
+
+def named_case(body: str, m: re.Match, previous: Turn) -> tuple[str, str] | None:
+    """"这个方法具体是怎么做的" after an answer naming "康迪公司的“阳光车队”工作法…缸套厂党支部的“温情工作法”" and a
+    question about 缸套厂's: the quoted name of that kind whose owner the previous question names (or the only one)."""
+    kind = CATEGORY.match(body, m.end())
+    if kind is None:
+        return None
+    found = [x for x in NAMED_CASE.finditer(previous.answer) if x.group(2).rstrip("”")[-1] == kind.group(0)[-1]]
+    owned = [x for x in found if x.group(1) and any(x.group(1)[i : i + 2] in previous.question
+                                                   for i in range(len(x.group(1)) - 2))]
+    pick = owned[:1] if len(owned) == 1 else found if len(found) == 1 else []
+    if not pick:
+        return None
+    owner = re.sub(r"^(?:还有|以及|比如|例如|如|像|其中)", "", re.split(f"[{re.escape(REFERENT_STOP)}]", (pick[0].group(1) or "")[:-1])[-1])
+    return body[m.start() : kind.end()], f"{owner}的{pick[0].group(2)}" if owner else pick[0].group(2)
 
 
 # A name right after a role ("挂职干部白景文给…", "秘书长杨文彬主持…"); a surname alone ("书记张介绍") is none.
@@ -228,6 +249,8 @@ def resolve_follow_up(text: str, previous: Turn, own_content: int = 1, known: fr
     # "那对联建的党组织呢" / "N呢": in place of the phrase it parallels in the previous question.
     if re.sub(r"\W", "", body).endswith("呢") and (swapped := in_parallel(re.sub(r"\W", "", body)[:-1], previous.question)):
         return swapped
+    if (dem := DEMONSTRATIVE.search(body)) and (case := named_case(body, dem, previous)) is not None:
+        return body.replace(case[0], case[1], 1)  # "这个方法具体是怎么做的" -> "缸套厂党支部的“温情工作法”具体…"
     subject = subject_of(previous.question)
     if own_content == 0 or not subject:
         return f"{previous.question.rstrip('？?。')}，{body}"

@@ -325,6 +325,16 @@ def test_a_follow_up_names_the_person_or_the_place_with_what_belongs_to_it():
     assert resolve_follow_up("克旗呢？", Turn("新郑工商联怎样培训企业家？"), 1, frozenset({"新郑", "克旗"})) == "克旗怎样培训企业家？"
 
 
+def test_this_method_is_the_named_method_of_the_one_the_last_question_asked_about():
+    said = ("如康迪公司的“阳光车队”工作法,以党员为主体挂牌上车[1];还有缸套厂党支部的“温情工作法”等,这些做法都很好[1]。")
+    assert resolve_follow_up("这个方法具体是怎么做的？", Turn("缸套厂党支部那个工作法叫什么名字", said), 0) \
+        == "缸套厂党支部的“温情工作法”具体是怎么做的？"
+    assert resolve_follow_up("这个做法有啥效果", Turn("出租车公司车队的工作法叫什么", said), 0) \
+        == "康迪公司的“阳光车队”工作法有啥效果"
+    # Two named and nothing to tell them apart: no guess.
+    assert "温情" not in resolve_follow_up("这个方法效果如何", Turn("永康有哪些工作法", said), 0)
+
+
 def test_an_elliptical_follow_up_takes_the_place_of_the_phrase_it_parallels():
     assert resolve_follow_up("那对联建的党组织呢", Turn("克旗对单建党组织开展的是什么创建活动？"), 3) \
         == "克旗对联建的党组织开展的是什么创建活动？"
