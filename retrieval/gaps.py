@@ -35,7 +35,7 @@ from .kinds import (
     unsaid_figures,
     where_counted,
 )
-from .places import LOCAL_ORG, NOT_IN_PERSON, local_place, mentions, places_in
+from .places import LOCAL_ORG, NOT_IN_PERSON, local_place, mentions, places_in, without_places
 from .terms import (
     ASKS_ITEMS,
     NUMERAL_ABBREVIATION,
@@ -167,6 +167,9 @@ TOLD_FACT = re.compile(r"为期\s*[\d一二三四五六七八九十两]+\s*(?:�
                        r"|[\u4e00-\u9fff]{1,4}局(?:牵头|负责|主管|主抓|发起|组织|成立|印发|联合)")
 
 
+WENT_TO = re.compile(r"(?:去|到|赴|前往)([\u4e00-\u9fff]{2,10}?)(?:考察|学习|参观|进行|搞|开展|接受|交流|培训|了|的)")
+
+
 def misplaced(told: str, passages: list[str], lexical, words) -> list[str]:
     """Facts the told part of a question ties to its subject which every passage sentence giving them ties to
     something else: "新郑市工商联组织30多人去焦裕禄陵园搞了为期7天的再教育" where 为期7天 is said of the trip to
@@ -185,7 +188,10 @@ def misplaced(told: str, passages: list[str], lexical, words) -> list[str]:
             body = re.search(r"[\u4e00-\u9fff]{2}局", m.group(0))
             core = body.group(0) if body else re.sub(r"^为期\s*|\s|余|多", "", m.group(0))  # 克旗民政局牵头 -> 民政局
             holding = [x for x in sentences if core in re.sub(r"\s|余|多", "", x)]
-            if (holding or body) and not any(a in x for a in anchors for x in holding):
+            # "去焦裕禄陵园考察了整整7天": where they went is the subject too; 7天 said of the trip to 杭州 is not it.
+            went = [w for w in known if w in (dest.group(1) if (dest := WENT_TO.search(clause)) else "")]
+            if (holding or body) and (not any(a in x for a in anchors for x in holding)
+                                      or went and not any(w in x for w in went for x in holding)):
                 out.append(m.group(0))
     return out
 
@@ -502,6 +508,37 @@ def wrong_speaker(r: Reading) -> list[str]:
     return [wrong] if wrong else []
 
 
+# Whom it was done with: "跟赤峰机场协调" where the passage says "与赤峰市铁路货物运输中心协调".
+PARTNER = re.compile(r"(?:跟|与|和|同)([\u4e00-\u9fff]{2,12}?)(?:积极|主动)?(协调|对接|合作|沟通|签约|结对)")
+
+
+def wrong_partner(r: Reading) -> list[str]:
+    """The question names a partner of a deed the answering sentence does with another."""
+    m = PARTNER.search(r.told or r.q.standalone)
+    if not m or re.search(r"哪|什么|谁|啥|几", m.group(1)):  # "是跟哪家单位协调的" asks the partner
+        return []
+    own = without_places(m.group(1)) or m.group(1)  # 赤峰机场 -> 机场
+    for c in r.ranked[:2]:
+        partners = [x.group(1) for x in PARTNER.finditer(c.text) if x.group(2) == m.group(2)]
+        if partners and not any(mentions(own, p) for p in partners):  # 铁路货运中心 names 铁路货物运输中心
+            return [m.group(0)]
+    return []
+
+
+# "苏州66个镇的工会主席现在都享受…" where the passage says "全市66个镇中,有27名镇工会主席享受…".
+ALL_OF = re.compile(r"(\d+)\s*(?:个|家|名|位|所|户)[^，,。？?]{0,14}?(?:都|全部|全都|全|均|一律)")
+
+
+def all_not_some(r: Reading) -> list[str]:
+    """A whole the question says all did something, where the answering sentence says only some of it did."""
+    out = []
+    for m in ALL_OF.finditer(r.told or r.q.standalone):
+        part = re.compile(rf"(?<!\d){m.group(1)}\s*(?:个|家|名|位|所|户)[^，,。；;]{{0,10}}?(?:中|里|当中|之中)[,，]?\s*(?:有|共有|已有)?\s*(\d+)")
+        if any((p := part.search(c.text)) and p.group(1) != m.group(1) for c in r.ranked[:2]):
+            out.append(m.group(0))
+    return out
+
+
 # Who led a joint undertaking: "苏州市总工会牵头成立的联席会议" where the passage says 市委组织部牵头成立.
 LED_BY = re.compile(r"([\u4e00-\u9fff]{0,6}?(?:组织部|宣传部|统战部|总工会|工会|工商联|个私协会|协会|商会|党工委|党委|市委|县委|区委|旗委"
                     r"|政府|委员会|团委|妇联|局))(?:来|负责|带头)?(牵头|主导|发起|主办|承办)")
@@ -588,7 +625,7 @@ def reversed_order(r: Reading) -> list[str]:
 
 UNSUPPORTED: tuple[Callable[[Reading], list[str]], ...] = (
     unsaid_events, told_of_a_subject, wrong_speaker, unsaid_amounts, contradicted_words, wrong_ordinal, unknown_body,
-    opposite_asked, reversed_order, wrong_lead,
+    opposite_asked, reversed_order, wrong_lead, all_not_some, wrong_partner,
 )
 
 

@@ -759,10 +759,22 @@ def test_figures_asked_in_everyday_words_are_answered(kb, settings, question, sa
     ("全国个私协会系统那次非公党建座谈会是在重庆渝中区开的，到场的有多少人？", "“渝中”"),  # 涪陵区, not 渝中区
     ("苏州那个由市总工会牵头成立的党建联席会议，都有哪些单位参加？", "“市总工会牵头”"),  # 市委组织部牵头
     ("永康两新党建官方微博的账号名称叫什么？", "具体名称"),  # the 微博 is told of, its name is not
+    # All of a whole said to have done it, where the materials say some of it did (27 of the 66).
+    ("苏州那66个镇的工会主席都已经享受同级副职待遇了吧，这是怎么做到的？", "“66个镇的工会主席都”"),
+    # A partner the materials never name for the deed (they name 赤峰市铁路货物运输中心).
+    ("白景文帮石材企业跟赤峰机场协调运输，他是怎么协调的？", "“跟赤峰机场协调”"),
+    # A length told of a visit the materials give for another trip (7天 was the trip to 杭州 and 无锡).
+    ("新郑工商联那次组织企业家去焦裕禄陵园待了7天，主要学了什么？", "“7天”"),
 ])
 def test_a_figure_honour_or_body_the_materials_do_not_give_is_said_to_be_missing(kb, settings, question, gap):
     ans = answer(question, kb, settings)
     assert ans.outcome == "partial" and gap in ans.text.split("资料中相关的内容是")[0], ans.text
+
+
+def test_a_partner_said_in_short_or_asked_for_is_no_false_premise(kb, settings):
+    for question in ("白景文跟赤峰铁路货运中心协调，解决了什么难题？", "白景文是跟哪家单位协调的？"):
+        ans = answer(question, kb, settings)
+        assert "赤峰市铁路货物运输中心" in ans.text and "协调”的相关说法" not in ans.text, ans.text
 
 
 def test_a_count_of_those_that_did_it_answers_when_the_deed_is_asked(kb, settings):
