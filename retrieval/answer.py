@@ -54,10 +54,21 @@ def known_places(kb: KnowledgeBase, snap: Snapshot) -> frozenset[str]:
     return _vocabulary(kb, snap)[1]
 
 
-def _vocabulary(kb: KnowledgeBase, snap: Snapshot) -> tuple[SlipFixer, frozenset[str]]:
+def slogans(kb: KnowledgeBase, snap: Snapshot) -> dict[str, frozenset[str]]:
+    """The materials' quoted numbered slogans by what they number: "一" -> {"四个一"}, "覆盖" -> {"两个覆盖"}."""
+    return _vocabulary(kb, snap)[2]
+
+
+# "“四个一”", "“两个覆盖”", "“四个100%”": a slogan that counts its parts, quoted in the materials.
+SLOGAN = re.compile(r"“([一二三四五六七八九十两]+(?:个|支|项|大|条)([^”]{1,6}))”")
+# "那几个“一”活动": a slogan asked of by its count, which the asker does not remember.
+SLOGAN_ASKED = re.compile(r"(?:那|这)?(?<!哪)几(?:个|支|项|大|条)[“\"']?")
+
+
+def _vocabulary(kb: KnowledgeBase, snap: Snapshot) -> tuple[SlipFixer, frozenset[str], dict[str, frozenset[str]]]:
     cached = _VOCABULARY.get(kb)
     if cached and cached[0] == snap.generation:
-        return cached[1], cached[2]
+        return cached[1], cached[2], cached[3]
     vocab = []
     path = kb.settings.userdict_path()
     if path.is_file():
@@ -68,8 +79,24 @@ def _vocabulary(kb: KnowledgeBase, snap: Snapshot) -> tuple[SlipFixer, frozenset
                       word_freq=lambda g: max(words.get(g, 0), 10_000 if g in in_vocab else 0),
                       corpus_words=snap.lexical.df)
     places = region_places([d.region for d in snap.documents.values()])
-    _VOCABULARY[kb] = (snap.generation, fixer, places)
-    return fixer, places
+    found: dict[str, set[str]] = {}
+    for d in snap.documents.values():
+        for m in SLOGAN.finditer(d.text):
+            found.setdefault(m.group(2), set()).add(m.group(1))
+    numbered = {part: frozenset(terms) for part, terms in found.items()}
+    _VOCABULARY[kb] = (snap.generation, fixer, places, numbered)
+    return fixer, places, numbered
+
+
+def with_slogan(text: str, numbered: dict[str, frozenset[str]]) -> str:
+    """"克旗那几个“一”活动都指什么" -> "克旗“四个一”活动都指什么": the one slogan of the materials that numbers it."""
+    for m in SLOGAN_ASKED.finditer(text):
+        rest = text[m.end() :]
+        part = max((p for p in numbered if rest.startswith(p) and len(numbered[p]) == 1), key=len, default="")
+        if part:
+            after = rest[len(part) :].lstrip("”\"'")
+            return f"{text[: m.start()]}“{next(iter(numbered[part]))}”{after}"
+    return text
 
 
 def warm(kb: KnowledgeBase, snap: Snapshot) -> None:
@@ -118,6 +145,9 @@ def analyze(question: str, kb: KnowledgeBase, settings: Settings, rewrite=None, 
     vocabulary = {"fixer": slip_fixer(kb, snap), "content_words": kb.tokenizer.words,
                   "known_places": known_places(kb, snap)}
     q = understand(question, max_chars=settings.max_question_chars, history=history, **vocabulary)
+    if not q.injection and (named := with_slogan(q.standalone, slogans(kb, snap))) != q.standalone:
+        q = replace(understand(named, max_chars=max(settings.max_question_chars, len(named)), **vocabulary),
+                    original=q.original, follow_up=q.follow_up, seen=q.seen, own_words=q.own_words)
     if q.injection:
         return Answer(question=q.original, text=REFUSAL_INJECTION, refused=True, outcome="refused", mode="refusal",
                       reason="instruction or prompt-injection attempt",

@@ -804,3 +804,13 @@ def test_the_share_of_one_kind_of_member_is_not_taken_from_the_other(kb, setting
     # 个协会员 and 私协会员 are words of their own (the domain dictionary); the share of one is not the other's.
     ans = answer("个协会员里入党的占几成", kb, settings)
     assert ans.outcome == "answered" and "2.84%" in ans.text and "10.13%" not in ans.text, ans.text
+
+
+def test_a_slogan_asked_of_by_its_count_is_the_materials_numbered_slogan(kb, settings):
+    # The asker remembers "those several 一", not that there are four: the materials' one “四个一” is meant.
+    ans = answer("克旗区域支部搞的那几个“一”，分别是什么？", kb, settings)
+    assert ans.outcome == "answered" and "恳谈会" in ans.text and "服务联系卡" in ans.text, ans.text
+    # Two slogans count 作用 (“两个作用”, “三个作用”): no guess between them.
+    from retrieval.answer import slogans, with_slogan
+
+    assert with_slogan("要发挥那几个作用？", slogans(kb, kb.snapshot())) == "要发挥那几个作用？"
