@@ -738,7 +738,7 @@ def _counted(thing: str, sentence: str, counts: list[tuple[int, int]]) -> bool:
         deed = next(group for group in PREDICATE_GROUPS if re.fullmatch(group, cut.group(0)))
         if not any(re.search(deed, sentence[start : end + DEED_NEAR]) for start, end in counts):
             return False
-        thing = re.sub(r"[来去都也]+$", "", thing[: cut.start()])  # "多少代表来参加"
+        thing = re.sub(r"(?:[来去都也]|自己|亲自|本人)+$", "", thing[: cut.start()])  # "多少代表来参加", "多少业主自己当"
     head = head_gram(thing)
     if not head:
         return True

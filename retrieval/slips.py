@@ -26,6 +26,7 @@ def cjk_bigram_counts(texts: list[str]) -> dict[str, int]:
 
 
 NUMERAL_CHARS = set("一二三四五六七八九十百千万两零")
+SERVES_AFTER = set("己来去要能想谁都也还再让请选被兼可得就才")  # "自己当…", "让他当…": the verb 当
 NEGATIONS = set("没不无未别非莫勿")
 
 
@@ -70,6 +71,8 @@ class SlipFixer:
         for i, ch in enumerate(chars):
             if not cjk[i] or ch in NUMERAL_CHARS or ch in NEGATIONS:  # "三会一课": a numeral is meant, never a slip;
                 continue  # "没个帮手" is no slip for 每个: a negation carries the meaning
+            if ch == "当" and i > 0 and chars[i - 1] in SERVES_AFTER:
+                continue  # "老板自己当支部书记", "谁来当": 当 serves as, no slip for 党
             left = chars[i - 1] if i > 0 and cjk[i - 1] else ""
             right = chars[i + 1] if i + 1 < len(chars) and cjk[i + 1] else ""
             if not left and not right:

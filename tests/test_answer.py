@@ -814,3 +814,9 @@ def test_a_slogan_asked_of_by_its_count_is_the_materials_numbered_slogan(kb, set
     from retrieval.answer import slogans, with_slogan
 
     assert with_slogan("要发挥那几个作用？", slogans(kb, kb.snapshot())) == "要发挥那几个作用？"
+
+
+def test_to_serve_as_is_no_slip_for_the_party(kb, settings):
+    # "自己当支部书记": 当 serves as; it is not 党支部 mistyped. The count of 业主 who did is the answer.
+    ans = answer("克旗有多少个老板自己当支部书记？", kb, settings)
+    assert "自己当支部书记" in ans.standalone_question and ans.outcome == "answered" and "85名" in ans.text, ans.text
