@@ -6,7 +6,8 @@ import functools
 import re
 
 # Characters so common that their bigrams say little: replaced only when both neighbours agree.
-FUNCTION_CHARS = set("的了和与及或是在有不也就都而并为对把被将从向由这那个些么吗呢吧啊哪几什怎样如何多少里上下中把给让使得地着过会能要可以")
+FUNCTION_CHARS = set("的了和与及或是在有不也就都而并为对把被将从向由这那个些么吗呢吧啊哪几什怎样如何多少里上下中把给让使得地着过会能要可以"
+                     "时兼缺")  # "典型时都…" (when), "工会主席兼党组织负责人", "正缺懂行的": words of speech, not slips
 
 
 def cjk_bigram_counts(texts: list[str]) -> dict[str, int]:
@@ -26,6 +27,7 @@ def cjk_bigram_counts(texts: list[str]) -> dict[str, int]:
 
 
 NUMERAL_CHARS = set("一二三四五六七八九十百千万两零")
+COPULA_AFTER = set("全都就还也可倒正真总老要不才便")  # "全是", "都是", "就是": 是 the copula
 SERVES_AFTER = set("己来去要能想谁都也还再让请选被兼可得就才")  # "自己当…", "让他当…": the verb 当
 NEGATIONS = set("没不无未别非莫勿")
 
@@ -73,6 +75,10 @@ class SlipFixer:
                 continue  # "没个帮手" is no slip for 每个: a negation carries the meaning
             if ch == "当" and i > 0 and chars[i - 1] in SERVES_AFTER:
                 continue  # "老板自己当支部书记", "谁来当": 当 serves as, no slip for 党
+            if ch == "是" and i > 0 and chars[i - 1] in COPULA_AFTER:
+                continue  # "里头全是个体户": the copula, no slip for 全市
+            if ch == "第" and i + 1 < len(chars) and (chars[i + 1].isdigit() or chars[i + 1] in NUMERAL_CHARS):
+                continue  # "第5号文": an ordinal, no slip for 年底
             left = chars[i - 1] if i > 0 and cjk[i - 1] else ""
             right = chars[i + 1] if i + 1 < len(chars) and cjk[i + 1] else ""
             if not left and not right:

@@ -86,6 +86,10 @@ def test_slip_fixer_leaves_correct_questions_alone(kb):
     # 当 before a word (组长) is a verb: 党组 would take that word's first character, and 党组长 is in no document.
     assert fixer.fix("管委会主任亲自当组长")[1] == ()
     assert fixer.fix("是由管委会主任当组长的")[1] == ()  # 任党 is common (担任党…), and still 当 is the verb
+    # Words of speech the documents' bigrams would "correct" (stop 21): a verb, a copula, "when", an ordinal.
+    for said in ("私营老板自己当支部书记的不少", "里头全是个体户小商户", "企业党建又正缺懂行的", "工会主席兼党组织负责人",
+                 "宣传企业党建典型时都借助了哪些渠道", "根据2024年第5号文"):
+        assert fixer.fix(said)[1] == (), said
 
 
 @pytest.mark.parametrize(
