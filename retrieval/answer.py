@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .candidates import Candidate, idf_coverage, question_grams, score_candidates
+from .candidates import SEEN_PENALTY, Candidate, idf_coverage, question_grams, same_sentence, score_candidates
 from .compose import RELATED_LEAD, render, with_asked_item
 from .compose import compose as choose_sentences
 from .decide import Decision, decide
@@ -130,7 +130,20 @@ def prepare(question: str, kb: KnowledgeBase, settings: Settings, rewrite=None, 
     p = analyze(question, kb, settings, rewrite, history=history)
     if isinstance(p, Prepared) and p.verdict.outcome == "refused":
         return refusal(p, p.verdict.reason)
+    if isinstance(p, Prepared) and p.q.sequel == "more" and nothing_more(p):
+        return replace(refusal(p, "nothing more on the previous question"), text=NO_MORE)
     return p
+
+
+NO_MORE = "关于这个问题，资料中能找到的内容上面已经给出，没有更多了。"
+MORE_SHARE = 0.6  # "还有吗": a sentence not yet said must be this relevant, relative to the best one said
+
+
+def nothing_more(p: Prepared) -> bool:
+    """"还有吗" when every sentence not yet said answers much worse than the ones the earlier answers gave."""
+    said = [c.relevance + SEEN_PENALTY for c in p.candidates if any(same_sentence(c.text, s) for s in p.q.seen)]
+    new = [c.relevance for c in p.candidates if not any(same_sentence(c.text, s) for s in p.q.seen)]
+    return bool(said) and max(new, default=-9.0) < MORE_SHARE * max(said)
 
 
 def analyze(question: str, kb: KnowledgeBase, settings: Settings, rewrite=None, *,

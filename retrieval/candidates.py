@@ -43,6 +43,8 @@ class Candidate:
     parts: dict = field(default_factory=dict, compare=False, hash=False)  # what `relevance` was made of
 
 
+CLAUSES = re.compile(r"[；;]")
+SEEN_PENALTY = 0.5  # a sentence a follow-up's previous answer already gave
 SENTENCE_WEIGHTS = Path(__file__).with_name("sentence.toml")
 
 
@@ -151,12 +153,13 @@ def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: Knowled
             "focus": sum(w in text for w in q.own_words) / len(q.own_words) if q.own_words else 0.0,
         }
         rel = relevance(parts, sentence_weights)
-        if q.seen and any(_same(c.text, s) for s in q.seen):
-            rel -= 0.0 if answers_again(q, c.text) else 0.5
+        if q.seen and any(same_sentence(c.text, s) for s in q.seen) and (
+                q.sequel == "more" or not (answers_again(q, c.text) or CLAUSES.search(c.text))):
+            rel -= SEEN_PENALTY  # a sentence of several clauses may hold what a follow-up asks, said or not
         out.append(Candidate(c.chunk, c.rank, c.start, c.end, c.text, lex, ctx, sim, rel, parts))
-    if q.seen and (q.own == 0 or q.sequel):
+    if q.seen and (q.own == 0 or q.sequel) and q.sequel != "more":
         # "那具体怎么做？" / "效果怎么样？" continue where the previous answer stopped: what follows a sentence it gave.
-        said = [c for c in out if any(_same(c.text, s) for s in q.seen)]
+        said = [c for c in out if any(same_sentence(c.text, s) for s in q.seen)]
         last = {}
         for d in said:  # the last sentence the previous answer quoted from each document
             last[d.chunk.source] = max(last.get(d.chunk.source, 0), d.end)
@@ -171,6 +174,8 @@ def answers_again(q: Question, sentence: str) -> bool:
     after "以什么为中心" asks about a part of one ("…以改革为动力"); and a kind of fact the previous question did
     not ask may be in it: the share after a count ("比上一年多了多少" of "18.49万个,比上年增长5.6%"), or the list
     after a how ("那具体有哪几个来源？" of "“四个一”(…列支一部分、…补充一部分…)")."""
+    if q.sequel == "more":
+        return False  # "还有吗" wants what was not said
     kinds = q.ranked_kinds
     return bool(q.sequel or any(w in sentence.lower() for w in q.own_words)
                 # "为啥偏偏是镇里？" after "把哪一级的工会建设当重点": the why is told in the sentence quoted (针对…的特点)
@@ -182,7 +187,8 @@ def answers_again(q: Question, sentence: str) -> bool:
                 and len(items_in(sentence)) >= 2)
 
 
-def _same(sentence: str, said: str) -> bool:
-    a = re.sub(r"\W|\[\d+\]", "", sentence)
-    b = re.sub(r"\W|\[\d+\]", "", said)
+def same_sentence(sentence: str, said: str) -> bool:
+    """Is one the other (or part of it), citation markers and punctuation aside?"""
+    a = re.sub(r"\[\d+\]|\W", "", sentence)
+    b = re.sub(r"\[\d+\]|\W", "", said)
     return bool(a) and bool(b) and (a in b or b in a)

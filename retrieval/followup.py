@@ -19,6 +19,10 @@ NEXT_ASK = re.compile(r"^(?:那|他们|她们|它们|这些人)?(?:之后|后来
                       r"|(?:完|回来|结束|过后)了?(?:以后|之后|后)")  # "参观完以后…有什么表态": what came after it
 
 
+# "还有吗？", "还有别的吗": more answers to the previous question, not what follows the last one in the document.
+MORE_ASK = re.compile(r"(?:那|那么)?(?:还有|另外还有|此外还有)(?:没有|别的|其他的?|其它的?|啥|什么|哪些|呢|吗|么|没)*")
+
+
 RESULT_ASK = re.compile(r"效果|成效|结果|影响|反响|收获|作用如何")
 
 
@@ -219,6 +223,8 @@ def resolve_follow_up(text: str, previous: Turn, own_content: int = 1, known: fr
     body = FOLLOW_UP_START.sub("", text).strip(" ，,")
     if lean:
         return f"{previous.question.rstrip('？?。')}，{body}"
+    if MORE_ASK.fullmatch(re.sub(r"\W", "", text)):
+        return previous.question  # "还有吗": the same question, for what the answer did not yet say
     if (found := ordinal_item(body, previous.answer)) is not None:
         # "其中第二项具体怎么做？" -> "联合组建具体怎么做？": the item the previous answer listed.
         m, item = found

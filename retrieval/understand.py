@@ -19,6 +19,7 @@ from .errors import InvalidInputError
 from .followup import (
     ACTION_PRONOUN,
     GENERIC_ASK,
+    MORE_ASK,
     NEXT_ASK,
     RESULT_ASK,
     is_follow_up,
@@ -247,8 +248,11 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
             standalone = resolve_follow_up(text, listing_turn(text, turns), own, known_places, lean=not marked)
             seen = tuple(s for s in re.split(r"(?<=[。！？；])", turns[-1].answer) if s.strip())
             asked_before = expected_kinds(turns[-1].question)
-            sequel = "result" if RESULT_ASK.search(text) else "next" if (
+            sequel = "more" if MORE_ASK.fullmatch(re.sub(r"\W", "", text)) else "result" if RESULT_ASK.search(text) else "next" if (
                 ACTION_PRONOUN.search(text) or NEXT_ASK.search(text)) else ""
+            if sequel == "more":  # "还有吗" asked again: nothing any answer to the same question said
+                seen = tuple(x for t in turns if t.question == standalone
+                             for x in re.split(r"(?<=[。！？；])", t.answer) if x.strip()) + seen
     places = places_in(standalone, known_places)
     counts = counted_thing(standalone)
     return Question(

@@ -820,3 +820,23 @@ def test_to_serve_as_is_no_slip_for_the_party(kb, settings):
     # "自己当支部书记": 当 serves as; it is not 党支部 mistyped. The count of 业主 who did is the answer.
     ans = answer("克旗有多少个老板自己当支部书记？", kb, settings)
     assert "自己当支部书记" in ans.standalone_question and ans.outcome == "answered" and "85名" in ans.text, ans.text
+
+
+def test_more_asks_the_same_question_for_what_was_not_yet_said(kb, settings):
+    first = answer("克旗是怎么解决党组织活动经费问题的？", kb, settings)
+    history = [Turn(first.standalone_question, first.text)]
+    more = answer("还有吗？", kb, settings, history=history)
+    # Not the next sentence of the document: another answer to the same question, none of the first one again.
+    assert more.standalone_question == first.standalone_question
+    assert more.outcome != "refused" and "四个一" not in more.text and "红山水泥" not in more.text, more.text
+    history.append(Turn(more.standalone_question, more.text))
+    # Asked once more, when what is left answers much worse: said plainly, no far-fetched sentence.
+    last = answer("还有别的吗", kb, settings, history=history)
+    assert last.outcome == "refused" and "没有更多" in last.text, last.text
+
+
+def test_a_sentence_said_with_inner_citation_markers_is_known_as_said():
+    from retrieval.candidates import same_sentence
+
+    said = "建设相对固定的活动阵地[1];引导苏木乡镇党组织活动场所共用[1]。"
+    assert same_sentence("建设相对固定的活动阵地;引导苏木乡镇党组织活动场所共用。", said)
