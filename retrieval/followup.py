@@ -10,7 +10,7 @@ from .terms import ORDINAL, ordinal_item
 from .types import Turn
 
 # Follow-ups: they lean on the previous turn.
-FOLLOW_UP_START = re.compile(r"^(?:那(?![些个次种家趟回位样里儿])|那么|那该|那要|那如果|那具体|还有|然后|另外|此外|除此之外|再说说|再讲讲|接着|如果是|要是"
+FOLLOW_UP_START = re.compile(r"^(?:那(?![些个次种家趟回位样里儿])|那么|那该|那要|那如果|那具体|还有(?!没有|没)|然后|另外|此外|除此之外|再说说|再讲讲|接着|如果是|要是"
                              r"|之后|后来|接下来|下一步)")
 
 
@@ -73,7 +73,7 @@ DEMONSTRATIVE = re.compile(r"(?:这个|那个|这一|该|这家|那家|这支|�
 THE_FIGURE = re.compile(r"这个数字?|这一数字|这数字?|该数字?|这个数据|那个数字?")
 
 
-REFERENT_STOP = "在的了和与及是为从对把被将向由，,。；;、：:（()）“”\"'"
+REFERENT_STOP = "在的了和与及是为从对把被将向由，,。；;、：:（()）“”\"'\n"
 
 
 def referent(body: str, previous: Turn) -> tuple[str, str] | None:
@@ -274,7 +274,8 @@ def resolve_follow_up(text: str, previous: Turn, own_content: int = 1, known: fr
         return body
     if (found := referent(body, previous)) is not None:
         return body.replace(found[0], found[1], 1)
-    if re.search(r"[他她](?![们])", body) and (name := person_named(previous.question, known)):
+    if re.search(r"[他她](?![们])", body) and (name := person_named(previous.question, known) or next(
+            (n for n in [person_named(previous.answer, known)] if n and n in previous.question), "")):
         # "他是跟哪家单位协调的" after "克旗挂职干部白景文给石材企业解决了什么难题": the person, not the place.
         return re.sub(r"[他她](?![们])", name, body, count=1)
     if re.search(r"[他她](?![们])", body) and (role := list(re.finditer(ROLES, previous.question))):

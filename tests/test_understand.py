@@ -329,6 +329,17 @@ def test_a_follow_up_names_the_person_or_the_place_with_what_belongs_to_it():
     assert resolve_follow_up("克旗呢？", Turn("新郑工商联怎样培训企业家？"), 1, frozenset({"新郑", "克旗"})) == "克旗怎样培训企业家？"
 
 
+def test_a_follow_ups_he_is_the_person_the_last_answer_names_when_the_question_named_him():
+    said = "挂职干部白景文在芝瑞镇石材行业党支部挂职期间,积极与赤峰市铁路货物运输中心协调[1]。"
+    assert resolve_follow_up("他在那边一共挂职了几年", Turn("白景文是跟哪家单位协调的", said), 2) == "白景文在那边一共挂职了几年"
+    # "还有没有" asks whether there is any; it is not "还有" + "没有…".
+    assert "还有没有别的例子" in resolve_follow_up("还有没有别的例子？", Turn("阳光车队工作法是哪家公司搞的？", "…"), 1)
+    # A name never runs across the previous answer and question (they are joined by a line break to be read).
+    found = resolve_follow_up("这个学法活动有多少家企业参加？", Turn("新郑组织党员学法律法规，提高了哪些意识？",
+                                                        "提高了企业党员员工的法律意识[1]。"), 2)
+    assert "\n" not in found
+
+
 def test_this_method_is_the_named_method_of_the_one_the_last_question_asked_about():
     said = ("如康迪公司的“阳光车队”工作法,以党员为主体挂牌上车[1];还有缸套厂党支部的“温情工作法”等,这些做法都很好[1]。")
     assert resolve_follow_up("这个方法具体是怎么做的？", Turn("缸套厂党支部那个工作法叫什么名字", said), 0) \
