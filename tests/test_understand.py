@@ -1000,6 +1000,9 @@ def test_counted_things_and_places_read_from_plainly_worded_count_questions():
 def test_a_question_as_the_statement_a_sequel_builds_on():
     assert statement_of("新郑市工商联组织党员去了哪里接受教育？") == "新郑市工商联组织党员去了接受教育"
     assert statement_of("新郑工商联提出的发展思路是哪几句话？") == "新郑工商联提出的发展思路"  # not "…是句话"
+    # The ordinal or unit of what was asked goes with it: not "…第会员大会", "…是份".
+    assert statement_of("这篇讲话是在研究会第几次会员大会上讲的？") == "这篇讲话是在研究会会员大会上讲"
+    assert statement_of("新郑工商联组织党员去焦裕禄陵园是几月份") == "新郑工商联组织党员去焦裕禄陵园"
     q = understand("他们回来以后表了什么态？", max_chars=500,
                    history=[Turn("新郑市工商联组织党员去了哪里接受教育？", "…赴焦裕禄陵园进行再教育活动[1]。")])
     assert "哪里" not in q.standalone and "place" not in q.expects
