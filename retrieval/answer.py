@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .candidates import SEEN_PENALTY, Candidate, idf_coverage, question_grams, same_sentence, score_candidates
+from .candidates import SEEN_PENALTY, Candidate, idf_coverage, question_grams, score_candidates
 from .compose import RELATED_LEAD, render, with_asked_item
 from .compose import compose as choose_sentences
 from .decide import Decision, decide
@@ -26,7 +26,7 @@ from .places import gazetteer, places_in, region_places
 from .search import search
 from .settings import Settings
 from .slips import SlipFixer
-from .terms import QUOTED, ordinal_item, quotes
+from .terms import QUOTED, ordinal_item, quotes, slogans_of
 from .topics import suggest, topics, welcome_answer
 from .types import Answer, Hit, Turn
 from .understand import Question, clean_input, instruction_attempt, to_simplified, understand
@@ -41,7 +41,7 @@ def clean_question(question: str, settings: Settings) -> str:
     return clean_input(question, settings.max_question_chars)
 
 
-_VOCABULARY: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # KnowledgeBase -> (generation, fixer, places)
+_VOCABULARY: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # KnowledgeBase -> (generation, fixer, places, slogans)
 
 
 def slip_fixer(kb: KnowledgeBase, snap: Snapshot) -> SlipFixer:
@@ -59,12 +59,6 @@ def slogans(kb: KnowledgeBase, snap: Snapshot) -> dict[str, frozenset[str]]:
     return _vocabulary(kb, snap)[2]
 
 
-# "“四个一”", "“两个覆盖”", "“四个100%”": a slogan that counts its parts, quoted in the materials.
-SLOGAN = re.compile(r"“([一二三四五六七八九十两]+(?:个|支|项|大|条)([^”]{1,6}))”")
-# "那几个“一”活动": a slogan asked of by its count, which the asker does not remember.
-SLOGAN_ASKED = re.compile(r"(?:那|这)?(?<!哪)几(?:个|支|项|大|条)[“\"']?")
-
-
 def _vocabulary(kb: KnowledgeBase, snap: Snapshot) -> tuple[SlipFixer, frozenset[str], dict[str, frozenset[str]]]:
     cached = _VOCABULARY.get(kb)
     if cached and cached[0] == snap.generation:
@@ -79,24 +73,9 @@ def _vocabulary(kb: KnowledgeBase, snap: Snapshot) -> tuple[SlipFixer, frozenset
                       word_freq=lambda g: max(words.get(g, 0), 10_000 if g in in_vocab else 0),
                       corpus_words=snap.lexical.df)
     places = region_places([d.region for d in snap.documents.values()])
-    found: dict[str, set[str]] = {}
-    for d in snap.documents.values():
-        for m in SLOGAN.finditer(d.text):
-            found.setdefault(m.group(2), set()).add(m.group(1))
-    numbered = {part: frozenset(terms) for part, terms in found.items()}
+    numbered = slogans_of([d.text for d in snap.documents.values()])
     _VOCABULARY[kb] = (snap.generation, fixer, places, numbered)
     return fixer, places, numbered
-
-
-def with_slogan(text: str, numbered: dict[str, frozenset[str]]) -> str:
-    """"克旗那几个“一”活动都指什么" -> "克旗“四个一”活动都指什么": the one slogan of the materials that numbers it."""
-    for m in SLOGAN_ASKED.finditer(text):
-        rest = text[m.end() :]
-        part = max((p for p in numbered if rest.startswith(p) and len(numbered[p]) == 1), key=len, default="")
-        if part:
-            after = rest[len(part) :].lstrip("”\"'")
-            return f"{text[: m.start()]}“{next(iter(numbered[part]))}”{after}"
-    return text
 
 
 def warm(kb: KnowledgeBase, snap: Snapshot) -> None:
@@ -141,8 +120,8 @@ MORE_SHARE = 0.6  # "还有吗": a sentence not yet said must be this relevant, 
 
 def nothing_more(p: Prepared) -> bool:
     """"还有吗" when every sentence not yet said answers much worse than the ones the earlier answers gave."""
-    said = [c.relevance + SEEN_PENALTY for c in p.candidates if any(same_sentence(c.text, s) for s in p.q.seen)]
-    new = [c.relevance for c in p.candidates if not any(same_sentence(c.text, s) for s in p.q.seen)]
+    said = [c.relevance + SEEN_PENALTY for c in p.candidates if c.parts.get("seen")]  # "more" penalises every one
+    new = [c.relevance for c in p.candidates if not c.parts.get("seen")]
     return bool(said) and max(new, default=-9.0) < MORE_SHARE * max(said)
 
 
@@ -156,11 +135,8 @@ def analyze(question: str, kb: KnowledgeBase, settings: Settings, rewrite=None, 
     if (welcome := welcome_answer(cleaned, snap)) is not None:  # greetings, "你能做什么", "/help" typed as text
         return welcome
     vocabulary = {"fixer": slip_fixer(kb, snap), "content_words": kb.tokenizer.words,
-                  "known_places": known_places(kb, snap)}
+                  "known_places": known_places(kb, snap), "slogans": slogans(kb, snap)}
     q = understand(question, max_chars=settings.max_question_chars, history=history, **vocabulary)
-    if not q.injection and (named := with_slogan(q.standalone, slogans(kb, snap))) != q.standalone:
-        q = replace(understand(named, max_chars=max(settings.max_question_chars, len(named)), **vocabulary),
-                    original=q.original, follow_up=q.follow_up, seen=q.seen, own_words=q.own_words)
     if q.injection:
         return Answer(question=q.original, text=REFUSAL_INJECTION, refused=True, outcome="refused", mode="refusal",
                       reason="instruction or prompt-injection attempt",

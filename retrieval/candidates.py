@@ -153,13 +153,13 @@ def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: Knowled
             "focus": sum(w in text for w in q.own_words) / len(q.own_words) if q.own_words else 0.0,
         }
         rel = relevance(parts, sentence_weights)
-        if q.seen and any(same_sentence(c.text, s) for s in q.seen) and (
-                q.sequel == "more" or not (answers_again(q, c.text) or CLAUSES.search(c.text))):
+        parts["seen"] = float(bool(q.seen) and any(same_sentence(c.text, s) for s in q.seen))  # the last answer gave it
+        if parts["seen"] and (q.sequel == "more" or not (answers_again(q, c.text) or CLAUSES.search(c.text))):
             rel -= SEEN_PENALTY  # a sentence of several clauses may hold what a follow-up asks, said or not
         out.append(Candidate(c.chunk, c.rank, c.start, c.end, c.text, lex, ctx, sim, rel, parts))
     if q.seen and (q.own == 0 or q.sequel) and q.sequel != "more":
         # "那具体怎么做？" / "效果怎么样？" continue where the previous answer stopped: what follows a sentence it gave.
-        said = [c for c in out if any(same_sentence(c.text, s) for s in q.seen)]
+        said = [c for c in out if c.parts["seen"]]
         last = {}
         for d in said:  # the last sentence the previous answer quoted from each document
             last[d.chunk.source] = max(last.get(d.chunk.source, 0), d.end)

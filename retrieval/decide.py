@@ -19,7 +19,6 @@ from pathlib import Path
 
 from .candidates import Candidate, idf_coverage
 from .gaps import missing, read, unsupported
-from .kinds import named_thing
 from .places import places_in
 from .terms import NUMERAL_ABBREVIATION, QUOTED, SAYING, cn_ordinal, defined_term, item_marker, quotes
 from .understand import Question, synonym_pairs
@@ -169,7 +168,7 @@ def decide(q: Question, grams: list[str], cands: list[Candidate], hits, lexical,
     if why["unmet"]:
         thing = f"“{q.counts}”" if why["unmet"] in ("number", "person", "money") and q.counts else \
             f"“{q.share_of}”" if why["unmet"] == "share" and q.share_of else \
-            f"“{named}”" if why["unmet"] == "name" and (named := named_thing(q.standalone)) else \
+            f"“{q.named}”" if why["unmet"] == "name" and q.named else \
             f"“{why['term'] or defined_term(q.standalone)}”" if why["unmet"] in ("concept", "detail") else _topic(q)
         return Decision("partial", p, rounded, f"资料中没有{thing}的{KIND_WORDS[why['unmet']]}",
                         reason=f"no {why['unmet']} in the answering sentences")

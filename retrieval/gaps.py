@@ -508,23 +508,6 @@ def wrong_speaker(r: Reading) -> list[str]:
     return [wrong] if wrong else []
 
 
-# Whom it was done with: "跟赤峰机场协调" where the passage says "与赤峰市铁路货物运输中心协调".
-PARTNER = re.compile(r"(?:跟|与|和|同)([\u4e00-\u9fff]{2,12}?)(?:积极|主动)?(协调|对接|合作|沟通|签约|结对)")
-
-
-def wrong_partner(r: Reading) -> list[str]:
-    """The question names a partner of a deed the answering sentence does with another."""
-    m = PARTNER.search(r.told or r.q.standalone)
-    if not m or re.search(r"哪|什么|谁|啥|几", m.group(1)):  # "是跟哪家单位协调的" asks the partner
-        return []
-    own = without_places(m.group(1)) or m.group(1)  # 赤峰机场 -> 机场
-    for c in r.ranked[:2]:
-        partners = [x.group(1) for x in PARTNER.finditer(c.text) if x.group(2) == m.group(2)]
-        if partners and not any(mentions(own, p) for p in partners):  # 铁路货运中心 names 铁路货物运输中心
-            return [m.group(0)]
-    return []
-
-
 # "苏州66个镇的工会主席现在都享受…" where the passage says "全市66个镇中,有27名镇工会主席享受…".
 ALL_OF = re.compile(r"(\d+)\s*(?:个|家|名|位|所|户)[^，,。？?]{0,14}?(?:都|全部|全都|全|均|一律)")
 
@@ -539,23 +522,37 @@ def all_not_some(r: Reading) -> list[str]:
     return out
 
 
-# Who led a joint undertaking: "苏州市总工会牵头成立的联席会议" where the passage says 市委组织部牵头成立.
+# Who did a deed with whom or who led it: "跟赤峰机场协调" where the passage says "与赤峰市铁路货物运输中心协调",
+# "苏州市总工会牵头成立的联席会议" where it says 市委组织部牵头成立.
+PARTNER = re.compile(r"(?:跟|与|和|同)([\u4e00-\u9fff]{2,12}?)(?:积极|主动)?(协调|对接|合作|沟通|签约|结对)")
 LED_BY = re.compile(r"([\u4e00-\u9fff]{0,6}?(?:组织部|宣传部|统战部|总工会|工会|工商联|个私协会|协会|商会|党工委|党委|市委|县委|区委|旗委"
                     r"|政府|委员会|团委|妇联|局))(?:来|负责|带头)?(牵头|主导|发起|主办|承办)")
 
 
+def _other_party(r: Reading, pattern: re.Pattern, text: str) -> list[str]:
+    """The party `pattern` finds with its deed in `text`, where an answering sentence has another do that deed: the
+    party's words as the question says them, or nothing. A party asked for ("跟哪家单位") is none; a place before
+    it or a shortened name (铁路货运中心 for 铁路货物运输中心) still names the same one."""
+    m = pattern.search(text)
+    if not m or re.search(r"哪|什么|谁|啥|几", m.group(1)):
+        return []
+    said = re.split(r"[那这个由的在和与是把被]", m.group(1))[-1]  # "苏州那个由市总工会牵头" -> 市总工会
+    own = without_places(said) or said  # 赤峰机场 -> 机场, 苏州市总工会 -> 总工会
+    for c in r.ranked[:2]:
+        others = [x.group(1) for x in pattern.finditer(c.text) if x.group(2) == m.group(2)]
+        if others and not any(mentions(own, other) for other in others):
+            return [m.group(0)[m.group(0).index(said):] if pattern is LED_BY else m.group(0)]
+    return []
+
+
+def wrong_partner(r: Reading) -> list[str]:
+    """"白景文帮石材企业跟赤峰机场协调": the answering sentence has him coordinate with another body."""
+    return _other_party(r, PARTNER, r.told or r.q.standalone)
+
+
 def wrong_lead(r: Reading) -> list[str]:
     """"苏州市总工会牵头成立的那个联席会议": the answering sentence has another body lead it (市委组织部牵头成立)."""
-    m = LED_BY.search(r.q.standalone)
-    if not m:
-        return []
-    body = re.split(r"[那这个由的在和与是把被]", m.group(1))[-1]  # "苏州那个由市总工会牵头" -> 市总工会
-    own = re.sub(r"^[\u4e00-\u9fff]{2,4}?[省市县区旗](?=[\u4e00-\u9fff]{2})", "", body)  # 苏州市总工会 -> 总工会
-    for c in r.ranked[:2]:
-        led = [s.group(1) for s in LED_BY.finditer(c.text) if s.group(2) == m.group(2)]
-        if led and not any(own in body for body in led):
-            return [body + m.group(2)]
-    return []
+    return _other_party(r, LED_BY, r.q.standalone)
 
 
 def unsaid_amounts(r: Reading) -> list[str]:

@@ -151,7 +151,6 @@ def reason_clause(text: str) -> str:
 SITUATION_JI = re.compile(r"(?<![有共了])几[个家位名条户]?[\u4e00-\u9fff]{6,}")
 
 
-# What is named: the words before 叫什么(名字) or 的名称是什么; a person's name is the person kind's.
 # A name asked for in so many words ("叫什么名字", "名称是什么"); a bare "叫什么" may ask what something is called
 # in any words, and is checked no further.
 NAME_ASK = re.compile(r"(?:名字|名称|名号|全称|账号名称)(?:叫|是)?(?:什么|啥)|叫(?:什么|啥)(?:名字|名称)"
@@ -194,7 +193,8 @@ def expected_kinds(text: str) -> tuple[str, ...]:
         kinds.remove("number")  # "多少钱" asks for an amount; "哪几家" for the list
     if "share" in kinds and "number" in kinds:
         kinds.remove("number")  # "占…多少" asks for a share
-    if "list" not in kinds and not ITEM_BY_ITEM.search(text) and not ORDINAL_ASKED.search(text) and (what := named_thing(text)) is not None and not PERSON_NAMED.search(what or "他"):
+    what = None if "list" in kinds or ITEM_BY_ITEM.search(text) or ORDINAL_ASKED.search(text) else named_thing(text)
+    if what is not None and not PERSON_NAMED.search(what or "他"):
         # "那个工作法叫啥名", "信息平台叫什么名字": the name of a thing, not of a person; a firm's is a body's.
         kinds = [k for k in kinds if k not in ("person", "concept")] + (["organisation"] if FIRM_NAMED.search(what) else ["name"])
     if "person" in kinds and BODY_WHO.search(text):
@@ -618,7 +618,7 @@ def holds(q: Question, kind: str, sentence: str) -> bool:
         # "在哪些企业的党建里发挥了作用" is answered by "企业,如众泰、星月、先行、天行等": firms named or told of
         return bool(FIRM.search(sentence)) or satisfies(kind, sentence)
     if kind == "name":  # "官方微博的账号名称叫什么": a name given in a sentence about that 微博
-        what = re.split(r"(?:那|这|一)[个张家位条项种支所座]|的", named_thing(q.standalone) or "")[-1]  # "发的那张卡": 卡
+        what = re.split(r"(?:那|这|一)[个张家位条项种支所座]|的", q.named)[-1]  # "发的那张卡": 卡
         if not what:
             return satisfies(kind, sentence)
         # Quoted, or said in full: "涪陵新区微型企业创新科技示范园" names the 示范园 the question does not name.

@@ -27,8 +27,9 @@ def cjk_bigram_counts(texts: list[str]) -> dict[str, int]:
 
 
 NUMERAL_CHARS = set("一二三四五六七八九十百千万两零")
-COPULA_AFTER = set("全都就还也可倒正真总老要不才便")  # "全是", "都是", "就是": 是 the copula
-SERVES_AFTER = set("己来去要能想谁都也还再让请选被兼可得就才")  # "自己当…", "让他当…": the verb 当
+# Characters that are words of speech after these, never slips: "自己当…", "让他当…" (当 serves as, no 党);
+# "全是", "都是", "就是" (the copula, no 全市).
+SPEECH_AFTER = {"当": set("己来去要能想谁都也还再让请选被兼可得就才"), "是": set("全都就还也可倒正真总老要不才便")}
 NEGATIONS = set("没不无未别非莫勿")
 
 
@@ -73,10 +74,8 @@ class SlipFixer:
         for i, ch in enumerate(chars):
             if not cjk[i] or ch in NUMERAL_CHARS or ch in NEGATIONS:  # "三会一课": a numeral is meant, never a slip;
                 continue  # "没个帮手" is no slip for 每个: a negation carries the meaning
-            if ch == "当" and i > 0 and chars[i - 1] in SERVES_AFTER:
-                continue  # "老板自己当支部书记", "谁来当": 当 serves as, no slip for 党
-            if ch == "是" and i > 0 and chars[i - 1] in COPULA_AFTER:
-                continue  # "里头全是个体户": the copula, no slip for 全市
+            if i > 0 and chars[i - 1] in SPEECH_AFTER.get(ch, ()):
+                continue  # "老板自己当支部书记", "里头全是个体户"
             if ch == "第" and i + 1 < len(chars) and (chars[i + 1].isdigit() or chars[i + 1] in NUMERAL_CHARS):
                 continue  # "第5号文": an ordinal, no slip for 年底
             left = chars[i - 1] if i > 0 and cjk[i - 1] else ""

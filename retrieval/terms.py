@@ -166,6 +166,33 @@ def numbered_terms(text: str) -> list[str]:
     return [t for t in QUOTED.findall(text) if COUNTED_TERM.fullmatch(t)]
 
 
+# "四个一", "两个覆盖", "两支队伍": a numbered term that counts its parts with a measure word, by what it numbers.
+SLOGAN = re.compile(r"[一二三四五六七八九十两]+(?:个|支|项|大|条)(.{1,6})")
+# "那几个“一”活动": a slogan asked of by its count, which the asker does not remember.
+SLOGAN_ASKED = re.compile(r"(?:那|这)?(?<!哪)几(?:个|支|项|大|条)[“\"']?")
+
+
+def slogans_of(texts: list[str]) -> dict[str, frozenset[str]]:
+    """The quoted numbered slogans of texts by what they number: "一" -> {"四个一"}, "作用" -> {"两个作用", "三个作用"}."""
+    found: dict[str, set[str]] = {}
+    for text in texts:
+        for term in numbered_terms(text):
+            if m := SLOGAN.fullmatch(term):
+                found.setdefault(m.group(1), set()).add(term)
+    return {part: frozenset(terms) for part, terms in found.items()}
+
+
+def with_slogan(text: str, slogans: dict[str, frozenset[str]]) -> str:
+    """"克旗那几个“一”活动都指什么" -> "克旗“四个一”活动都指什么": the one slogan of the materials that numbers it."""
+    for m in SLOGAN_ASKED.finditer(text):
+        rest = text[m.end() :]
+        part = max((p for p in slogans if rest.startswith(p) and len(slogans[p]) == 1), key=len, default="")
+        if part:
+            after = rest[len(part) :].lstrip("”\"'")
+            return f"{text[: m.start()]}“{next(iter(slogans[part]))}”{after}"
+    return text
+
+
 def _counted_term(term: str) -> tuple[int, str] | None:
     """(how many, the noun) of a numbered term ("两支队伍" -> (2, "队伍")); None when it is not one, or when
     its noun is itself a numeral ("四个一"), which no text can be checked against."""

@@ -33,13 +33,14 @@ from .kinds import (
     counted_thing,
     counted_unit,
     expected_kinds,
+    named_thing,
     paid_for,
     share_of,
     when_event,
 )
 from .places import entities_in, places_in, years_in
 from .slips import SlipFixer
-from .terms import ORDINAL, answer_frame, concept_term, item_asked, ordinal_item
+from .terms import ORDINAL, answer_frame, concept_term, item_asked, ordinal_item, with_slogan
 from .types import Turn
 
 LEXICON = Path(__file__).with_name("lexicon.toml")
@@ -89,8 +90,8 @@ DECLINED = re.compile(r"(?:不是|并非|不用|不要|别)让?你[^，,。？?]
 
 
 def instruction_attempt(text: str) -> bool:
-    """Does the text try to steer the bot (INJECTION), also when hidden by zero-width characters or spacing?"""
-    plain = DECLINED.sub("", ZERO_WIDTH.sub("", text))
+    """Does the (cleaned) text try to steer the bot (INJECTION), also when spaced out or in pinyin?"""
+    plain = DECLINED.sub("", text)
     return bool(INJECTION.search(plain) or SQUEEZED.search(re.sub(r"[\s\W_]+", "", plain).lower()))
 
 
@@ -111,6 +112,7 @@ class Question:
     when: str = ""  # what a when-question asks the time of ("成立", "组织党员代表去焦裕禄陵园")
     paid: str = ""  # what a how-much-money question asks the cost of, places left out ("发放服务联系卡")
     share_of: str = ""  # what a share question asks the share of ("女党员占多大比例" -> 女党员)
+    named: str = ""  # what a name is asked of ("信息平台叫什么名字" -> 信息平台)
     item: int = 0  # asks for the n-th item of a list ("第四个方面要求是啥"): n
     term: str = ""  # the term a what-is question asks about ("党建带工建")
     frame: str = ""  # a pattern the answer fills in: "以什么为契机" -> 以…为契机 (a regex)
@@ -157,8 +159,9 @@ def _t2s():
 
 
 def clean_input(question: str, max_chars: int) -> str:
-    """Collapse whitespace and enforce the length limit; empty questions are an input error."""
-    q = re.sub(r"\s+", " ", question or "").strip()
+    """Drop invisible characters, collapse whitespace and enforce the length limit; empty questions are an input
+    error. "党\u200b建" is 党建 (and "忽\u200b略规则" an instruction attempt) for every stage after this one."""
+    q = re.sub(r"\s+", " ", ZERO_WIDTH.sub("", question or "")).strip()
     if not q:
         raise InvalidInputError("问题不能为空，请输入您想了解的党建工作问题")
     if len(q) > max_chars:
@@ -216,7 +219,8 @@ def listing_turn(text: str, turns: list[Turn]) -> Turn:
 
 
 def understand(question: str, *, max_chars: int, history: list | None = None, fixer: SlipFixer | None = None,
-               content_words=None, known_places: frozenset[str] = frozenset(), lean: bool = False) -> Question:
+               content_words=None, known_places: frozenset[str] = frozenset(), lean: bool = False,
+               slogans: dict[str, frozenset[str]] | None = None) -> Question:
     """Everything the later stages need to know about the question; see the module docstring.
     `known_places` are the knowledge base's own places (named without 市/旗 too). `lean` reads a question
     with history as a follow-up even when nothing in its wording says so ("给企业省下来多少运费")."""
@@ -235,6 +239,8 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
             if fixed != place:
                 text = text.replace(place, fixed)
                 corrections += ((place, fixed),)
+    if slogans and not injection:
+        text = with_slogan(text, slogans)  # "那几个“一”" -> "“四个一”": the slogan the asker half remembers
     standalone, follow_up, seen, own, sequel, own_words, asked_before = text, False, (), -1, "", (), ()
     turns = [t if isinstance(t, Turn) else Turn(str(t)) for t in (history or []) if t]
     if turns and not injection:
@@ -264,6 +270,7 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
         # "多少项规章" is counted as "21项党建工作制度": the thing in the words the materials use (lexicon synonyms)
         counts_alt=tuple(counts.replace(k, v) for k, v in synonym_pairs(counts)) if counts else (),
         share_of=share_of(standalone),
+        named=named_thing(standalone) or "",
         unit=counted_unit(standalone),
         per="每" in standalone,
         limit=bool(LIMIT_ASK.search(standalone)),
