@@ -99,6 +99,11 @@ def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: Knowled
         return []
     weights = {g: snap.lexical.bigram_idf(g) for g in grams}
     total = sum(weights.values()) or 1.0
+    # Words no passage uses ("闲着", "懂行") weigh most in `total` yet no sentence can match them: they would
+    # shrink every sentence's word overlap against its meaning. For ranking, the overlap counts against the words
+    # the materials know, lifted at most `unknown_words_cap` times (coverage for the decision keeps `total`).
+    known = sum(w for g, w in weights.items() if snap.lexical.has_bigram(g)) or total
+    lift = min(sentence_weights.get("unknown_words_cap", 1.0), total / known)
     # Domain synonyms of the question's words (两个党员 -> 联合组建) count at half weight.
     extra = {g: 0.5 * snap.lexical.bigram_idf(g) for g in question_grams(" ".join(q.expansions), kb.tokenizer)
              if g not in weights} if q.expansions else {}
@@ -134,8 +139,8 @@ def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: Knowled
         ctx = sum(w for g, w in weights.items() if g not in text and g in head.lower() and g not in place_grams) / total
         ctx = min(ctx, 1.0 - lex)  # a word found through its synonym in the sentence is not found again around it
         parts = {
-            "lexical": lex,
-            "context": ctx,
+            "lexical": min(1.0, lex * lift),
+            "context": min(1.0, ctx * lift),
             "semantic": (sim - lo) / span,
             "phrase": sum(t in c.text for t in tri) / len(tri) if tri else 0.0,
             "rank": float(c.rank),

@@ -110,6 +110,10 @@ class LexicalIndex:
         """idf of a CJK character bigram (indexed as '#xx' tokens)."""
         return self.idf("#" + gram)
 
+    def has_bigram(self, gram: str) -> bool:
+        """Whether any chunk uses the CJK bigram."""
+        return self.df.get("#" + gram, 0) > 0
+
     def idf(self, token: str) -> float:
         """BM25-style idf; a token the corpus never uses gets the highest weight."""
         df = self.df.get(token, 0)

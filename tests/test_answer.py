@@ -100,6 +100,20 @@ def test_colloquial_and_typo_questions_are_answered(kb, settings):
 
 
 @pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("车间里不少工友家里困难，支部想长期帮一帮，别搞拍个照就完事的一次性作秀，有啥路子？", "扶困互助基金"),
+        ("镇上厂子越来越多，镇工会就一两个人忙不过来，苏州那边咋给镇工会加强力量？", "镇级工会"),
+    ],
+)
+def test_words_the_materials_never_use_do_not_drown_the_ones_they_do(kb, settings, question, expected):
+    # 作秀, 忙不过来: no passage uses them; the sentence matching 困难/镇工会 still comes first, not one that
+    # merely sounds like the question (the 四个一 activities, the 66 towns' 工会主席).
+    ans = answer(question, kb, settings)
+    assert ans.outcome == "answered" and expected in split_statements(ans.text)[0].text, ans.text
+
+
+@pytest.mark.parametrize(
     "question", ["预备党员的预备期是多长时间？", "2023年全国共有多少家非公企业建立了党组织？", "三会一课制度是什么？"],
 )
 def test_party_questions_the_materials_do_not_cover_are_never_answered(kb, settings, question):
