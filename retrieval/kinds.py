@@ -42,12 +42,15 @@ EXPECTS: list[tuple[str, re.Pattern]] = [
     ("list", re.compile(r"哪些|哪几|几个方面|几方面|几项|几条|几点|几种|几类|包括什么|包括哪|分别|有什么(做法|措施|要求|方式|形式|内容|活动|经验)|都有什么|几大")),
     # What post someone holds ("韩旭当时是啥职务"): a title said with the name.
     ("position", re.compile(r"职务|职位|头衔")),
-    ("person", re.compile(r"是谁|叫什么名字|叫啥|全名|名字叫|姓什么|姓啥|哪位|谁(?:担任|负责|主持|介绍|讲话|提出|作的)"
+    ("person", re.compile(rf"是谁|叫什么名字|叫啥|全名|名字叫|姓什么|姓啥|哪位|哪几位(?:{ROLES})|谁(?:担任|负责|主持|介绍|讲话|提出|作的)"
                           rf"|(?:{ROLES})(?:叫|是)什么(?:名字)?(?:[？?]|$)")),
     ("money", re.compile(r"多少钱|多少经费|多少资金|多少费用|花了多少|花多少|投入多少|投入了多少|拨多少|拨了多少|多少万元|多少元|多少款")),
     ("region", re.compile(r"哪(?:个|一个|些)(?:省|市|县|国家|城市)|哪座城市|哪省|哪国")),  # a place name answers
-    ("place", re.compile(r"什么地方(?!(?:下手|入手|着手|开始|抓起|做起|突破|努力|改进|不足|不够))|哪(?:个|些)(?:地方|地区|乡镇|镇|社区|村)|去(?:了)?哪(?:里|儿|(?![些个一样种家位]))|到哪(?:里|儿)?(?:去|考察|学习|参观|取经)")),  # ... or where to
+    ("place", re.compile(r"什么地方(?!(?:下手|入手|着手|开始|抓起|做起|突破|努力|改进|不足|不够))|哪(?:个|些)(?:地方|地区|乡镇|镇|社区|村)|去(?:了)?哪(?:里|儿|(?![些个一样种家位]))|到哪(?:里|儿)?(?:去|考察|学习|参观|取经)"
+                         r"|从哪(?:里|儿)?(?:搬|迁)|(?:搬到|搬去|迁到|迁往|迁去)哪|(?:地址|厂址|新址|地点|位置|选址)(?:在|是)?(?:哪|什么地方)")),  # ... where to or from
     # ("从什么地方下手" asks how to begin, not where)
+    # Which paper says it ("是哪个文件规定的"): a document named (《…》).
+    ("document", re.compile(r"(?:哪个|哪份|哪一个|哪一份|什么|啥|哪些)(?:文件|通知|纪要)|(?:哪个|哪份|哪一份|哪部)(?:规定|条例|意见|决定)|(?:文件|通知)(?:叫|是)(?:什么|啥)")),
     ("reason", re.compile(rf"{WHY}|原因|何以")),
     # "被授予了什么荣誉称号": an honour is said with its title (授予…称号, 评为…); "有啥奖励" asks what is given.
     ("honour", re.compile(r"(?:什么|啥|哪些|哪个|哪项|何种)(?:样的)?(?:荣誉|称号|奖项|表彰|奖(?!励))|(?:荣誉|称号)(?:是|叫)(?:什么|啥)")),
@@ -57,11 +60,11 @@ EXPECTS: list[tuple[str, re.Pattern]] = [
 
 
 MEASURABLE_KINDS = ("date", "year", "time", "duration", "share", "change", "ranking", "organisation", "position", "number", "person", "money", "region", "place", "honour",
-                     "name")
+                     "name", "document")
 
 
 # A place named anywhere is weak evidence of the place asked for: these flag a gap (decide), never rank.
-GAP_ONLY_KINDS = ("region", "place", "change", "ranking", "organisation", "honour", "name")  # a rise ranked up would be another document's ("比上年增长5.6%")
+GAP_ONLY_KINDS = ("region", "place", "change", "ranking", "organisation", "honour", "name", "document")  # a rise ranked up would be another document's ("比上年增长5.6%")
 
 
 # Where someone went or goes: "赴焦裕禄陵园", "到哇哈哈集团去学习".
@@ -105,6 +108,7 @@ SATISFIES: dict[str, re.Pattern] = {
     "number": re.compile(r"\d|[一二三四五六七八九十两百千万]+\s*(?:个|名|家|人|次|户|项|条|万|千|元|支|所|批|期)"),
     # A name given: quoted ("“温情工作法”", 《…》) or introduced (名为, 叫做, 称为).
     "name": re.compile(r"“[^”]{2,24}”|《[^》]{2,30}》|「[^」]{2,24}」|\"[^\"]{2,24}\"|名为|叫做|称为|命名为|取名"),
+    "document": re.compile(r"《[^》]{2,40}》"),
     "organisation": re.compile(r"组织部|工作部|宣传部|统战部|委员会|党工委|工委|党委|总工会|工会|工商联|协会|商会|理事会|研究会|中心|公司|集团"
                                r"|小组|局|办公室|党校|学院|大学|银行|医院"),
     "ranking": re.compile(r"更|最|排名|排在|名列|第[一二三1-3][名位]|居首|首位|位居|领先|前列|高于|低于|多于|少于|超过"),
