@@ -162,13 +162,18 @@ NOT_IN_PERSON = re.compile(f"[{NAME_STOP}上下中内作用并纷也还又就们
 NOT_A_NAME = re.compile(r"^(?:这个|那个|这家|那家|该|各级|基层|我们|俺们|咱们|他们|企业|非公|非公企业|两新|个私|全国|全市|全旗|市里|区里)$")
 
 
+FIRM_KIND = re.compile(r"^(?:有限|股份|控股|民营|私营|国有|外资|合资|独资|上市|子|分|总|母|科技|贸易|物流|建筑|咨询|服务|一家|这家|那家|本|贵)")
+
+
 def entities_in(text: str) -> tuple[str, ...]:
     """The distinguishing part of organisations the question names: "芝瑞镇石材行业党支部" -> 芝瑞镇石材行业,
     "重庆金山集团党支部" -> 重庆金山; generic ones (企业党支部, 这个党委) are no names."""
     out = []
     for m in ORGANISATION.finditer(text):
         name = re.split(f"[{NAME_STOP}]", m.group(1).removesuffix("的"))[-1]  # "双龙建材的党支部"
-        if len(name) >= 3 and not NOT_A_NAME.match(name) and not any(name in p for p in places_in(text)):
+        # A firm's name may be two characters ("华盛公司", "维德公司"), not a kind of firm ("有限公司", "民营公司").
+        short = len(name) == 2 and re.match(r"公司|集团", text[m.end(1) :]) and not FIRM_KIND.match(name)
+        if (len(name) >= 3 or short) and not NOT_A_NAME.match(name) and not any(name in p for p in places_in(text)):
             out.append(name)
     return tuple(dict.fromkeys(out))
 
