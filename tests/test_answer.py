@@ -131,6 +131,7 @@ def test_party_questions_the_materials_do_not_cover_are_never_answered(kb, setti
         ("苏州的党工联动机制是哪个文件规定的？", "苏州党工联动机制”的具体文件名称"),
         ("私营企业党组织的数量这两年是不是一直在下滑？", "下滑"),  # a fall told colloquially; they rose
         ("华盛公司每年拿多少党建活动经费？", "党建活动经费"),  # 10万元 is 红山水泥's; a firm's two-character name
+        ("河南圆方集团党委在座谈会上介绍了哪些具体做法？", "只提到了名称"),  # one of a list of speakers
         ("永康那些在企业党建里发挥作用的退出现职领导干部，是哪几位领导？", "具体人名"),
         ("克什克腾旗为什么取消了党建指导员制度？", "取消"),
         ("涪陵区民营经济协会2015年的协会收入是多少？", "收入"),
