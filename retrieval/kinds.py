@@ -184,9 +184,20 @@ FIRM_NAMED = re.compile(r"(?:公司|企业|厂|集团|单位|协会|商会|银�
 BODY_WHO = re.compile(r"谁(?:来)?(?:牵头|主办|承办|发起|主管|管理|归口|抓总)|(?:归|由)谁(?:管|负责|牵头)")
 
 
+# 几 told, not asked: "镇上有几位刚退二线的老干部闲在家，…永康是咋用这些人的" (a few of them), "举几个例子";
+# "有几个企业成立了党组织，效果怎么样？" asks how many, and how it went.
+FEW = re.compile(r"(?:(?<=[里上边们我俺咱家头]有)|(?<=[把拿找请推选派挑带]))几(?=[个位家名条所][^，,。？?]{2,}[，,][^？?]*?"
+                 r"(?:怎么|怎样|咋|啥|什么|吗|如何|为什么|为啥|能不能|可不可以|是否|不[？?]))|(?<=举)几(?=[个条])")
+
+
+def few_masked(text: str) -> str:
+    """The question with each 几 that tells "a few" as 些, so that it asks no count."""
+    return FEW.sub("些", text)
+
+
 def expected_kinds(text: str) -> tuple[str, ...]:
     """Kinds of answer the question asks for (year, duration, share, number, list, reason, how, concept)."""
-    text = asking_clause(text)
+    text = asking_clause(few_masked(text))
     kinds = [k for k, rx in EXPECTS if rx.search(text)]
     if "list" not in kinds and ASKS_ITEMS.search(text) and numbered_terms(text):
         kinds.append("list")  # "“三个作用”是哪三个作用": its items ("哪两个部门" names two in one sentence)
@@ -426,6 +437,7 @@ HEDGE = re.compile(r"(?:大概|大约|大致|约莫|差不多|估计)$")
 def counted_thing(text: str) -> str:
     """What a 多少/几 question counts: "拨多少党建经费" -> "经费", "划分了多少个网格" -> "网格"; for a
     who-question, the role asked about ("组长是谁" -> "组长")."""
+    text = few_masked(text)
     # The last who-clause asks ("…大会上是谁作的报告，作这篇讲话的领导叫什么名字"): the earlier one was asked before.
     if (d := re.search(r"(?:是谁|由谁|谁)(主持|作|讲|说|介绍|提出|强调|指出|表示|肯定|出席)", text)) \
             and not PERSON_ROLE.search(text) and not re.search(r"多少|几", text):

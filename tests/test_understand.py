@@ -107,10 +107,28 @@ def test_slip_fixer_leaves_correct_questions_alone(kb):
         ("他们去哪里考察了？", ("place",)),
         ("双龙建材和宝德高科技，哪家的党建经验排名更靠前？", ("ranking",)),
         ("白景文被赤峰市授予了什么荣誉称号？", ("honour",)),
+        ("华盛公司的新厂址在哪？", ("place",)),
+        ("这个机制是哪个文件规定的？", ("document",)),
+        ("他们具体是哪几位领导？", ("list", "person")),
+        ("克旗有几家企业建了党组织？", ("number",)),
     ],
 )
 def test_expected_answer_kind(question, kinds):
     assert expected_kinds(question)[: len(kinds)] == kinds
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "厂里有几个党员，能建支部吗？",
+        "咱工商联想把几家党建弄得好的企业推出来，让别的老板跟着学，一般都搭个啥台子？",
+        "镇上有几位退二线的老干部闲在家，企业又缺懂行的，能请他们去帮把手不？",
+        "写材料要举几个企业党建的典型例子",
+    ],
+)
+def test_a_few_told_is_no_count_asked(question):
+    # 几 telling "a few" of the asker's situation asks no number: no count is checked, nothing is counted.
+    assert "number" not in expected_kinds(question) and not counted_thing(question)
 
 
 @pytest.mark.parametrize("question", ["“三亮化”是作为什么机制来落实的？", "要把“三亮”活动打造成为什么品牌？"])
