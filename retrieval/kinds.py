@@ -434,6 +434,10 @@ PERIOD = re.compile(r"(?:平均)?(?:一年|每年|全年|一个月|每个?月|�
 HEDGE = re.compile(r"(?:大概|大约|大致|约莫|差不多|估计)$")
 
 
+# The verb of a second count asked right after the first thing counted, with no comma between ("…支部划了多少网格").
+SECOND_VERB = re.compile(r"(?<=[\u4e00-\u9fff]{2})(?:培训|成立|发展|组建|建立|召开|举办|走访|发放|评定|选派|划分|新建|解决|帮扶|救助|捐|建|划|办|开|发|评|派|招|请|搞|弄|整)$")
+
+
 def counted_thing(text: str) -> str:
     """What a 多少/几 question counts: "拨多少党建经费" -> "经费", "划分了多少个网格" -> "网格"; for a
     who-question, the role asked about ("组长是谁" -> "组长")."""
@@ -465,6 +469,8 @@ def counted_thing(text: str) -> str:
     if (mod := re.match(r"([\u4e00-\u9fff]{0,6}(?:方面|领域|相关|有关|这块|那块|一类|之类))的([\u4e00-\u9fff]{2,8})", thing)):
         thing = mod.group(2)
     thing = re.split(r"[的了呢吗？?，,。]|是|有|在|从|给", re.sub(r"^(?:有|是)", "", thing))[0]
+    if m and (at := text.find(thing, m.start(1))) >= 0 and re.match(r"了?(?:多少|几)", text[at + len(thing) :]):
+        thing = SECOND_VERB.sub("", thing)  # "建了几个区域党支部划了多少网格": a second count's verb (划) is no part of it
     if DIRECTED.fullmatch(thing):  # "拉了多少人进来": which way they came, not what is counted
         thing = ""
     if len(thing) < 2 and (m := COUNTED_BEFORE.search(text)):

@@ -906,6 +906,8 @@ def test_which_firms_needs_firms_and_how_long_is_no_how_often():
     ("参加涪陵那个会的个私协会，来自全国多少个省区市？", ""),  # 30个省、自治区、直辖市
     ("那个协会现在一年收入多少？", "收入"),  # the year says when; any year's figure answers
     ("厂里每个月的党建经费有多少", "党建经费"),
+    ("1+N模式建了几个区域党支部划了多少网格", "区域党支部"),  # two counts asked without a comma
+    ("发展了多少党员培训了多少人", "党员"),
 ])
 def test_what_is_counted_in_everyday_wording(question, counted):
     assert understand(question, max_chars=500).counts == counted
