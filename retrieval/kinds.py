@@ -225,12 +225,14 @@ COUNTED_AFTER = re.compile(r"(?<![近这前好十])(?:多少|几)(?:个|名|家|
 
 # What is counted starts at a clause edge or after a particle, never mid-word ("首席培训班每期培训多少人" must not
 # give "席培训班每期培训"); longer than 12 characters it is a clause, not a thing.
-COUNTED_BEFORE = re.compile(r"(?:^|(?<=[^\u4e00-\u9fff]|[的了在给是有把对]))([\u4e00-\u9fff]{2,12}?)(?:各|分别|都)?(?:一共|总共|共|大概|大约)?(?:是|有|达到|达|为|占)?(?<![近这前好十])(?:多少|几)")
+COUNTED_BEFORE = re.compile(r"(?:^|(?<=[^\u4e00-\u9fff]|[的了在给是有把对]))([\u4e00-\u9fff]{2,12}?)(?:各|分别|都)?(?:一共|总共|共|大概|大约)?"
+                            r"(?:是|有|达到|达|为|占|(?:搞|弄|做|涨|升|增加|增长|提高|发展)?到)?(?<![近这前好十])(?:多少|几)")  # "收入搞到多少": 收入
 
 
 # Words before 多少 that are when or how it was counted, not what ("2014年底统计下来一共多少户").
 NOT_A_THING = re.compile(r"(?:后来|之后|以后|统计下来|算下来|加起来|下来|起来|年底|年初|年末|目前|现在|眼下|如今|当前|截至|截止|一共|总共|到底"
-                         r"|数量|数目|总数|个数|一年|每年|一个月|每月|一季度|凑够|凑齐|达到|够|满|里头|里面|里边)$")  # "党员凑够几个": 党员
+                         r"|数量|数目|总数|个数|人数|一年|每年|一个月|每月|一季度|凑够|凑齐|达到|够|满|里头|里面|里边"
+                         r"|这几年|这些年|这两年|近几年|近年来|前几年|那几年|当时|那时|那会儿)$")  # "党员凑够几个": 党员
 
 
 # A group whose people a count of 人 counts ("去焦裕禄陵园的队伍有多少人").
@@ -497,6 +499,7 @@ def counted_thing(text: str) -> str:
         thing = ""  # "按党委、党总支、党支部分开算，各有多少家": the things are the ones listed before
     if len(thing) < 2 and (m := QUANTITY_OF.search(text)):
         thing = without_places(m.group(1)) or m.group(1)  # "新郑 非公企业党组织数量": 党组织 are counted
+        thing = NOT_A_THING.sub("", thing)  # "这几年总数到多少户": when, not what
     if len(thing) < 2 and (m := PEOPLE_BY_DEED.search(text)) and not GENERIC_DEED.fullmatch(m.group(1)):
         thing = m.group(1)  # "累计培训了多少人": the people it trained, counted where 培训 is said
     return thing if len(thing) >= 2 else ""
@@ -629,6 +632,9 @@ LOOSE_SHARE = re.compile(r"占(?:了)?多少(?![个名家人位所支户项条�
 STRICT_SHARE = re.compile(r"比例|占比|百分|比重|几成|率")
 
 
+LOCAL_SCOPE = re.compile(r"[我全本该](?:市|旗|区|县|镇)")  # a local figure, of the document's own place
+
+
 def holds(q: Question, kind: str, sentence: str) -> bool:
     """Does the sentence hold the kind of fact `q` asks for (its thing, unit, event and places)?"""
     if kind == "position":
@@ -659,6 +665,9 @@ def holds(q: Question, kind: str, sentence: str) -> bool:
         return True  # "里头党支部又占多少" is answered by its part of the whole: "其中…党支部3.71万个"
     if kind == "share" and (whole := share_whole(q.standalone)) and not mentions(whole, sentence, 0.8):
         return False  # "占全国地市级个私协会总数的比例" is not "占个协会员总数的2.84%"
+    if kind in ("number", "share", "money", "change") and q.places and "全国" not in q.standalone and "全国" in sentence \
+            and not LOCAL_SCOPE.search(sentence) and not any(p in sentence for p in q.places):
+        return False  # "重庆全市个私协会建了多少个党组织" is not answered by "全国依托各级个私协会建立的党组织4.11万个"
     return any(satisfies(kind, sentence, thing, q.unit, q.per, q.limit, q.paid if kind == "money" else q.when, q.places,
                          full_name=kind == "person" and bool(FULL_NAME.search(q.standalone)),
                          average=bool(AVERAGE.search(q.standalone)),

@@ -579,7 +579,7 @@ def test_a_document_is_about_its_own_place_not_its_parent_region():
 
 def test_what_is_counted_starts_at_a_word_not_mid_word():
     assert counted_thing("首席培训班每期培训多少人？") == "首席培训班每期培训"
-    assert counted_thing("党员人数达到多少才能单独建支部？") == "党员人数"  # a condition follows, not a thing
+    assert counted_thing("党员人数达到多少才能单独建支部？") == "党员"  # a condition follows, not a thing; 人数 says 党员 are counted
 
 
 def test_an_amount_answers_only_the_cost_asked_about():
@@ -846,7 +846,7 @@ def test_a_change_asked_for_needs_a_change_said():
     q = understand("永康的组织覆盖率是73.9%，比上一年提高了几个百分点？", max_chars=500)
     assert "change" in q.checked_kinds and "number" not in q.checked_kinds
     assert not holds(q, "change", "截止4月底,…共有5897家建立了党组织,…组织覆盖达73.9%")
-    assert holds(q, "change", "全国私营会员企业自身建立党组织18.49万个,比上年增长5.6%.")
+    assert holds(q, "change", "私营会员企业自身建立党组织18.49万个,比上年增长5.6%.")  # (全国's would be no 永康 figure)
 
 
 def test_how_many_of_a_counted_whole():
@@ -908,6 +908,9 @@ def test_which_firms_needs_firms_and_how_long_is_no_how_often():
     ("厂里每个月的党建经费有多少", "党建经费"),
     ("1+N模式建了几个区域党支部划了多少网格", "区域党支部"),  # two counts asked without a comma
     ("发展了多少党员培训了多少人", "党员"),
+    ("新郑那边非公企业连带个体户,这几年总数到多少户了", ""),  # when and 总数 say what is counted by its 户
+    ("涪陵民协党委底下管的党员,人数有多少来着", ""),
+    ("2014年一年收入搞到多少了", "收入"),  # 搞到 is how it got there
 ])
 def test_what_is_counted_in_everyday_wording(question, counted):
     assert understand(question, max_chars=500).counts == counted
@@ -1131,3 +1134,12 @@ def test_the_name_of_a_thing_is_not_the_name_of_a_person():
     q = understand("克旗的党建信息平台叫什么名字", max_chars=500)
     assert holds(q, "name", "建立“党员e家”信息平台及党建博客网站")
     assert not holds(q, "name", "继续巩固深化“争星创先”活动成果")  # a name, but of no 平台
+
+
+def test_a_national_figure_does_not_answer_for_a_place():
+    q = understand("重庆全市个私协会建了多少个党组织？", max_chars=500)
+    national = "截至2014年底,全国依托各级个私协会建立的党组织总计4.11万个,其中党委1269个。"
+    assert not holds(q, "number", national)
+    assert holds(understand("全国个私协会建了多少个党组织？", max_chars=500), "number", national)
+    # the document's own place, said as 我市/全市, is the place asked about
+    assert holds(understand("苏州有多少个镇？", max_chars=500), "number", "目前,全市66个镇中,有27名镇工会主席享受同级副职待遇,高于全国。")
