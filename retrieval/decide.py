@@ -50,6 +50,7 @@ SCOPED_GAPS = {
 # a sentence that says the question's situation in the materials' words shares it too (see in_their_words), which
 # answers one (h13-002); h13-004 (Cantonese 谷下) and h15-022 are still refused.
 RELATED = 0.3
+DECISIVE = 0.3  # a lead in relevance over the next sentence that makes the best one the answer (see decide)
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,10 @@ def decide(q: Question, grams: list[str], cands: list[Candidate], hits, lexical,
     if p < weights["answer_above"] and feats["sentence_coverage"] < RELATED and not in_their_words(q, best) \
             and not shares_rare_word(q, best, lexical, words) and not said_verbatim(q, best):
         return Decision("refused", p, rounded, reason="unsure, and no sentence shares the question's words")
+    if p < weights["answer_above"] and q.ranked_kinds and feats["type_ok"] and feats["margin"] >= DECISIVE:
+        # "克旗那边宣传册总共发出去多少份来着": one sentence far ahead of the rest holds the figure asked for, said of
+        # what was asked; the few words the question shares with it do not make it less of an answer.
+        return Decision("answered", p, rounded)
     if p < weights["answer_above"]:
         return Decision("partial", p, rounded, "资料中没有直接回答这个问题的内容",
                         reason=f"answerability {p:.2f} below {weights['answer_above']}")

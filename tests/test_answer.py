@@ -876,3 +876,11 @@ def test_people_the_materials_name_are_words_of_the_domain_dictionary(kb, settin
     # jieba cut "会议上钟攸平" as 上钟/攸平, so the name matched nothing and the question was refused.
     assert "钟攸平" in kb.tokenizer.words("涪陵那次会议上钟攸平一共提了几方面要求？")
     assert answer("涪陵那次会议上钟攸平一共提了几方面要求？", kb, settings).outcome != "refused"
+
+
+def test_a_sentence_far_ahead_holding_the_figure_asked_is_the_answer(kb, settings):
+    # The question shares few words with the sentence (发出去, 来着), so the model alone was unsure; the sentence
+    # holding the 份 of 宣传册 is far ahead of any other, and it answers.
+    ans = answer("克旗那边宣传册总共发出去多少份来着", kb, settings)
+    assert ans.outcome == "answered" and "32000余份" in split_statements(ans.text)[0].text, ans.text
+
