@@ -124,6 +124,7 @@ def test_expected_answer_kind(question, kinds):
         "咱工商联想把几家党建弄得好的企业推出来，让别的老板跟着学，一般都搭个啥台子？",
         "镇上有几位退二线的老干部闲在家，企业又缺懂行的，能请他们去帮把手不？",
         "写材料要举几个企业党建的典型例子",
+        "厂里有几个党员 能建支部不",  # typed with spaces, no punctuation
     ],
 )
 def test_a_few_told_is_no_count_asked(question):
