@@ -89,9 +89,16 @@ def unit_embed_text(chunk: Chunk, text: str) -> str:
 
 
 def index_params(kb: KnowledgeBase) -> str:
-    """Everything besides a file's bytes that shapes its chunks and vectors."""
+    """Everything besides a file's bytes that shapes its chunks, their words and their vectors."""
     s = kb.settings
-    return f"{kb.embedder.name}|cleaner={CLEANER_VERSION}|chunk={s.chunk_chars}/{s.chunk_max_chars}"
+    return f"{kb.embedder.name}|cleaner={CLEANER_VERSION}|chunk={s.chunk_chars}/{s.chunk_max_chars}|dict={kb.tokenizer.fingerprint()}"
+
+
+def index_is_current(kb: KnowledgeBase) -> bool:
+    """Was the index built the way this process would build it (same model, cleaner, chunking and dictionary)?
+    A user dictionary edited since the last ingest cuts questions differently from the indexed passages."""
+    stored = kb.store.meta("params")
+    return stored is None or stored == index_params(kb)
 
 
 def embed_text(chunk: Chunk) -> str:

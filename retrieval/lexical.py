@@ -42,6 +42,15 @@ class Tokenizer:
                 self._jieba = tok
         return self._jieba
 
+    def fingerprint(self) -> str:
+        """What the user dictionary holds (a digest of its bytes; "" without one): words it adds cut the text
+        differently, so an index tokenized with another dictionary must be tokenized again."""
+        if not (self._userdict and self._userdict.is_file()):
+            return ""
+        import hashlib
+
+        return hashlib.sha1(self._userdict.read_bytes()).hexdigest()[:12]
+
     def dictionary(self) -> dict[str, int]:
         """jieba's word frequencies (with the user dictionary): which strings are words."""
         return self._load().FREQ

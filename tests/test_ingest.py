@@ -182,3 +182,34 @@ def test_past_the_exact_limit_the_approximate_index_finds_the_same_best_passages
     assert kb.dense_state(kb.snapshot().by_id)[2] is not None and approximate.dense_state(snap.by_id)[2] is None
     assert [i for i, _ in approx[:5]] == [i for i, _ in exact[:5]]
     assert all(abs(a - b) < 1e-4 for (_, a), (_, b) in zip(approx[:5], exact[:5], strict=True))
+
+
+def test_an_edited_user_dictionary_retokenizes_the_index_and_readyz_says_it_is_stale(tmp_path, embedder):
+    # The passages' words are cut with the user dictionary at ingest; an edited dictionary must re-cut them, or
+    # a question cut with the new words misses the passages cut with the old (钟攸平 as 上钟/攸平).
+    from fastapi.testclient import TestClient
+
+    from bot.context import Context
+    from bot.http import create_app
+    from bot.qalog import QALog
+    from retrieval.index import index_is_current
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text(A + "会议上钟攸平提出了要求，活动经费要有保障，党组织要有钱办事。\n", "utf-8")
+    userdict = tmp_path / "userdict.txt"
+    s = make_settings(tmp_path / "data", user_dict=userdict)
+    kb = KnowledgeBase(s, embedder=embedder)
+    kb.ingest([docs])
+    assert "钟攸平" not in kb.snapshot().lexical.df
+    userdict.write_text("钟攸平 20 nr\n", "utf-8")
+    edited = KnowledgeBase(s, embedder=embedder)
+    assert not index_is_current(edited)
+    api = create_app(s, Context(settings=s, kb=edited, qalog=QALog(s)))
+    with TestClient(api) as c:
+        body = c.get("/readyz").json()
+        assert body["status"] == "ready" and body["index_current"] is False and "djbot ingest" in body["index_note"]
+    report = edited.ingest([docs])
+    assert report.updated == ["a.txt"] and report.unchanged == []  # the vectors come from the cache
+    assert edited.snapshot().lexical.df.get("钟攸平", 0) == 1 and index_is_current(edited)
+    assert edited.ingest([docs]).unchanged == ["a.txt"]  # and once only

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from retrieval.errors import DjbotError, IndexNotBuiltError
+from retrieval.index import index_is_current
 from retrieval.settings import Settings
 
 from ..deps import ApiError, Ctx, error_response, get_settings, require_admin, require_user
@@ -31,8 +32,11 @@ def readyz(ctx: Ctx, request: Request):
     except Exception as exc:  # a vector store that cannot be reached is "not ready", not a 500
         return _with_channels(error_response(503, "not_ready", f"向量库不可用（{type(exc).__name__}）"), channels)
     # Channels are reported, not required: an unreachable Telegram must not take the API out of rotation.
-    return {"status": "ready", "documents": len(snap.documents), "chunks": len(snap.chunks),
-            "generation": snap.generation, "channels": channels}
+    body = {"status": "ready", "documents": len(snap.documents), "chunks": len(snap.chunks),
+            "generation": snap.generation, "channels": channels, "index_current": index_is_current(ctx.kb)}
+    if not body["index_current"]:  # still answers, with the old index's words: say so, and what to do
+        body["index_note"] = "索引是用不同的设置或分词词典（userdict.txt）建立的，请运行 djbot ingest 重新入库"
+    return body
 
 
 @router.get("/v1/me", summary="当前密钥的权限（网页据此显示管理页）")
