@@ -403,7 +403,7 @@ def only_named(r: Reading) -> Gap | None:
         names.append(subject.group(1))
     # An organisation the question names ("山西侯马商贸市场党委介绍了哪些具体做法"), by the longest end of its name
     # the passages use (the question's "那次会上山西侯马商贸市场" is 山西侯马商贸市场 there).
-    said = "".join(c.text for c in r.cands)
+    said = "".join(c.text for c in r.cands) if q.entities else ""
     names += [n for e in q.entities for n in [next((e[i:] for i in range(len(e) - 2) if e[i:] in said), "")] if n]
     bare = [n for n in names if any(n in c.text for c in r.cands) and all(listed_only(n, c.text) for c in r.cands if n in c.text)]
     return Gap("detail", term=bare[0]) if bare else None
