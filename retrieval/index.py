@@ -94,6 +94,10 @@ def index_params(kb: KnowledgeBase) -> str:
     return f"{kb.embedder.name}|cleaner={CLEANER_VERSION}|chunk={s.chunk_chars}/{s.chunk_max_chars}|dict={kb.tokenizer.fingerprint()}"
 
 
+def _without_dict(params: str) -> str:
+    return params.split("|dict=")[0]
+
+
 def index_is_current(kb: KnowledgeBase) -> bool:
     """Was the index built the way this process would build it (same model, cleaner, chunking and dictionary)?
     A user dictionary edited since the last ingest cuts questions differently from the indexed passages."""
@@ -449,7 +453,15 @@ def ingest(
             report.removed = sorted(
                 s for s, (_, origin) in existing.items() if origin in roots and s not in seen
             )
-        if rebuild:  # new model or chunking: documents not given this time cannot stay half-compatible
+        if rebuild and _without_dict(kb.store.meta("params") or params) == _without_dict(params):
+            # Only the user dictionary changed: every document keeps its vectors (from the cache) and is cut into
+            # words again, the ones not given this time from their stored text.
+            given = {d.source for d in docs}
+            for source, doc in kb.store.documents().items():
+                if source not in given and source not in report.removed:
+                    report.updated.append(source)
+                    changed.append(doc)
+        elif rebuild:  # new model or chunking: documents not given this time cannot stay half-compatible
             keep = {d.source for d in changed}
             report.removed.extend(s for s in existing if s not in keep and s not in report.removed)
 

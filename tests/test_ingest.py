@@ -197,6 +197,7 @@ def test_an_edited_user_dictionary_retokenizes_the_index_and_readyz_says_it_is_s
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "a.txt").write_text(A + "会议上钟攸平提出了要求，活动经费要有保障，党组织要有钱办事。\n", "utf-8")
+    (docs / "b.txt").write_text(B, "utf-8")
     userdict = tmp_path / "userdict.txt"
     s = make_settings(tmp_path / "data", user_dict=userdict)
     kb = KnowledgeBase(s, embedder=embedder)
@@ -209,7 +210,10 @@ def test_an_edited_user_dictionary_retokenizes_the_index_and_readyz_says_it_is_s
     with TestClient(api) as c:
         body = c.get("/readyz").json()
         assert body["status"] == "ready" and body["index_current"] is False and "djbot ingest" in body["index_note"]
-    report = edited.ingest([docs])
-    assert report.updated == ["a.txt"] and report.unchanged == []  # the vectors come from the cache
-    assert edited.snapshot().lexical.df.get("钟攸平", 0) == 1 and index_is_current(edited)
-    assert edited.ingest([docs]).unchanged == ["a.txt"]  # and once only
+    # One file uploaded after the edit: the other is cut again from its stored text, not dropped.
+    report = edited.ingest([docs / "b.txt"])
+    assert sorted(report.updated) == ["a.txt", "b.txt"] and not report.removed and not report.errors
+    snap = edited.snapshot()
+    assert snap.lexical.df.get("钟攸平", 0) == 1 and set(snap.documents) == {"a.txt", "b.txt"}
+    assert index_is_current(edited)
+    assert sorted(edited.ingest([docs]).unchanged) == ["a.txt", "b.txt"]  # and once only
