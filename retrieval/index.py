@@ -19,6 +19,7 @@ from .embed import Embedder, make_embedder
 from .errors import ConfigError, IndexNotBuiltError, IngestError
 from .lexical import LexicalIndex, Tokenizer
 from .loaders import CLEANER_VERSION, discover, load_bytes, read_manifest
+from .names import people_named
 from .settings import Settings
 from .store import Store
 from .types import Chunk, Document, stable_id
@@ -102,7 +103,10 @@ def index_is_current(kb: KnowledgeBase) -> bool:
     """Was the index built the way this process would build it (same model, cleaner, chunking and dictionary)?
     A user dictionary edited since the last ingest cuts questions differently from the indexed passages."""
     stored = kb.store.meta("params")
-    return stored is None or stored == index_params(kb)
+    if stored is None:
+        return True
+    kb.refresh()  # the tokenizer takes the names of the documents served
+    return stored == index_params(kb)
 
 
 def embed_text(chunk: Chunk) -> str:
@@ -166,6 +170,9 @@ class KnowledgeBase:
             embedder_name = self.store.meta("embedder", conn) or ""
             chunks, tokens = self.store.chunks(conn)
             documents = self.store.documents(conn)
+            # Questions are cut with the names of the documents being served (another process may have
+            # ingested the document that brought one).
+            self.tokenizer.set_names(people_named(d.text for d in documents.values()))
             owners, keys = [], []
             for c in chunks:
                 for u in answer_units(c):
@@ -438,63 +445,71 @@ def ingest(
         else:
             docs, seen = documents, {d.source for d in documents}
         existing = kb.store.document_versions()  # hashes and origins only: no texts read
-        params = index_params(kb)
-        rebuild = (kb.store.meta("params") or params) != params
-        changed: list[Document] = []
-        for doc in docs:
-            old = existing.get(doc.source)
-            if old and old[0] == doc.content_hash and not rebuild:
-                report.unchanged.append(doc.source)
-            else:
-                (report.updated if old else report.added).append(doc.source)
-                changed.append(doc)
         if sync:
             roots = {str(p.resolve()) for p in paths if p.is_dir()}
             report.removed = sorted(
                 s for s, (_, origin) in existing.items() if origin in roots and s not in seen
             )
-        if rebuild and _without_dict(kb.store.meta("params") or params) == _without_dict(params):
-            # Only the user dictionary changed: every document keeps its vectors (from the cache) and is cut into
-            # words again, the ones not given this time from their stored text.
-            given = {d.source for d in docs}
-            for source, doc in kb.store.documents().items():
-                if source not in given and source not in report.removed:
-                    report.updated.append(source)
+        stored = kb.store.documents()
+        kept = {s: d.text for s, d in stored.items() if s not in report.removed} | {d.source: d.text for d in docs}
+        served = kb.tokenizer.names
+        kb.tokenizer.set_names(people_named(kept.values()))  # part of the dictionary's fingerprint
+        try:
+            params = index_params(kb)
+            rebuild = (kb.store.meta("params") or params) != params
+            changed: list[Document] = []
+            for doc in docs:
+                old = existing.get(doc.source)
+                if old and old[0] == doc.content_hash and not rebuild:
+                    report.unchanged.append(doc.source)
+                else:
+                    (report.updated if old else report.added).append(doc.source)
                     changed.append(doc)
-        elif rebuild:  # new model or chunking: documents not given this time cannot stay half-compatible
-            keep = {d.source for d in changed}
-            report.removed.extend(s for s in existing if s not in keep and s not in report.removed)
+            if rebuild and _without_dict(kb.store.meta("params") or params) == _without_dict(params):
+                # Only the user dictionary changed: every document keeps its vectors (from the cache) and is cut into
+                # words again, the ones not given this time from their stored text.
+                given = {d.source for d in docs}
+                for source, doc in stored.items():
+                    if source not in given and source not in report.removed:
+                        report.updated.append(source)
+                        changed.append(doc)
+            elif rebuild:  # new model or chunking: documents not given this time cannot stay half-compatible
+                keep = {d.source for d in changed}
+                report.removed.extend(s for s in existing if s not in keep and s not in report.removed)
 
-        report.duplicates = _duplicates(docs)
-        prepared = []
-        for i, doc in enumerate(changed, start=1):
-            if on_progress:
-                on_progress("chunk", i, len(changed))
-            try:
-                chunks = chunk_document(doc, kb.settings.chunk_chars, kb.settings.chunk_max_chars)
-                tokens = [kb.tokenizer.tokens(embed_text(c)) for c in chunks]
-            except Exception as exc:  # a chunking bug on one document must not block the others
-                log.warning("could not chunk %s", doc.source, exc_info=True)
-                report.errors.append(IngestError(doc.source, f"无法切分文档（{type(exc).__name__}）"))
-                (report.updated if doc.source in report.updated else report.added).remove(doc.source)
-                continue
-            prepared.append((doc, chunks, tokens))
-        new_chunks = [c for _, chunks, _ in prepared for c in chunks]
-        report.chunks = len(new_chunks)
-        vectors = _embed_chunks_and_units(kb, new_chunks, report, progress, on_progress)
-        if new_chunks:
-            _upsert_vectors(kb, new_chunks, vectors)
-        meta = {"embedder": kb.embedder.name, "params": params}
-        if prepared or report.removed or any(kb.store.meta(k) != v for k, v in meta.items()):
-            # The store commit is the moment the new index becomes visible, all at once.
-            _, stale = kb.store.commit(prepared, report.removed, meta)
-            if stale:
-                kb._delete_vectors(stale)
-            _sync_vectors(kb, report)
-            kb.load()
-        else:  # nothing changed: no new generation, so no replica rebuilds its snapshot for nothing
-            _sync_vectors(kb, report)
-            kb.refresh()
+            report.duplicates = _duplicates(docs)
+            prepared = []
+            for i, doc in enumerate(changed, start=1):
+                if on_progress:
+                    on_progress("chunk", i, len(changed))
+                try:
+                    chunks = chunk_document(doc, kb.settings.chunk_chars, kb.settings.chunk_max_chars)
+                    tokens = [kb.tokenizer.tokens(embed_text(c)) for c in chunks]
+                except Exception as exc:  # a chunking bug on one document must not block the others
+                    log.warning("could not chunk %s", doc.source, exc_info=True)
+                    report.errors.append(IngestError(doc.source, f"无法切分文档（{type(exc).__name__}）"))
+                    (report.updated if doc.source in report.updated else report.added).remove(doc.source)
+                    continue
+                prepared.append((doc, chunks, tokens))
+            new_chunks = [c for _, chunks, _ in prepared for c in chunks]
+            report.chunks = len(new_chunks)
+            vectors = _embed_chunks_and_units(kb, new_chunks, report, progress, on_progress)
+            if new_chunks:
+                _upsert_vectors(kb, new_chunks, vectors)
+            meta = {"embedder": kb.embedder.name, "params": params}
+            if prepared or report.removed or any(kb.store.meta(k) != v for k, v in meta.items()):
+                # The store commit is the moment the new index becomes visible, all at once.
+                _, stale = kb.store.commit(prepared, report.removed, meta)
+                if stale:
+                    kb._delete_vectors(stale)
+                _sync_vectors(kb, report)
+                kb.load()
+            else:  # nothing changed: no new generation, so no replica rebuilds its snapshot for nothing
+                _sync_vectors(kb, report)
+                kb.refresh()
+        except BaseException:
+            kb.tokenizer.set_names(served)  # a failed ingest leaves questions cut the way the index is
+            raise
     report.seconds = time.perf_counter() - t0
     return report
 

@@ -24,8 +24,22 @@ class Tokenizer:
 
     def __init__(self, userdict: Path | None = None) -> None:
         self._userdict = userdict
+        self._names: tuple[str, ...] = ()  # people the indexed documents name (see names.py)
         self._jieba = None
         self._lock = threading.Lock()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self._names
+
+    def set_names(self, names: Iterable[str]) -> bool:
+        """Keep these names whole from now on (the previous set is replaced); True when the set changed."""
+        names = tuple(sorted(set(names)))
+        with self._lock:
+            if names == self._names:
+                return False
+            self._names, self._jieba = names, None  # rebuilt on the next cut: jieba cannot forget a word
+        return True
 
     def _load(self):
         with self._lock:
@@ -39,17 +53,24 @@ class Tokenizer:
                 tok.initialize()
                 if self._userdict and self._userdict.is_file():
                     tok.load_userdict(str(self._userdict))
+                for name in self._names:
+                    if not tok.FREQ.get(name):  # a word already (the user dictionary's entry wins)
+                        tok.add_word(name, 20, "nr")
                 self._jieba = tok
         return self._jieba
 
     def fingerprint(self) -> str:
-        """What the user dictionary holds (a digest of its bytes; "" without one): words it adds cut the text
-        differently, so an index tokenized with another dictionary must be tokenized again."""
-        if not (self._userdict and self._userdict.is_file()):
+        """What the user dictionary and the harvested names hold (a digest; "" without either): words they add
+        cut the text differently, so an index tokenized with another dictionary must be tokenized again."""
+        has_dict = bool(self._userdict and self._userdict.is_file())
+        if not (has_dict or self._names):
             return ""
+        data = self._userdict.read_bytes() if has_dict else b""
+        if self._names:
+            data += b"\0names:" + "\n".join(self._names).encode("utf-8")
         import hashlib
 
-        return hashlib.sha1(self._userdict.read_bytes()).hexdigest()[:12]
+        return hashlib.sha1(data).hexdigest()[:12]
 
     def dictionary(self) -> dict[str, int]:
         """jieba's word frequencies (with the user dictionary): which strings are words."""

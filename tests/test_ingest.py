@@ -217,3 +217,29 @@ def test_an_edited_user_dictionary_retokenizes_the_index_and_readyz_says_it_is_s
     assert snap.lexical.df.get("钟攸平", 0) == 1 and set(snap.documents) == {"a.txt", "b.txt"}
     assert index_is_current(edited)
     assert sorted(edited.ingest([docs]).unchanged) == ["a.txt", "b.txt"]  # and once only
+
+
+def test_names_the_documents_give_after_a_role_are_kept_whole_without_a_dictionary_entry(tmp_path, embedder):
+    from retrieval.index import index_is_current
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text(A + "中国个体劳动者协会会长钟攸平，介绍了各地的做法。会议上钟攸平提出，经费要有保障。\n", "utf-8")
+    s = make_settings(tmp_path / "data", user_dict=tmp_path / "none.txt")  # no user dictionary at all
+    kb = KnowledgeBase(s, embedder=embedder)
+    kb.ingest([docs])
+    snap = kb.snapshot()
+    assert snap.lexical.df.get("钟攸平", 0) == 1 and "钟攸平" in kb.tokenizer.words("会议上钟攸平提出了什么？")
+    assert index_is_current(kb)
+    # A document bringing another name re-cuts the one already indexed (from its stored text), once.
+    (docs / "b.txt").write_text(B + "挂职干部白景文在石材行业推行了这个办法。\n", "utf-8")
+    report = kb.ingest([docs / "b.txt"], sync=False)
+    assert report.added == ["b.txt"] and report.updated == ["a.txt"] and not report.removed
+    assert kb.tokenizer.names == ("白景文", "钟攸平") and kb.snapshot().lexical.df.get("白景文", 0) == 1
+    assert sorted(kb.ingest([docs]).unchanged) == ["a.txt", "b.txt"]
+    # Another process serving the same store cuts questions with the names of the documents it serves.
+    replica = KnowledgeBase(s, embedder=embedder)
+    asked = "会议上钟攸平提出了什么要求？"
+    assert "钟攸平" not in replica.tokenizer.words(asked)  # 上钟/攸平 before it has read the documents
+    replica.snapshot()
+    assert "钟攸平" in replica.tokenizer.words(asked) and index_is_current(replica)
