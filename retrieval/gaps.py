@@ -530,7 +530,7 @@ def all_not_some(r: Reading) -> list[str]:
 # "苏州市总工会牵头成立的联席会议" where it says 市委组织部牵头成立.
 PARTNER = re.compile(r"(?:跟|与|和|同)([\u4e00-\u9fff]{2,12}?)(?:积极|主动)?(协调|对接|合作|沟通|签约|结对)")
 LED_BY = re.compile(r"([\u4e00-\u9fff]{0,6}?(?:组织部|宣传部|统战部|总工会|工会|工商联|个私协会|协会|商会|党工委|党委|市委|县委|区委|旗委"
-                    r"|政府|委员会|团委|妇联|局))(?:来|负责|带头)?(牵头|主导|发起|主办|承办)")
+                    r"|政府|委员会|团委|妇联|局))(?:来|负责|带头|联合|专门)?(牵头|主导|发起|主办|承办|印发|下发|制定|出台|召开|举办)")
 
 
 def _other_party(r: Reading, pattern: re.Pattern, text: str) -> list[str]:
@@ -610,12 +610,15 @@ def unknown_body(r: Reading) -> list[str]:
 # "是先建工会、后在工会推动下成立党支部的": an order of two things built, as a question takes it for granted.
 ORDER_TOLD = re.compile(r"先(?:建|成立|组建|建立|设立|有)了?(?P<a>[\u4e00-\u9fff]{2,4}?)[，,、]?(?:后|再|然后|之后)[^，,。？?]{0,12}?"
                         r"(?:建|成立|组建|建立|设立|有)了?(?P<b>[\u4e00-\u9fff]{2,3}?)(?=[的，,。？?]|$)")
+# "是先把工会建起来再靠工会带出党支部的": the same order told with 把.
+ORDER_TOLD_BA = re.compile(r"先把(?P<a>[\u4e00-\u9fff]{2,4}?)(?:建|成立|组建|建立|设立|搭)(?:起来|好|了)[，,、]?(?:后|再|然后|之后)"
+                           r"[^，,。？?]{0,12}?(?:建|成立|组建|建立|设立|带出|带起|带动)了?(?:来)?(?P<b>[\u4e00-\u9fff]{2,3}?)(?=[的，,。？?吧]|$)")
 SEQUENCE = re.compile(r"首先|先|然后|随后|之后|接着|终于|最后|后来")
 
 
 def reversed_order(r: Reading) -> list[str]:
     """"维德公司是先建工会、后…成立党支部的" where the passage tells "首先成立了党支部,然后…终于…成立了工会组织"."""
-    m = ORDER_TOLD.search(r.q.standalone)
+    m = ORDER_TOLD.search(r.q.standalone) or ORDER_TOLD_BA.search(r.q.standalone)
     if not m:
         return []
     a, b = m.group("a"), m.group("b")

@@ -220,7 +220,7 @@ def expected_kinds(text: str) -> tuple[str, ...]:
     return tuple(kinds)
 
 
-COUNTED_AFTER = re.compile(r"(?<![近这前好十])(?:多少|几)(?:个|名|家|人|次|户|项|元|万元|万|位|支|所|批|期|条|天|年|份|本|册|辆|座|场|届|篇|台|套|件)?([\u4e00-\u9fffA-Za-z]{2,8})")  # "几个党建QQ群"
+COUNTED_AFTER = re.compile(r"(?<![近这前好十])(?:多少|几)[十百千万]*+(?:个|名|家|人|次|户|项|元|万元|万|位|支|所|批|期|条|天|年|份|本|册|辆|座|场|届|篇|台|套|件)?([\u4e00-\u9fffA-Za-z]{2,8})")  # "几个党建QQ群"
 
 
 # What is counted starts at a clause edge or after a particle, never mid-word ("首席培训班每期培训多少人" must not
@@ -246,7 +246,7 @@ UNITS = [set("名人位"), set("个家所支户"), {"元", "万元", "万"}, set
 
 
 # "几个人" counts people (人), not things (个).
-COUNTED_UNIT = re.compile(r"(?<![近这前好十])(?:多少|几)(?:个(?=人(?:[^\u4e00-\u9fff]|$|[了呢吗参来去到在是])))?(万元|名|人|位|个|家|所|支|户|元|天|日|次|项|条|期|年|月|张|份|册|本)")
+COUNTED_UNIT = re.compile(r"(?<![近这前好十])(?:多少|几)[十百千万]*+(?:个(?=人(?:[^\u4e00-\u9fff]|$|[了呢吗参来去到在是])))?(万元|名|人|位|个|家|所|支|户|元|天|日|次|项|条|期|年|月|张|份|册|本)")
 
 
 # A count in a sentence: digits, or Chinese numerals other than a lone 一 ("每个网格配备一名" is no count).
@@ -448,6 +448,8 @@ def counted_thing(text: str) -> str:
     if (d := re.search(r"(?:是谁|由谁|谁)(主持|作|讲|说|介绍|提出|强调|指出|表示|肯定|出席)", text)) \
             and not PERSON_ROLE.search(text) and not re.search(r"多少|几", text):
         return d.group(1)  # "…座谈会，是谁主持的": the one who did it (not 由谁担任, which a post answers)
+    if (took := re.search(rf"谁(?:当|担任|做|作)(?:了|的)*({ROLES})", text)) and not re.search(r"多少|几", text):
+        return took.group(1)  # "座谈会是谁当的主持人": the post taken (主持人), not a role called 谈会
     if (m := next(reversed(list(PERSON_ROLE.finditer(text))), None)) and not re.search(r"多少|几", text):
         role = next(g for g in m.groups() if g)
         if m.group(3) and (deed := re.match(rf"(?:{PERSON_VERBS}|作|讲|说)", text[m.end() :])):
@@ -665,6 +667,10 @@ def holds(q: Question, kind: str, sentence: str) -> bool:
         return True  # "里头党支部又占多少" is answered by its part of the whole: "其中…党支部3.71万个"
     if kind == "share" and (whole := share_whole(q.standalone)) and not mentions(whole, sentence, 0.8):
         return False  # "占全国地市级个私协会总数的比例" is not "占个协会员总数的2.84%"
+    if kind in ("number", "share") and (group := counted_within(q.standalone)) and not mentions(group, sentence, 0.8) \
+            and (theirs := [m.group(1) for m in GROUPED.finditer(sentence)]) \
+            and not any(mentions(group, g) or mentions(g, group) for g in theirs):
+        return False  # "社会组织中的党组织覆盖率" is not answered by the coverage "非公企业中" gives
     if kind in ("number", "share", "money", "change") and q.places and "全国" not in q.standalone and "全国" in sentence \
             and not LOCAL_SCOPE.search(sentence) and not any(p in sentence for p in q.places):
         return False  # "重庆全市个私协会建了多少个党组织" is not answered by "全国依托各级个私协会建立的党组织4.11万个"
@@ -674,6 +680,22 @@ def holds(q: Question, kind: str, sentence: str) -> bool:
                          per_unit=(m.group(1) if (m := PER_UNIT.search(q.standalone)) else ""),
                          often=bool(OFTEN.search(q.standalone)))
                for thing in things)
+
+
+# A figure asked within a group ("社会组织中的党组织覆盖率", "个体户里的党员"): a figure of another group does not answer.
+WITHIN = re.compile(r"([\u4e00-\u9fff]{0,8}(?:组织|企业|协会|商会|会员|个体户|单位|行业|市场|园区|社区|乡镇|街道))(?:当中|里面|里头|中|里)的")
+
+
+GROUPED = re.compile(r"([\u4e00-\u9fff]{0,8}(?:组织|企业|协会|商会|会员|个体户|单位|行业|市场|园区|社区|乡镇|街道))(?:当中|之中|中|里)")
+
+
+def counted_within(text: str) -> str:
+    """The group a figure is asked within ("永康市社会组织中的…": 社会组织), places and scope words left out; or ""."""
+    m = WITHIN.search(asking_clause(text))
+    if not m:
+        return ""
+    group = re.sub(r"^(?:全市|全县|全旗|全区|全国|本市|我市|各级|所有|全部|那些|这些|那个|这个|那|这)+", "", without_places(m.group(1)))
+    return group if len(group) >= 2 else ""
 
 
 HONOUR = re.compile(r"称号|荣誉|授予|评为|被评|命名为|表彰|获奖|奖项")

@@ -699,6 +699,8 @@ def test_an_order_the_passage_tells_the_other_way_round_is_no_premise(kb, settin
     # The passage: 首先成立了党支部,然后组织党员先期入会,终于…成立了工会组织.
     ans = answer("维德公司是先建工会、后在工会推动下成立党支部的，工会是怎么推动的？", kb, settings)
     assert ans.outcome == "partial" and "“先建工会”" in ans.text.split("。")[0], ans.text
+    spoken = answer("苏州维德公司是先把工会建起来再靠工会带出党支部的吧 他们咋带的", kb, settings)
+    assert spoken.outcome == "partial" and "“先把工会建起来" in spoken.text.split("。")[0], spoken.text
     right = answer("维德公司是先成立党支部、后成立工会的，党支部是怎么带动的？", kb, settings)
     assert right.outcome == "answered" and "首先成立了党支部" in right.text, right.text
 
@@ -778,6 +780,10 @@ def test_figures_asked_in_everyday_words_are_answered(kb, settings, question, sa
     ("全国总共有多少个地市级个私协会？", "只有其中成立"),  # counted only as those that 成立了个私企业党(工)委
     ("全国个私协会系统那次非公党建座谈会是在重庆渝中区开的，到场的有多少人？", "“渝中”"),  # 涪陵区, not 渝中区
     ("苏州那个由市总工会牵头成立的党建联席会议，都有哪些单位参加？", "“市总工会牵头”"),  # 市委组织部牵头
+    # A document issued by another body than the one the materials name (市委组织部印发了《…手册》).
+    ("苏州市总工会印发的那本换届选举工作手册，对工会换届提了哪些要求？", "“苏州市总工会印发”"),
+    # A share of another group: the 73.9% is of the 非公企业 ("非公企业中"), not of the 社会组织.
+    ("永康市社会组织中的党组织覆盖率是多少？", "比例"),
     ("永康两新党建官方微博的账号名称叫什么？", "具体名称"),  # the 微博 is told of, its name is not
     # All of a whole said to have done it, where the materials say some of it did (27 of the 66).
     ("苏州那66个镇的工会主席都已经享受同级副职待遇了吧，这是怎么做到的？", "“66个镇的工会主席都”"),
@@ -789,6 +795,14 @@ def test_figures_asked_in_everyday_words_are_answered(kb, settings, question, sa
 def test_a_figure_honour_or_body_the_materials_do_not_give_is_said_to_be_missing(kb, settings, question, gap):
     ans = answer(question, kb, settings)
     assert ans.outcome == "partial" and gap in ans.text.split("资料中相关的内容是")[0], ans.text
+
+
+def test_a_share_asked_within_the_group_the_sentence_gives_it_for_is_answered(kb, settings):
+    # "个私协会会员里的党员…个协会员这一块": the sentence's "个协会员中" is the same group said shorter.
+    ans = answer("个私协会会员里的党员单看个协会员这一块，有多少人、占个协会员总数比例多大？", kb, settings)
+    assert ans.outcome == "answered" and "2.84%" in ans.text, ans.text
+    ans = answer("永康非公企业里单独设的党支部大约有几百家", kb, settings)
+    assert ans.outcome == "answered" and "703家" in ans.text, ans.text
 
 
 def test_a_partner_said_in_short_or_asked_for_is_no_false_premise(kb, settings):

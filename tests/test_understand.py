@@ -151,6 +151,9 @@ def test_a_place_asked_for_is_one_the_sentence_names_besides_the_questions_own()
 def test_a_number_must_count_the_thing_asked_about():
     assert counted_thing("那划分了多少个网格？") == "网格" and counted_unit("那划分了多少个网格？") == "个"
     assert counted_thing("克旗建了几个党建QQ群？") == "党建QQ群"  # Latin letters are part of the thing
+    # "几百家" asks how many hundred: the thing is what comes before, not "百家".
+    assert counted_thing("永康单独设的党支部大约有几百家") == "党支部" and counted_unit("党员有几十万人") == "人"
+    assert counted_thing("那个座谈会是谁当的主持人啊") == "主持人"  # the post taken, not a role called 谈会
     assert satisfies("number", "“1+N”模式建立区域党支部23个、划分网格126个", "网格", "个")
     # A number in the sentence that counts something else does not answer the question.
     assert not satisfies("number", "2015年12月2-3日,个私协会的130余名代表参加了会议", "协会收入", "")
