@@ -34,6 +34,7 @@ NEGATIONS = set("没不无未别非莫勿")
 
 
 COMMON_WORD = 50  # jieba frequency below which a word is too rare to be what a slip was meant to type
+COMMON_TERM = 1000  # a word this common (考核) may be meant though the materials use it once
 
 
 class SlipFixer:
@@ -94,13 +95,12 @@ class SlipFixer:
                 if cand == ch or cand in FUNCTION_CHARS and not function_char:
                     continue  # "隔一阵子" is no slip for "个一阵子": a content character never becomes a particle
                 new = [self.counts.get(g, 0) for g in (left + cand if left else "", cand + right if right else "") if g]
-                if function_char:
-                    # A common character is replaced only on strong evidence from both neighbours.
-                    if len(new) < 2 or min(new) < 2 or sum(new) < 3 * sum(old) + 3:
-                        continue
-                elif max(new) < 2:
-                    continue
+                if function_char and (len(new) < 2 or min(new) < 2 or sum(new) < 3 * sum(old) + 3):
+                    continue  # a common character is replaced only on strong evidence from both neighbours
                 made = [g for g in (left + cand if left else "", cand + right if right else "") if g]
+                if not function_char and max(new) < 2 and not (max(new) == 1 and max(
+                        self.word_freq(g) for g, n in zip(made, new, strict=True) if n) >= COMMON_TERM):
+                    continue  # once in the materials is enough for a common word ("年底考合" -> 考核, said once)
                 if max(self.word_freq(g) for g in made) <= max(20 * as_is, COMMON_WORD):
                     continue  # the replacement must make a real, much likelier word (党建, 联合; not 省下 -> 生下)
                 if sum(new) > best_n:

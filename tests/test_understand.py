@@ -59,6 +59,8 @@ def test_typing_slips_are_fixed_against_the_knowledge_base_vocabulary(kb):
     assert fixer.fix("当建工作怎么联和组建")[0] == "党建工作怎么联合组建"
     assert fixer.fix("党支布怎么建")[0] == "党支部怎么建"
     assert fixer.fix("双带双剑是什么")[0] == "双带双荐是什么"
+    # A common word the materials use once (同考核) is still what was meant.
+    assert fixer.fix("党建跟工会年底考合是分开搞吗")[0] == "党建跟工会年底考核是分开搞吗"
     assert fixer.fix_name("新正") == "新郑"
 
 
