@@ -84,7 +84,7 @@ def _same_story(s: Candidate, c: Candidate) -> bool:
 BESIDES = re.compile(r"除了|除去|之外|以外|其余|剩下|其他")  # "除了这21项，还建了哪些": not the counted list
 LIST_ASK = re.compile(r"逐项|逐一|一一|列出|列一下|列个|都是哪|都是什么|都有哪|分别是|名称|清单")
 # Where a body sits or whom it answers to, as a question takes it for granted.
-SITS_IN = re.compile(r"(?:设在|设于|隶属于?|挂靠在?|归口)([\u4e00-\u9fff]{2,8}?(?:局|厅|委员会|办公室|部|委|中心))")
+SITS_IN = re.compile(r"(?:设在|设于|放在|安在|挂在|隶属于?|挂靠在?|归口)([\u4e00-\u9fff]{2,8}?(?:局|厅|委员会|办公室|部|委|中心))")
 
 
 SAYS = r"(?:提了|提出|提的|讲了|讲的|强调|介绍|指出|表示|肯定|说)"

@@ -210,7 +210,7 @@ def expected_kinds(text: str) -> tuple[str, ...]:
     if "share" in kinds and "number" in kinds:
         kinds.remove("number")  # "占…多少" asks for a share
     what = None if "list" in kinds or ITEM_BY_ITEM.search(text) or ORDINAL_ASKED.search(text) else named_thing(text)
-    if what is not None and not PERSON_NAMED.search(what or "他"):
+    if what is not None and not PERSON_NAMED.search(what or "他") and "谁" not in what:  # "是谁上台发的言，叫啥名字"
         # "那个工作法叫啥名", "信息平台叫什么名字": the name of a thing, not of a person; a firm's is a body's.
         kinds = [k for k in kinds if k not in ("person", "concept")] + (["organisation"] if FIRM_NAMED.search(what) else ["name"])
     if "person" in kinds and BODY_WHO.search(text):

@@ -613,8 +613,16 @@ def test_a_whole_name_or_a_kind_of_body_asked_for_must_be_given(kb, settings):
 def test_where_a_body_sits_taken_for_granted_wrongly_is_not_answered_as_if_true(kb, settings):
     wrong = answer("克旗非公经济组织和社会组织党工委设在旗民政局，它是怎么统筹22家成员单位的？", kb, settings)
     assert wrong.outcome == "partial" and "设在旗民政局" in wrong.text.split("。")[0], wrong.text
+    spoken = answer("克旗那个非公和社会组织党工委，机构是放在旗工商局的吧，平时都管些啥", kb, settings)
+    assert spoken.outcome == "partial" and "放在旗工商局" in spoken.text.split("。")[0], spoken.text
     right = answer("克旗非公经济组织和社会组织党工委设在旗委组织部，它是怎么统筹22家成员单位的？", kb, settings)
     assert right.outcome == "answered"
+
+
+def test_who_did_it_asked_then_their_name_asks_for_a_person(kb, settings):
+    # "是谁上台发的言，叫啥名字": the sentence lists the bodies that spoke, no person.
+    ans = answer("涪陵那次会上山西侯马商贸市场党委是谁上台发的言，叫啥名字", kb, settings)
+    assert ans.outcome == "partial" and ans.text.startswith("资料中没有"), ans.text
 
 
 def test_a_count_asked_again_with_you_is_counted_in_the_second_part(kb, settings):
