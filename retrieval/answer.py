@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .candidates import SEEN_PENALTY, Candidate, idf_coverage, question_grams, score_candidates
+from .candidates import SEEN_PENALTY, Candidate, idf_coverage, question_grams, register_hub, score_candidates
 from .compose import RELATED_LEAD, render, with_asked_item
 from .compose import compose as choose_sentences
 from .decide import Decision, decide
@@ -84,6 +84,7 @@ def warm(kb: KnowledgeBase, snap: Snapshot) -> None:
     topics(snap)
     gazetteer()  # jieba's place names, read from its dictionary file once
     kb.dense_state(snap.by_id)  # every vector, for an exact dense search (small collections)
+    register_hub(kb.embedder)  # what everyday questions without content are near (candidates.py)
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,30 @@ def relevance(parts: dict, w: dict) -> float:
     return rel
 
 
+# Questions that ask nothing in particular, in everyday speech: the sentences nearest to them are the ones any
+# chatty question lands on (not tuned on any question set; see `register_hub`).
+CONTENT_FREE = ("有什么好办法没有？", "这个事咋整啊，求支招", "俺们这该咋弄？", "有啥经验能说说不", "这种情况怎么办才好",
+                "能不能给点建议", "大家都是咋做的", "这事靠谱不", "具体该怎么搞呢", "有没有啥门道", "你给说说呗", "这个咋弄比较好")
+
+
+_HUBS: dict[str, np.ndarray] = {}
+
+
+def register_hub(embedder) -> np.ndarray:
+    """The mean query vector of CONTENT_FREE, once per model (built with the snapshot, see answer.warm)."""
+    if embedder.name not in _HUBS:
+        vecs = np.asarray([embedder.embed_query(t) for t in CONTENT_FREE], dtype=np.float32)
+        mean = vecs.mean(axis=0)
+        _HUBS[embedder.name] = mean / np.linalg.norm(mean)
+    return _HUBS[embedder.name]
+
+
+def spoken_share(lift: float, w: dict) -> float:
+    """How much of a question is words the materials do not use, 0 (none) to 1 (the cap's worth or more)."""
+    cap = w.get("unknown_words_cap", 1.0)
+    return 0.0 if cap <= 1.0 else max(0.0, min(1.0, (lift - 1.0) / (cap - 1.0)))
+
+
 def question_grams(text: str, tokenizer) -> list[str]:
     """Content bigrams of the question: inside its content words, stopwords removed."""
     words = tokenizer.words(text)
@@ -108,6 +132,7 @@ def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: Knowled
     extra = {g: 0.5 * snap.lexical.bigram_idf(g) for g in question_grams(" ".join(q.expansions), kb.tokenizer)
              if g not in weights} if q.expansions else {}
     sims = [0.0] * len(raw)
+    vectors: list = [None] * len(raw)
     by_chunk: dict[str, list[int]] = {}
     for i, c in enumerate(raw):
         by_chunk.setdefault(c.chunk.id, []).append(i)
@@ -115,7 +140,15 @@ def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: Knowled
         vecs = unit_vectors(kb, raw[idx[0]].chunk, [raw[i].text for i in idx], snap)
         for i, v in zip(idx, vecs, strict=True):
             sims[i] = float(np.dot(v, qvec))
-    lo, hi = min(sims), max(sims)
+            vectors[i] = v
+    if (hub_weight := sentence_weights.get("register_hub", 0.0) * spoken_share(lift, sentence_weights)) > 0:
+        # A question told in everyday words is near every sentence of speech ("这个做法很好"); for such a
+        # question, how near a sentence is to content-free everyday questions counts against it.
+        hub = register_hub(kb.embedder)
+        meant = [sim - hub_weight * float(np.dot(v, hub)) for sim, v in zip(sims, vectors, strict=True)]
+    else:
+        meant = sims
+    lo, hi = min(meant), max(meant)
     span = max(hi - lo, 0.1)  # e5 similarities are compressed: a 0.01 difference is no landslide
     kinds = q.ranked_kinds
     # Places name a whole document ("永康" is in its title or region, "我市" in its sentences).
@@ -128,7 +161,7 @@ def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: Knowled
     tri = {t for run in re.findall(r"[\u4e00-\u9fff]{3,}", q.standalone) for t in (run[i : i + 3] for i in range(len(run) - 2))}
     marker = item_marker(q.item) if q.item else None
     out = []
-    for c, sim in zip(raw, sims, strict=True):
+    for c, sim, near in zip(raw, sims, meant, strict=True):
         doc_head = f"{c.chunk.title}{local_place(c.chunk.region)}"
         head = f"{doc_head}{c.chunk.section}{c.chunk.text}"
         text = c.text.lower()  # the question's words are lowercased ("QQ群" -> qq)
@@ -141,7 +174,7 @@ def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: Knowled
         parts = {
             "lexical": min(1.0, lex * lift),
             "context": min(1.0, ctx * lift),
-            "semantic": (sim - lo) / span,
+            "semantic": (near - lo) / span,
             "phrase": sum(t in c.text for t in tri) / len(tri) if tri else 0.0,
             "rank": float(c.rank),
             "kind": float(bool(kinds) and all(holds(q, k, c.text) for k in kinds)),

@@ -630,6 +630,22 @@ def test_a_count_asked_again_with_you_is_counted_in_the_second_part(kb, settings
     assert "12家" in ans.text and "17家" in ans.text and "又有" not in ans.text, ans.text
 
 
+def test_a_question_in_everyday_words_is_not_answered_by_what_any_chatty_question_is_near(kb, settings):
+    import numpy as np
+
+    from retrieval.candidates import load_sentence_weights, register_hub, spoken_share
+
+    # A question in the materials' words is ranked as before; one full of words they never use (脚不沾地) has
+    # the pull of content-free everyday questions taken off each sentence's meaning.
+    w = load_sentence_weights()
+    assert spoken_share(1.0, w) == 0.0 and spoken_share(1.5, w) == 1.0 and w["register_hub"] > 0
+    hub = register_hub(kb.embedder)
+    assert abs(float(np.linalg.norm(hub)) - 1.0) < 1e-5
+    ans = answer("我们这的老板一个个忙得脚不沾地，叫他们坐下来听党建课难得很，新郑工商联是用啥法子让企业家明白党建对企业有好处的？",
+                 kb, settings)
+    assert "集中学、专题讲座辅导学" in split_statements(ans.text)[0].text, ans.text
+
+
 def test_a_situation_sharing_a_rare_word_with_the_answer_is_not_refused(kb, settings):
     # Everyday words share few bigrams with 康迪公司's “阳光车队”; 出租车 is in that sentence and one other passage at most.
     ans = answer("咱永康有家出租车公司，司机里头党员可不少，想让他们在乘客跟前亮亮身份、带个好头。有没有现成的法子能照着学？",
