@@ -29,6 +29,10 @@ CN_DIGITS = "一二三四五六七八九十"
 INLINE_ITEMS = re.compile(r"[\u4e00-\u9fff“”]{2,14}(?:、[\u4e00-\u9fff“”]{2,14})+")
 
 
+NAMED_EXAMPLE = re.compile(r"“([^“”]{2,12})”(工作法|活动|工程|模式|品牌|机制|制度|行动)?")
+EXAMPLES = re.compile(r"如|比如|例如|还有")
+
+
 def items_in(answer: str) -> list[str]:
     """The items an answer listed, for "第二项…": its numbered lines, its 一是…二是… parts, or the
     longest 、-separated series of short phrases (单独组建、联合组建、挂靠组建)."""
@@ -46,6 +50,11 @@ def items_in(answer: str) -> list[str]:
     for m in re.finditer(r"[(（]([^()（）]+)[)）]", text):
         if len(parts := [p for p in re.split(r"[；;]", m.group(1)) if p.strip(" 。")]) >= 3:
             return [p.strip(" ，,") for p in parts]
+    # "如康迪公司的“阳光车队”工作法,…还有缸套厂党支部的“温情工作法”": examples named in quotes, of one kind.
+    named = list(dict.fromkeys(m.group(1) + (m.group(2) or "") for m in NAMED_EXAMPLE.finditer(text)))
+    for tail in {x[-3:] for x in named}:
+        if len(same := [x for x in named if x.endswith(tail)]) >= 2 and EXAMPLES.search(text):
+            return same
     series = max(INLINE_ITEMS.findall(text), key=len, default="")
     items = [re.split("等", x)[0] for x in series.split("、")] if series else []
     if len(items) >= 2:

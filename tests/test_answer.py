@@ -630,6 +630,14 @@ def test_a_count_asked_again_with_you_is_counted_in_the_second_part(kb, settings
     assert "12家" in ans.text and "17家" in ans.text and "又有" not in ans.text, ans.text
 
 
+def test_the_second_of_the_examples_an_answer_named_is_the_one_asked_about(kb, settings):
+    first = answer("永康各镇街挖掘整理的两新党建工作法里有哪些例子？", kb, settings)
+    assert "温情工作法" in first.text
+    ans = answer("第二个具体是咋做的", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    # The materials name the 温情工作法 and say nothing of how it works.
+    assert ans.outcome == "partial" and "“温情工作法”" in ans.text.split("。")[0], ans.text
+
+
 def test_a_question_in_everyday_words_is_not_answered_by_what_any_chatty_question_is_near(kb, settings):
     import numpy as np
 

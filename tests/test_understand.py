@@ -336,6 +336,9 @@ def test_a_message_asking_several_things_is_split_into_questions(kb, message, pa
     ("克旗紧紧围绕四个100%目标(凡具备条件的100%建立党组织[1];已经单建的100%实行星级管理[1];仅有个别党员的100%建立联合党组织[1];"
      "没有党员的100%实现全覆盖),积极探索…[1]。",
      ["凡具备条件的100%建立党组织", "已经单建的100%实行星级管理", "仅有个别党员的100%建立联合党组织", "没有党员的100%实现全覆盖"]),
+    # Examples named in quotes, of one kind ("…工作法"), after 如 / 还有: the second mention of one is no new item.
+    ("如康迪公司的“阳光车队”工作法,…打响了“阳光车队”的品牌[1];还有缸套厂党支部的“温情工作法”等,这些做法都很好[1]。",
+     ["阳光车队工作法", "温情工作法"]),
 ])
 def test_items_an_answer_listed(answer_text, items):
     assert items_in(answer_text) == items
