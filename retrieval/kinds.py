@@ -38,7 +38,7 @@ EXPECTS: list[tuple[str, re.Pattern]] = [
     ("ranking", re.compile(r"排名|排第几|排在第?几|第几名|名次|靠前|领先|哪(?:家|个|位|一个|一家)[^，,。？?]{0,14}更|谁更")),
     # Which body did it ("官方微博是哪个部门在运营"): an organisation named.
     ("organisation", re.compile(rf"{WHICH}(?:部门|单位|机构|企业|公司|商会|协会|{BODIES})")),
-    ("number", re.compile(r"(?:一共|总共|共)[^，,。？?]{0,6}几[项条点种类个]|(?<!哪)了几项|多少|几个|几名|几家|几人|几位|几次|几万|几千|几百|数量|数额|金额|几所|几支|几户|人数|(?<![那这])个数|规模多大")),
+    ("number", re.compile(r"(?:一共|总共|共)[^，,。？?]{0,6}几[项条点种类个]|(?<!哪)了几项|多少|几个|几名|几家|几人|几位|几次|几万|几千|几百|数量|数额|金额|几所|几支|几户|几期|几批|几届|几场|几轮|几张|几份|几本|几册|几篇|几台|几辆|几座|几间|几趟|几回|人数|(?<![那这])个数|规模多大")),
     ("list", re.compile(r"哪些|哪几|几个方面|几方面|几项|几条|几点|几种|几类|包括什么|包括哪|分别|有什么(做法|措施|要求|方式|形式|内容|活动|经验)|都有什么|几大")),
     # What post someone holds ("韩旭当时是啥职务"): a title said with the name.
     ("position", re.compile(r"职务|职位|头衔")),
@@ -528,7 +528,8 @@ GENERIC_BIGRAMS = {"党建", "工作", "组织", "企业", "非公", "经济", "
 
 AVERAGE = re.compile(r"平均|人均|户均")
 PEOPLE = re.compile(r"分子|党员|干部|代表|人员|会员|职工|员工|工人|书记|主席|委员|人才|骨干|业主|企业主|负责人|队员|司机|驾驶员|人$")  # counted in 名 as well
-PER_UNIT = re.compile(r"每(?:一)?(个|期|年|月|次|家|户|批|届|季度|周|天)")  # what a rate is counted per
+# what a rate is counted per; "一期能培训多少人" says per term as well
+PER_UNIT = re.compile(r"每(?:一)?(个|期|年|月|次|家|户|批|届|季度|周|天)|(?<![第\d一二三四五六七八九十两几])一(期|次|届|批)(?=能|要|可以|大概|大约|得|就|培训|办|招|收)")
 
 
 OTHER_GROUP = re.compile(r"代表|干部|骨干|标兵|人才|家属|单位")  # "成员单位" are bodies, not 群成员
@@ -677,7 +678,7 @@ def holds(q: Question, kind: str, sentence: str) -> bool:
     return any(satisfies(kind, sentence, thing, q.unit, q.per, q.limit, q.paid if kind == "money" else q.when, q.places,
                          full_name=kind == "person" and bool(FULL_NAME.search(q.standalone)),
                          average=bool(AVERAGE.search(q.standalone)),
-                         per_unit=(m.group(1) if (m := PER_UNIT.search(q.standalone)) else ""),
+                         per_unit=(m.group(1) or m.group(2) if (m := PER_UNIT.search(q.standalone)) else ""),
                          often=bool(OFTEN.search(q.standalone)))
                for thing in things)
 

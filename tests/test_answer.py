@@ -630,6 +630,15 @@ def test_a_count_asked_again_with_you_is_counted_in_the_second_part(kb, settings
     assert "12家" in ans.text and "17家" in ans.text and "又有" not in ans.text, ans.text
 
 
+def test_a_count_of_terms_or_a_length_per_term_is_a_figure_asked(kb, settings):
+    # "几期" counts sessions; the sentence tells the class was held, not how many times.
+    ans = answer("新郑工商联办的建党组织业务培训班一共办了几期", kb, settings)
+    assert ans.outcome == "partial" and ans.text.startswith("资料中没有"), ans.text
+    # "一期…培训几天" asks how long one term lasts: "连续三年" is how long they kept holding it.
+    ans = answer("苏州市委党校那个非公企业工会主席培训班 一期能培训多少人 培训几天", kb, settings)
+    assert ans.outcome == "partial" and ans.text.startswith("资料中没有"), ans.text
+
+
 def test_the_second_of_the_examples_an_answer_named_is_the_one_asked_about(kb, settings):
     first = answer("永康各镇街挖掘整理的两新党建工作法里有哪些例子？", kb, settings)
     assert "温情工作法" in first.text
