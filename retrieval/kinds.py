@@ -623,6 +623,8 @@ BODY_ASKED = re.compile(rf"{WHICH}({BODIES})")
 BODY_KINDS = {"学校": "学校|党校|学院|大学|中学|小学", "大学": "大学|学院"}
 FIRMS_ASKED = re.compile(r"(?:哪|什么)(?:个|家|一个|些|几家)?(?:企业|公司)")
 FIRM = re.compile(r"企业|公司|集团|厂|商场|商城|市场")
+# A firm named ("众泰、星月…", "维德公司", "缸套厂"), not firms in general ("帮助企业转型升级").
+FIRM_NAMED = re.compile(r"(?:如|像|比如|例如|包括)[\u4e00-\u9fff]{2,8}[、,，]|[\u4e00-\u9fff]{2,}(?:公司|集团|厂|商场|商城|市场)")
 
 
 # The one whose post is asked ("韩旭当时是啥职务" -> 韩旭).
@@ -648,7 +650,9 @@ def holds(q: Question, kind: str, sentence: str) -> bool:
         return bool(re.search(BODY_KINDS.get(m.group(1), m.group(1)), sentence))
     if kind == "organisation" and FIRMS_ASKED.search(q.standalone):
         # "在哪些企业的党建里发挥了作用" is answered by "企业,如众泰、星月、先行、天行等": firms named or told of
-        return bool(FIRM.search(sentence)) or satisfies(kind, sentence)
+        # "走访了哪几家企业" asks for firms by name; "哪些企业全部建起党组织" may be answered by a kind ("规模以上企业")
+        firm = FIRM_NAMED if re.search(r"哪(?:几|一)?家(?:企业|公司)", q.standalone) else FIRM
+        return bool(firm.search(sentence)) or satisfies(kind, sentence)
     if kind == "name":  # "官方微博的账号名称叫什么": a name given in a sentence about that 微博
         what = re.split(r"(?:那|这|一)[个张家位条项种支所座]|的", q.named)[-1]  # "发的那张卡": 卡
         if not what:

@@ -639,6 +639,14 @@ def test_a_count_of_terms_or_a_length_per_term_is_a_figure_asked(kb, settings):
     assert ans.outcome == "partial" and ans.text.startswith("资料中没有"), ans.text
 
 
+def test_which_firms_asks_for_firms_by_name_and_which_kind_of_firm_may_be_a_kind(kb, settings):
+    # The trip is told, the firms visited are not: "帮助企业转型升级" names none.
+    ans = answer("新郑工商联组织人去杭州、无锡考察那回，具体走访了哪几家企业？", kb, settings)
+    assert ans.outcome == "partial" and ans.text.startswith("资料中没有"), ans.text
+    kind = answer("新郑做到了哪些企业全部建起党组织？", kb, settings)
+    assert kind.outcome == "answered" and "规模以上企业" in kind.text, kind.text
+
+
 def test_the_second_of_the_examples_an_answer_named_is_the_one_asked_about(kb, settings):
     first = answer("永康各镇街挖掘整理的两新党建工作法里有哪些例子？", kb, settings)
     assert "温情工作法" in first.text
