@@ -21,7 +21,7 @@ from .candidates import Candidate, idf_coverage
 from .gaps import missing, read, unsupported
 from .places import places_in
 from .terms import NUMERAL_ABBREVIATION, QUOTED, SAYING, cn_ordinal, defined_term, item_marker, quotes
-from .understand import Question, synonym_pairs
+from .understand import Question, own_ask, synonym_pairs
 
 WEIGHTS = Path(__file__).with_name("decision.toml")
 GATES = ("type_ok", "focus_ok", "premise_ok")  # the checks of meaning among the features
@@ -76,7 +76,10 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
     coverage = max((idf_coverage(grams, c, lexical) for c in r.contexts), default=0.0)
     ranked = r.ranked
     margin = (ranked[0].relevance - ranked[1].relevance) if len(ranked) > 1 else 0.0
-    gap = missing(r)
+    gap, asked = missing(r), q
+    if gap is None and (own := own_ask(q)) is not None:
+        # "…活动有多少人参加，回来后写了多少篇心得？": the answer must also hold what the follow-up itself asks.
+        gap, asked = missing(read(own, cands, hits, lexical, words, documents)), own
     events = unsupported(r)
     # "第二条是什么" answered by the sentence opening "二是…"
     marker = item_marker(q.item) if q.item else None
@@ -93,7 +96,7 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
         "premise_ok": float(not events),
     }
     return feats, {"scope": gap.scope if gap else "", "unmet": gap.kind if gap else "", "absent": r.absent,
-                   "events": events, "term": gap.term if gap else "", "marked": marked}
+                   "events": events, "term": gap.term if gap else "", "marked": marked, "asked": asked}
 
 
 def anchored(text: str, lexical, words) -> bool:
@@ -167,6 +170,7 @@ def decide(q: Question, grams: list[str], cands: list[Candidate], hits, lexical,
         text, reason = SCOPED_GAPS[why["unmet"]]
         return Decision("partial", p, rounded, text.format(item=cn_ordinal(q.item), scope=why["scope"]), reason=reason)
     if why["unmet"]:
+        q = why["asked"]  # the follow-up's own ask, when that is what the answer lacks
         thing = f"“{q.counts}”" if why["unmet"] in ("number", "person", "money") and q.counts else \
             f"“{q.share_of}”" if why["unmet"] == "share" and q.share_of else \
             f"“{q.named}”" if why["unmet"] == "name" and q.named else \

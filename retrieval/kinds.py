@@ -477,6 +477,8 @@ def counted_thing(text: str) -> str:
         thing = SECOND_VERB.sub("", thing)  # "建了几个区域党支部划了多少网格": a second count's verb (划) is no part of it
     if DIRECTED.fullmatch(thing):  # "拉了多少人进来": which way they came, not what is counted
         thing = ""
+    elif len(bare := DIRECTED.sub("", thing)) >= 2:
+        thing = bare  # "派了多少干部下去": 干部
     if len(thing) < 2 and (m := COUNTED_BEFORE.search(text)):
         thing = re.split(r"[的了、，,]", m.group(1))[-1]
         # "2014年协会收入又是多少", "称号的又有几家": 又 asks again

@@ -52,10 +52,10 @@ class SlipFixer:
         self.text = "\n".join([*corpus, *vocabulary])
         counts = self.counts
         self.by_sound: dict[str, set[str]] = {}
+        self.rare_by_sound: dict[str, set[str]] = {}  # characters of bigrams said once: only to make a word whole
         for gram, n in counts.items():
-            if n >= 2:
-                for ch in gram:
-                    self.by_sound.setdefault(self._reading(ch), set()).add(ch)
+            for ch in gram:
+                (self.by_sound if n >= 2 else self.rare_by_sound).setdefault(self._reading(ch), set()).add(ch)
 
     @staticmethod
     @functools.cache
@@ -91,17 +91,24 @@ class SlipFixer:
             as_is = max((self.word_freq(g) for g in (left + ch if left else "", ch + right if right else "") if g),
                         default=0)
             best, best_n = "", 0
-            for cand in self.by_sound.get(self._reading(ch), ()):
+            reading = self._reading(ch)
+            for cand in self.by_sound.get(reading, set()) | self.rare_by_sound.get(reading, set()):
                 if cand == ch or cand in FUNCTION_CHARS and not function_char:
                     continue  # "隔一阵子" is no slip for "个一阵子": a content character never becomes a particle
                 new = [self.counts.get(g, 0) for g in (left + cand if left else "", cand + right if right else "") if g]
                 if function_char and (len(new) < 2 or min(new) < 2 or sum(new) < 3 * sum(old) + 3):
                     continue  # a common character is replaced only on strong evidence from both neighbours
                 made = [g for g in (left + cand if left else "", cand + right if right else "") if g]
-                if not function_char and max(new) < 2 and not (max(new) == 1 and max(
+                # A three-character word the materials use, made whole ("宣传侧" -> 宣传册): the bigram 传册 is no word.
+                whole = [g for g in (chars[i - 2] + left + cand if left and i >= 2 and cjk[i - 2] else "",
+                                     cand + right + chars[i + 2] if right and i + 2 < len(chars) and cjk[i + 2] else "")
+                         if g and not function_char and self.word_freq(g) > 0 and g in self.text]
+                if cand not in self.by_sound.get(reading, ()) and not whole:
+                    continue
+                if not function_char and max(new) < 2 and not whole and not (max(new) == 1 and max(
                         self.word_freq(g) for g, n in zip(made, new, strict=True) if n) >= COMMON_TERM):
                     continue  # once in the materials is enough for a common word ("年底考合" -> 考核, said once)
-                if max(self.word_freq(g) for g in made) <= max(20 * as_is, COMMON_WORD):
+                if not whole and max(self.word_freq(g) for g in made) <= max(20 * as_is, COMMON_WORD):
                     continue  # the replacement must make a real, much likelier word (党建, 联合; not 省下 -> 生下)
                 if sum(new) > best_n:
                     best, best_n = cand, sum(new)
@@ -172,7 +179,8 @@ class SlipFixer:
         if all(self._known(g) for g in grams):
             return name
         for i, ch in enumerate(name):
-            for cand in self.by_sound.get(self._reading(ch), ()):
+            reading = self._reading(ch)
+            for cand in self.by_sound.get(reading, set()) | self.rare_by_sound.get(reading, set()):
                 new = name[:i] + cand + name[i + 1 :]
                 if all(self._known(new[j : j + 2], 2) for j in range(len(new) - 1)):
                     return new

@@ -12,7 +12,7 @@ import functools
 import re
 import tomllib
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import InvalidInputError
@@ -28,6 +28,7 @@ from .followup import (
 )
 from .kinds import (
     GAP_ONLY_KINDS,
+    INTERROGATIVE,
     LIMIT_ASK,
     MEASURABLE_KINDS,
     counted_thing,
@@ -216,6 +217,23 @@ def listing_turn(text: str, turns: list[Turn]) -> Turn:
     if ORDINAL.search(text) and ordinal_item(text, turns[-1].answer) is None:
         return next((t for t in reversed(turns[:-1]) if ordinal_item(text, t.answer) is not None), turns[-1])
     return turns[-1]
+
+
+def own_ask(q: Question) -> Question | None:
+    """A follow-up joined to the previous question ("…培训班办了几年了，每期多少人？") read as asking only through its
+    own clause (每期多少人: a count of people), for checking that the answer holds that too; None for any other
+    question. The previous turn's ask was answered before; only the kinds this clause asks are checked again."""
+    if not q.follow_up:
+        return None
+    tail = re.split(r"[，,]", q.standalone)[-1]
+    own = re.sub(r"[？?。！!\s]", "", tail)
+    if len(tail) >= len(q.standalone) or not own or not INTERROGATIVE.search(tail) or own not in re.sub(r"[？?。！!\s]", "", q.text):
+        return None
+    counts = counted_thing(tail)
+    return replace(q, expects=expected_kinds(tail), counts=counts,
+                   counts_alt=tuple(counts.replace(k, v) for k, v in synonym_pairs(counts)) if counts else (),
+                   share_of=share_of(tail) or q.share_of, named=named_thing(tail) or "", unit=counted_unit(tail),
+                   per="每" in tail, limit=bool(LIMIT_ASK.search(tail)))
 
 
 def understand(question: str, *, max_chars: int, history: list | None = None, fixer: SlipFixer | None = None,

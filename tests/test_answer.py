@@ -647,6 +647,18 @@ def test_which_firms_asks_for_firms_by_name_and_which_kind_of_firm_may_be_a_kind
     assert kind.outcome == "answered" and "规模以上企业" in kind.text, kind.text
 
 
+def test_a_follow_up_joined_to_the_last_question_must_be_answered_in_its_own_ask(kb, settings):
+    first = answer("新郑工商联去焦裕禄陵园的活动有多少人参加？", kb, settings)
+    assert "30余人" in first.text
+    # Read with the last question ("…有多少人参加，回来后写了多少篇心得"), the 30余人 answered that one, not this.
+    ans = answer("回来后写了多少篇心得？", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    assert ans.outcome == "partial" and "“心得”" in ans.text.split("。")[0], ans.text
+    # A follow-up typed with a slip still counts what it means: "宣传侧" is the 宣传册 of the materials.
+    first = answer("克旗区域化党组织开恳谈会一共开了多少次了？", kb, settings)
+    ans = answer("发了多少宣传侧", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    assert ans.outcome == "answered" and "32000余份" in ans.text, ans.text
+
+
 def test_the_second_of_the_examples_an_answer_named_is_the_one_asked_about(kb, settings):
     first = answer("永康各镇街挖掘整理的两新党建工作法里有哪些例子？", kb, settings)
     assert "温情工作法" in first.text

@@ -59,7 +59,9 @@ def test_typing_slips_are_fixed_against_the_knowledge_base_vocabulary(kb):
     assert fixer.fix("当建工作怎么联和组建")[0] == "党建工作怎么联合组建"
     assert fixer.fix("党支布怎么建")[0] == "党支部怎么建"
     assert fixer.fix("双带双剑是什么")[0] == "双带双荐是什么"
-    # A common word the materials use once (同考核) is still what was meant.
+    # A common word the materials use once (同考核) is still what was meant; so is a three-character word they
+    # use, made whole by a character they use once (宣传册).
+    assert fixer.fix("发了多少宣传侧")[0] == "发了多少宣传册"
     assert fixer.fix("党建跟工会年底考合是分开搞吗")[0] == "党建跟工会年底考核是分开搞吗"
     assert fixer.fix_name("新正") == "新郑"
 
@@ -156,6 +158,7 @@ def test_a_number_must_count_the_thing_asked_about():
     # "几百家" asks how many hundred: the thing is what comes before, not "百家".
     assert counted_thing("永康单独设的党支部大约有几百家") == "党支部" and counted_unit("党员有几十万人") == "人"
     assert counted_thing("那个座谈会是谁当的主持人啊") == "主持人"  # the post taken, not a role called 谈会
+    assert counted_thing("组织部门派了多少干部下去？") == "干部"  # which way they went is no part of the thing
     assert satisfies("number", "“1+N”模式建立区域党支部23个、划分网格126个", "网格", "个")
     # A number in the sentence that counts something else does not answer the question.
     assert not satisfies("number", "2015年12月2-3日,个私协会的130余名代表参加了会议", "协会收入", "")
