@@ -169,7 +169,19 @@ def analyze(question: str, kb: KnowledgeBase, settings: Settings, rewrite=None, 
         p2 = _retrieve_and_decide(leaned, kb, settings, snap, t0)
         if OUTCOME_RANK[p2.verdict.outcome] > OUTCOME_RANK[p.verdict.outcome]:
             p = p2
+    elif history and not q.follow_up and subjectless(q, kb):
+        # Answered alone, yet with no subject of its own ("都去了哪些企业？" after the 杭州 trip): the reading with the
+        # previous turn is kept when it decides as well and its best sentence answers better.
+        leaned = understand(question, max_chars=settings.max_question_chars, history=history, lean=True, **vocabulary)
+        p2 = _retrieve_and_decide(leaned, kb, settings, snap, t0)
+        if OUTCOME_RANK[p2.verdict.outcome] >= OUTCOME_RANK[p.verdict.outcome] and _best(p2) > _best(p):
+            p = p2
     return p
+
+
+def subjectless(q, kb) -> bool:
+    """"都去了哪些企业？", "会员有多少人？": no place, body, year or term of its own, two content words at most."""
+    return not (q.places or q.entities or q.years or QUOTED.search(q.standalone)) and len(set(kb.tokenizer.words(q.standalone))) <= 2
 
 
 OUTCOME_RANK = {"refused": 0, "partial": 1, "answered": 2}

@@ -659,6 +659,17 @@ def test_a_follow_up_joined_to_the_last_question_must_be_answered_in_its_own_ask
     assert ans.outcome == "answered" and "32000余份" in ans.text, ans.text
 
 
+def test_a_question_with_no_subject_of_its_own_is_read_with_the_last_turn_when_that_answers_better(kb, settings):
+    first = answer("新郑工商联组织企业家去杭州无锡考察了几天？", kb, settings)
+    assert "7天" in first.text
+    # Alone, "都去了哪些企业" found 苏州's 民营企业协会; with the last turn it is about the trip.
+    ans = answer("都去了哪些企业？", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    assert ans.standalone_question.startswith("新郑工商联组织企业家去杭州无锡考察") and "杭州" in ans.text, ans.text
+    # A question naming its own subject is read on its own.
+    own = answer("克旗评了几家五星级党组织？", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    assert own.standalone_question == "克旗评了几家五星级党组织？" and "12家" in own.text, own.text
+
+
 def test_the_second_of_the_examples_an_answer_named_is_the_one_asked_about(kb, settings):
     first = answer("永康各镇街挖掘整理的两新党建工作法里有哪些例子？", kb, settings)
     assert "温情工作法" in first.text
