@@ -648,33 +648,26 @@ def test_which_firms_asks_for_firms_by_name_and_which_kind_of_firm_may_be_a_kind
 
 
 def test_a_follow_up_joined_to_the_last_question_must_be_answered_in_its_own_ask(kb, settings):
-    first = answer("新郑工商联去焦裕禄陵园的活动有多少人参加？", kb, settings)
-    assert "30余人" in first.text
     # Read with the last question ("…有多少人参加，回来后写了多少篇心得"), the 30余人 answered that one, not this.
-    ans = answer("回来后写了多少篇心得？", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    ans = _then("新郑工商联去焦裕禄陵园的活动有多少人参加？", "回来后写了多少篇心得？", kb, settings)
     assert ans.outcome == "partial" and "“心得”" in ans.text.split("。")[0], ans.text
     # A follow-up typed with a slip still counts what it means: "宣传侧" is the 宣传册 of the materials.
-    first = answer("克旗区域化党组织开恳谈会一共开了多少次了？", kb, settings)
-    ans = answer("发了多少宣传侧", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    ans = _then("克旗区域化党组织开恳谈会一共开了多少次了？", "发了多少宣传侧", kb, settings)
     assert ans.outcome == "answered" and "32000余份" in ans.text, ans.text
 
 
 def test_a_question_with_no_subject_of_its_own_is_read_with_the_last_turn_when_that_answers_better(kb, settings):
-    first = answer("新郑工商联组织企业家去杭州无锡考察了几天？", kb, settings)
-    assert "7天" in first.text
     # Alone, "都去了哪些企业" found 苏州's 民营企业协会; with the last turn it is about the trip.
-    ans = answer("都去了哪些企业？", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    ans = _then("新郑工商联组织企业家去杭州无锡考察了几天？", "都去了哪些企业？", kb, settings)
     assert ans.standalone_question.startswith("新郑工商联组织企业家去杭州无锡考察") and "杭州" in ans.text, ans.text
     # A question naming its own subject is read on its own.
-    own = answer("克旗评了几家五星级党组织？", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    own = _then("新郑工商联组织企业家去杭州无锡考察了几天？", "克旗评了几家五星级党组织？", kb, settings)
     assert own.standalone_question == "克旗评了几家五星级党组织？" and "12家" in own.text, own.text
 
 
 def test_the_second_of_the_examples_an_answer_named_is_the_one_asked_about(kb, settings):
-    first = answer("永康各镇街挖掘整理的两新党建工作法里有哪些例子？", kb, settings)
-    assert "温情工作法" in first.text
-    ans = answer("第二个具体是咋做的", kb, settings, history=[Turn(first.standalone_question, first.text)])
     # The materials name the 温情工作法 and say nothing of how it works.
+    ans = _then("永康各镇街挖掘整理的两新党建工作法里有哪些例子？", "第二个具体是咋做的", kb, settings)
     assert ans.outcome == "partial" and "“温情工作法”" in ans.text.split("。")[0], ans.text
 
 
