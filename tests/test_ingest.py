@@ -243,3 +243,25 @@ def test_names_the_documents_give_after_a_role_are_kept_whole_without_a_dictiona
     assert "钟攸平" not in replica.tokenizer.words(asked)  # 上钟/攸平 before it has read the documents
     replica.snapshot()
     assert "钟攸平" in replica.tokenizer.words(asked) and index_is_current(replica)
+
+
+def test_a_failed_ingest_leaves_questions_cut_the_way_the_index_is(tmp_path, embedder, monkeypatch):
+    from retrieval.index import index_is_current
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text(A + "中国个体劳动者协会会长钟攸平，介绍了各地的做法。\n", "utf-8")
+    kb = KnowledgeBase(make_settings(tmp_path / "data", user_dict=tmp_path / "none.txt"), embedder=embedder)
+    kb.ingest([docs])
+    (docs / "b.txt").write_text(B + "挂职干部白景文在石材行业推行了这个办法。\n", "utf-8")
+
+    def unreachable(*args, **kwargs):  # the store going away at the moment of the commit
+        raise OSError("database is locked")
+
+    monkeypatch.setattr(kb.store, "commit", unreachable)
+    with pytest.raises(OSError):
+        kb.ingest([docs / "b.txt"], sync=False)
+    # The index still holds a.txt alone, cut with its names only: so are the questions.
+    assert kb.tokenizer.names == ("钟攸平",) and set(kb.snapshot().documents) == {"a.txt"} and index_is_current(kb)
+    monkeypatch.undo()
+    assert kb.ingest([docs / "b.txt"], sync=False).added == ["b.txt"] and kb.tokenizer.names == ("白景文", "钟攸平")
