@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from .kinds import ROLES
+from .names import NAMED_BY_ROLE
 from .places import LOCAL_ORG, NAME_STOP, NOT_A_NAME, NOT_IN_PERSON, ORGANISATION, place_spans, places_in
 from .terms import ORDINAL, ordinal_item
 from .types import Turn
@@ -118,11 +119,6 @@ def named_case(body: str, m: re.Match, previous: Turn) -> tuple[str, str] | None
         return None
     owner = re.sub(r"^(?:还有|以及|比如|例如|如|像|其中)", "", re.split(f"[{re.escape(REFERENT_STOP)}]", (pick[0].group(1) or "")[:-1])[-1])
     return body[m.start() : kind.end()], f"{owner}的{pick[0].group(2)}" if owner else pick[0].group(2)
-
-
-# A name right after a role ("挂职干部白景文给…", "秘书长杨文彬主持…"); a surname alone ("书记张介绍") is none.
-NAMED_BY_ROLE = re.compile(rf"(?:{ROLES}|干部)[)）]?([\u4e00-\u9fff]{{2,3}}?)(?=在|给|对|于|是|和|跟|与|同|的|介绍|主持|强调|指出|"
-                           rf"表示|讲|说|提出|肯定|出席|挂职|担任|作|[，,。？?]|$)")
 
 
 def person_named(text: str, known: frozenset[str] = frozenset()) -> str:
