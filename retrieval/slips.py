@@ -48,6 +48,7 @@ class SlipFixer:
         # Toneless pinyin -> the knowledge base's most used word that reads so (rudang -> 入党), for pinyin typed in
         # Latin letters; built here, with the snapshot, not on a user's first such question.
         self.by_pinyin = self._pinyin_words(corpus_words or {})
+        self.corpus_words = corpus_words or {}  # word -> passages using it (the index's own words)
         self.counts = cjk_bigram_counts([*corpus, *vocabulary])
         self.text = "\n".join([*corpus, *vocabulary])
         counts = self.counts
@@ -102,7 +103,7 @@ class SlipFixer:
                 # A three-character word the materials use, made whole ("宣传侧" -> 宣传册): the bigram 传册 is no word.
                 whole = [g for g in (chars[i - 2] + left + cand if left and i >= 2 and cjk[i - 2] else "",
                                      cand + right + chars[i + 2] if right and i + 2 < len(chars) and cjk[i + 2] else "")
-                         if g and not function_char and self.word_freq(g) > 0 and g in self.text]
+                         if g and not function_char and self.corpus_words.get(g)]
                 if cand not in self.by_sound.get(reading, ()) and not whole:
                     continue
                 if not function_char and max(new) < 2 and not whole and not (max(new) == 1 and max(
@@ -179,8 +180,7 @@ class SlipFixer:
         if all(self._known(g) for g in grams):
             return name
         for i, ch in enumerate(name):
-            reading = self._reading(ch)
-            for cand in self.by_sound.get(reading, set()) | self.rare_by_sound.get(reading, set()):
+            for cand in self.by_sound.get(self._reading(ch), ()):
                 new = name[:i] + cand + name[i + 1 :]
                 if all(self._known(new[j : j + 2], 2) for j in range(len(new) - 1)):
                     return new
