@@ -689,11 +689,10 @@ def holds(q: Question, kind: str, sentence: str) -> bool:
                for thing in things)
 
 
-# A figure asked within a group ("社会组织中的党组织覆盖率", "个体户里的党员"): a figure of another group does not answer.
-WITHIN = re.compile(r"([\u4e00-\u9fff]{0,8}(?:组织|企业|协会|商会|会员|个体户|单位|行业|市场|园区|社区|乡镇|街道))(?:当中|里面|里头|中|里)的")
-
-
-GROUPED = re.compile(r"([\u4e00-\u9fff]{0,8}(?:组织|企业|协会|商会|会员|个体户|单位|行业|市场|园区|社区|乡镇|街道))(?:当中|之中|中|里)")
+# A figure within a group ("社会组织中的党组织覆盖率", "个体户里的党员"): a figure of another group does not answer.
+_GROUP = r"([\u4e00-\u9fff]{0,8}(?:组织|企业|协会|商会|会员|个体户|单位|行业|市场|园区|社区|乡镇|街道))(?:当中|之中|里面|里头|中|里)"
+WITHIN = re.compile(_GROUP + "的")  # as the question asks it
+GROUPED = re.compile(_GROUP)  # as a sentence gives it ("全市…的非公企业中,共有…")
 
 
 def counted_within(text: str) -> str:
