@@ -229,11 +229,17 @@ def own_ask(q: Question) -> Question | None:
     own = re.sub(r"[？?。！!\s]", "", tail)
     if len(tail) >= len(q.standalone) or not own or not INTERROGATIVE.search(tail) or own not in re.sub(r"[？?。！!\s]", "", q.text):
         return None
-    counts = counted_thing(tail)
-    return replace(q, expects=expected_kinds(tail), counts=counts,
-                   counts_alt=tuple(counts.replace(k, v) for k, v in synonym_pairs(counts)) if counts else (),
-                   share_of=share_of(tail) or q.share_of, named=named_thing(tail) or "", unit=counted_unit(tail),
-                   per="每" in tail, limit=bool(LIMIT_ASK.search(tail)))
+    return replace(q, **what_is_asked(tail))
+
+
+def what_is_asked(text: str) -> dict:
+    """The fields of a Question that say what kind of fact it asks for: its kinds, the thing counted (also in the
+    materials' words: "多少项规章" is counted as "21项党建工作制度"), the share of what, the name asked, the unit."""
+    counts = counted_thing(text)
+    return {"expects": expected_kinds(text), "counts": counts,
+            "counts_alt": tuple(counts.replace(k, v) for k, v in synonym_pairs(counts)) if counts else (),
+            "share_of": share_of(text), "named": named_thing(text) or "", "unit": counted_unit(text),
+            "per": "每" in text, "limit": bool(LIMIT_ASK.search(text))}
 
 
 def understand(question: str, *, max_chars: int, history: list | None = None, fixer: SlipFixer | None = None,
@@ -278,20 +284,11 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
                 seen = tuple(x for t in turns if t.question == standalone
                              for x in re.split(r"(?<=[。！？；])", t.answer) if x.strip()) + seen
     places = places_in(standalone, known_places)
-    counts = counted_thing(standalone)
     return Question(
         original=original,
         text=text,
         standalone=standalone,
-        expects=expected_kinds(standalone),
-        counts=counts,
-        # "多少项规章" is counted as "21项党建工作制度": the thing in the words the materials use (lexicon synonyms)
-        counts_alt=tuple(counts.replace(k, v) for k, v in synonym_pairs(counts)) if counts else (),
-        share_of=share_of(standalone),
-        named=named_thing(standalone) or "",
-        unit=counted_unit(standalone),
-        per="每" in standalone,
-        limit=bool(LIMIT_ASK.search(standalone)),
+        **what_is_asked(standalone),
         item=item_asked(standalone),
         term=concept_term(standalone),
         frame=answer_frame(standalone),
