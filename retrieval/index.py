@@ -444,14 +444,18 @@ def ingest(
             docs, seen = _load_all(kb, paths, report, on_progress)
         else:
             docs, seen = documents, {d.source for d in documents}
-        existing = kb.store.document_versions()  # hashes and origins only: no texts read
+        existing = kb.store.document_versions()  # hashes and origins only
         if sync:
             roots = {str(p.resolve()) for p in paths if p.is_dir()}
             report.removed = sorted(
                 s for s, (_, origin) in existing.items() if origin in roots and s not in seen
             )
-        stored = kb.store.documents()
-        kept = {s: d.text for s, d in stored.items() if s not in report.removed} | {d.source: d.text for d in docs}
+        # The documents that stay without being given (an upload of one file): their names count too, and a
+        # dictionary change re-cuts them from this text. A whole directory given reads none.
+        given = {d.source for d in docs}
+        others = [s for s in existing if s not in given and s not in report.removed]
+        stored = kb.store.documents(sources=others) if others else {}
+        kept = {s: d.text for s, d in stored.items()} | {d.source: d.text for d in docs}
         served = kb.tokenizer.names
         kb.tokenizer.set_names(people_named(kept.values()))  # part of the dictionary's fingerprint
         try:
@@ -468,11 +472,9 @@ def ingest(
             if rebuild and _without_dict(kb.store.meta("params") or params) == _without_dict(params):
                 # Only the user dictionary changed: every document keeps its vectors (from the cache) and is cut into
                 # words again, the ones not given this time from their stored text.
-                given = {d.source for d in docs}
                 for source, doc in stored.items():
-                    if source not in given and source not in report.removed:
-                        report.updated.append(source)
-                        changed.append(doc)
+                    report.updated.append(source)
+                    changed.append(doc)
             elif rebuild:  # new model or chunking: documents not given this time cannot stay half-compatible
                 keep = {d.source for d in changed}
                 report.removed.extend(s for s in existing if s not in keep and s not in report.removed)

@@ -156,11 +156,14 @@ class Store:
         with self._conn(conn) as db:
             return db.execute(select(meta_table.c.value).where(meta_table.c.key == key)).scalar()
 
-    def documents(self, conn: Connection | None = None) -> dict[str, Document]:
+    def documents(self, conn: Connection | None = None, sources: list[str] | None = None) -> dict[str, Document]:
+        """Every document, or those of `sources`."""
         d = documents_table.c
+        query = select(d.source, d.title, d.text, d.publisher, d.date, d.region, d.content_hash, d.origin)
+        if sources is not None:
+            query = query.where(d.source.in_(sources))
         with self._conn(conn) as db:
-            rows = db.execute(select(d.source, d.title, d.text, d.publisher, d.date, d.region, d.content_hash,
-                                     d.origin)).all()
+            rows = db.execute(query).all()
         return {r[0]: Document(*r) for r in rows}
 
     def document_versions(self) -> dict[str, tuple[str, str]]:
