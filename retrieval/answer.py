@@ -17,7 +17,7 @@ from .candidates import SEEN_PENALTY, Candidate, idf_coverage, question_grams, r
 from .compose import RELATED_LEAD, render, with_asked_item
 from .compose import compose as choose_sentences
 from .decide import Decision, decide
-from .followup import elliptical_subject, statement_of
+from .followup import elliptical_subject, kind_swapped, statement_of
 from .gaps import subject_words
 from .index import KnowledgeBase, Snapshot
 from .kinds import asking_clause
@@ -154,21 +154,31 @@ def analyze(question: str, kb: KnowledgeBase, settings: Settings, rewrite=None, 
         # "基础呢？" after "“党建带工建”根本在哪？": X may take the place of any word of the previous question;
         # each reading is searched, and the one whose best sentence answers best is kept.
         prev = history[-1].question if isinstance(history[-1], Turn) else str(history[-1])
-        for w in [w for w in dict.fromkeys(kb.tokenizer.words(prev)) if len(w) >= 2 and w not in x][:6]:
-            alt = understand(prev.replace(w, x, 1), max_chars=max(settings.max_question_chars, len(prev) + len(x)),
-                             **vocabulary)
-            alt = replace(alt, original=q.original, follow_up=True, seen=q.seen, own_words=q.own_words)
-            p2 = _retrieve_and_decide(alt, kb, settings, snap, t0)
-            if (OUTCOME_RANK[p2.verdict.outcome], _best(p2)) > (OUTCOME_RANK[p.verdict.outcome], _best(p)):
-                p = p2
+        # "副组长呢？" after "…谁当组长？", "中小企业呢" after "…规模以上工业企业有多少户": X takes the place of the
+        # phrase it is a kind of, whatever that reading finds. Else each word is tried, and the reading that answers
+        # best is kept (the follow-up's own reading too).
+        swapped = kind_swapped(x, prev, kb.tokenizer.tagged)
+        # "那万州呢？": a name no passage has a word of is what is asked about, and the materials say nothing of it.
+        unheard = len(x) >= 2 and not any(snap.lexical.has_bigram(x[i : i + 2]) for i in range(len(x) - 1)) \
+            and kb.tokenizer.proper_name(x)
+        words = [w for w in dict.fromkeys(kb.tokenizer.words(prev)) if len(w) >= 2 and w not in x]
+        texts = [swapped] if swapped else [prev.replace(w, x, 1) for w in words[:6]]
+        readings = []
+        for text in texts:
+            alt = understand(text, max_chars=max(settings.max_question_chars, len(prev) + len(x)), **vocabulary)
+            alt = replace(alt, original=q.original, follow_up=True, seen=q.seen, own_words=q.own_words,
+                          places=alt.places + ((x,) if unheard and x not in alt.places else ()))
+            readings.append(_retrieve_and_decide(alt, kb, settings, snap, t0))
+        p = max([*readings] if swapped or unheard else [p, *readings], key=lambda r: (OUTCOME_RANK[r.verdict.outcome], _best(r)))
     if history and not q.follow_up and p.verdict.outcome != "answered":
         # Nothing in its wording points back ("给企业省下来多少运费"), yet on its own it finds
         # no answer: read in the light of the previous turn, it may. A new topic answers on its own and never
         # gets here; the contextual reading is kept only when it decides better.
         leaned = understand(question, max_chars=settings.max_question_chars, history=history, lean=True, **vocabulary)
         p2 = _retrieve_and_decide(leaned, kb, settings, snap, t0)
-        if OUTCOME_RANK[p2.verdict.outcome] > OUTCOME_RANK[p.verdict.outcome]:
-            p = p2
+        if OUTCOME_RANK[p2.verdict.outcome] > OUTCOME_RANK[p.verdict.outcome] or subjectless(q, kb) and \
+                OUTCOME_RANK[p2.verdict.outcome] == OUTCOME_RANK[p.verdict.outcome] and _best(p2) > _best(p):
+            p = p2  # "培训费谁出" after 永康's training: no subject of its own, so the training's, when as well decided
     elif history and not q.follow_up and subjectless(q, kb):
         # Answered alone, yet with no subject of its own ("都去了哪些企业？" after the 杭州 trip): the reading with the
         # previous turn is kept when it decides as well and its best sentence answers better.
@@ -181,7 +191,9 @@ def analyze(question: str, kb: KnowledgeBase, settings: Settings, rewrite=None, 
 
 def subjectless(q, kb) -> bool:
     """"都去了哪些企业？", "会员有多少人？": no place, body, year or term of its own, two content words at most."""
-    return not (q.places or q.entities or q.years or QUOTED.search(q.standalone)) and len(set(kb.tokenizer.words(q.standalone))) <= 2
+    words = {w for w in kb.tokenizer.words(q.standalone) if len(w) >= 2}
+    words = {w for w in words if not any(w != v and w in v for v in words)}  # 培训费, not also 培训
+    return not (q.places or q.entities or q.years or QUOTED.search(q.standalone)) and len(words) <= 2
 
 
 OUTCOME_RANK = {"refused": 0, "partial": 1, "answered": 2}

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .candidates import Candidate, idf_coverage
 from .gaps import missing, read, unsupported
+from .kinds import asking_clause, changed_thing
 from .places import places_in
 from .terms import NUMERAL_ABBREVIATION, QUOTED, SAYING, cn_ordinal, defined_term, item_marker, quotes
 from .understand import Question, own_ask, synonym_pairs
@@ -28,7 +29,7 @@ GATES = ("type_ok", "focus_ok", "premise_ok")  # the checks of meaning among the
 FEATURES = ("coverage", "sentence_coverage", "dense", "sentence_sim", "relevance", "margin", "type_ok", "focus_ok",
             "premise_ok")
 KIND_WORDS = {"date": "具体日期", "year": "具体年份", "time": "具体时间", "money": "具体金额", "concept": "具体解释",
-              "duration": "具体时长", "share": "具体比例", "number": "具体数字", "person": "具体人名",
+              "duration": "具体时长", "share": "具体比例", "number": "具体数字", "person": "具体人名", "payer": "出资方",
               "region": "具体地名", "place": "具体地点", "change": "具体变化幅度",
               "ranking": "排名或比较", "honour": "荣誉称号", "organisation": "具体部门或单位", "position": "具体职务", "name": "具体名称", "document": "具体文件名称", "detail": "具体内容（只提到了名称）"}
 # Gaps in what a list or a count covers: (message, reason) by the check that found them. Each message opens with
@@ -171,8 +172,11 @@ def decide(q: Question, grams: list[str], cands: list[Candidate], hits, lexical,
         return Decision("partial", p, rounded, text.format(item=cn_ordinal(q.item), scope=why["scope"]), reason=reason)
     if why["unmet"]:
         q = why["asked"]  # the follow-up's own ask, when that is what the answer lacks
-        thing = f"“{q.counts}”" if why["unmet"] in ("number", "person", "money") and q.counts else \
+        # what the asking clause counts ("…是几月份，谁带的队" asks no 月份 of the leader)
+        thing = f"“{q.counts}”" if why["unmet"] in ("number", "person", "money", "payer") and q.counts \
+            and q.counts in asking_clause(q.standalone) else \
             f"“{q.share_of}”" if why["unmet"] == "share" and q.share_of else \
+            f"“{changed_thing(q.standalone)}”" if why["unmet"] == "change" and changed_thing(q.standalone) else \
             f"“{q.named}”" if why["unmet"] == "name" and q.named else \
             f"“{why['term'] or defined_term(q.standalone)}”" if why["unmet"] in ("concept", "detail") else _topic(q)
         return Decision("partial", p, rounded, f"资料中没有{thing}的{KIND_WORDS[why['unmet']]}",

@@ -11,8 +11,9 @@ from .terms import ORDINAL, ordinal_item
 from .types import Turn
 
 # Follow-ups: they lean on the previous turn.
-FOLLOW_UP_START = re.compile(r"^(?:那(?![些个次种家趟回位样里儿])|那么|那该|那要|那如果|那具体|还有(?!没有|没)|然后|另外|此外|除此之外|再说说|再讲讲|接着|如果是|要是"
-                             r"|之后|后来|接下来|下一步)")
+FOLLOW_UP_START = re.compile(r"^(?:那(?![些次种家趟回位样里儿])(?!个(?!体|私))|那么|那该|那要|那如果|那具体|还有(?!没有|没)|然后|另外|此外|除此之外|再说说|再讲讲|接着|如果是|要是"
+                             r"|之后|后来|接下来|下一步"
+                             r"|(?=(?:比|跟|和|与|较)(?:去年|上年|上一年|前年|往年|以前|过去)))")  # "比去年高了多少": than the figure just given
 
 
 # "培训下来效果怎么样？": how something turned out, asked of what the previous turn was about.
@@ -190,6 +191,25 @@ def elliptical_subject(text: str, known: frozenset[str] = frozenset()) -> str:
 LETTER_SLOTS = (re.compile(r"(?<=[中里]的)[“\"「]?([A-Za-z0-9])(?![A-Za-z0-9+])"), re.compile(r"[“\"「]([A-Za-z0-9])[”\"」]"))
 # "“N”又是什么？", "N呢": a letter asked about in the previous question's frame.
 LETTER_ASK = re.compile(r"[“\"「]?([A-Za-z0-9])[”\"」]?(?:又|呢)?(?:是|指)?(?:的是)?(?:什么|啥)?(?:意思)?呢?")
+
+
+# Tags of the words a noun phrase is built of (规模/以上/工业 + 企业); a place, a name or 的 ends it.
+PHRASE_TAGS = re.compile(r"n|vn|a|b|f|an|j|l")
+
+
+def kind_swapped(x: str, question: str, tagged) -> str:
+    """The question with the noun phrase X is a kind of in place of X: "副组长" after "…谁当组长" -> "…谁当副组长",
+    "中小企业" after "新郑的规模以上工业企业有多少户" -> "新郑的中小企业有多少户" (the words before the head that
+    qualify it go too); "" when X ends with no word of the question. `tagged` is Tokenizer.tagged."""
+    words = tagged(question)
+    at = next((i for i in range(len(words) - 1, -1, -1) if len(words[i][0]) >= 2 and words[i][0] != x and x.endswith(words[i][0])), None)
+    if at is None:
+        return ""
+    start = at
+    while start > 0 and PHRASE_TAGS.fullmatch(words[start - 1][1]) and words[start - 1][1] not in ("nr", "ns", "nt", "nz"):
+        start -= 1
+    head = "".join(w for w, _ in words[:start])
+    return head + x + "".join(w for w, _ in words[at + 1 :])
 
 
 def in_parallel(phrase: str, question: str) -> str:

@@ -47,6 +47,7 @@ from .terms import (
     items_in,
     list_size,
     numbered_terms,
+    numeral_value,
     past_the_list,
     spelled_out,
 )
@@ -398,7 +399,9 @@ def only_named(r: Reading) -> Gap | None:
     q = r.q
     if not set(q.expects) & {"how", "concept", "reason"}:
         return None
-    names = [n for n in QUOTED.findall(q.standalone) if len(n) >= 2] if "list" not in q.expects else []
+    # A list asked of a numbered term ("“双强”是哪两强") is its items; of a named method ("“温情工作法”具体包括哪些做法"),
+    # its workings.
+    names = [n for n in QUOTED.findall(q.standalone) if len(n) >= 2 and ("list" not in q.expects or not numbered_terms(n))]
     if "how" in q.expects and (subject := HOW_SUBJECT.match(q.standalone)):
         names.append(subject.group(1))
     # An organisation the question names ("山西侯马商贸市场党委介绍了哪些具体做法"), by the longest end of its name
@@ -627,9 +630,54 @@ def reversed_order(r: Reading) -> list[str]:
     return [m.group(0).split("、")[0].rstrip("，,")] if told and all(x.find(b) < x.find(a) for x in told) else []
 
 
+# The asker's own place or body ("我们厂有3个党员", "俺们村"): theirs to tell, not the materials'.
+OWN_SUBJECT = re.compile(r"(?:我|俺|咱)(?:们|家)?(?:这|那)?(?:厂|公司|企业|单位|商会|协会|支部|村|镇|店|街道|社区|园区|这|那|里|儿)")
+
+
+def counts_taken(r: Reading) -> list[str]:
+    """"新郑帮非公企业完善的12项党建工作制度具体是哪12项" where the passages count 21项: a count taken for granted
+    anywhere in the question, not only before the clause that asks."""
+    if not (r.q.places or r.q.entities or "全国" in r.q.standalone):
+        return []  # "俺厂仨党员能建支部不": the asker's own count, of no subject the materials have
+    clauses = [c for c in re.split(r"[，,；;。？?！!]", r.q.standalone) if c and not OWN_SUBJECT.search(c)]
+    out = contradicted_counts("，".join(clauses), r.passages, strict=True)
+    # "到杭州、无锡考察了5天" where the passages' 考察 lasted "为期7天": how long a deed took, told otherwise.
+    for m in SPAN_TOLD.finditer("，".join(clauses)):
+        value, unit = numeral_value(m.group(2)), m.group(3)
+        said = [numeral_value(x.group(1)) for p in r.passages for sentence in re.split(r"(?<=[。；;！!？?])", p)
+                if m.group(1) in sentence for x in re.finditer(rf"([\d一二三四五六七八九十两]+)\s*(?:个)?{unit}", sentence)]
+        said = [v for v in said if v is not None]
+        if value is not None and said and value not in said:
+            out.append(m.group(0))
+    return out
+
+
+SPAN_TOLD = re.compile(r"([\u4e00-\u9fff]{2})了(\d+|[一二三四五六七八九十两]+)\s*(?:个)?(天|周|月|年)(?![\u4e00-\u9fff])")
+
+
+# "个体工商户党建由旗民政局党总支负责": what a body is in charge of, as the question tells it.
+IN_CHARGE_TOLD = re.compile(r"([\u4e00-\u9fff]{2,16}?)(?:都|也)?(?:是)?(?:由|归)([\u4e00-\u9fff]{2,14}?)(?:来|统一|直接|具体)?(?:负责|管理|主管|领导|牵头)")
+IN_CHARGE_SAID = r"{body}(?:统一|直接|具体)?(?:负责|管理|主管|领导|牵头)([^，,。；;]{{2,30}})"
+CHARGE_GENERIC = re.compile(r"党的建设|党建工作|党建|工作|的|全旗|全市|全县|全区|辖区内?|这块|这一块|这些|那些|方面|领域")
+
+
+def wrong_charge(r: Reading) -> list[str]:
+    """"克旗的个体工商户党建由旗民政局党总支负责" where the passages say the 旗民政局党总支 负责全旗社会组织党建工作:
+    the body is in charge of something else there."""
+    out = []
+    for m in IN_CHARGE_TOLD.finditer(r.q.standalone):
+        what, body = CHARGE_GENERIC.sub("", without_places(m.group(1))), m.group(2)
+        if len(what) < 2 or re.search(r"谁|哪|什么|啥", body):
+            continue
+        said = [x.group(1) for p in r.passages for x in re.finditer(IN_CHARGE_SAID.format(body=re.escape(body)), p)]
+        if said and not any(what in x or mentions(what, x, 0.8) for x in said):
+            out.append(m.group(0))
+    return out
+
+
 UNSUPPORTED: tuple[Callable[[Reading], list[str]], ...] = (
     unsaid_events, told_of_a_subject, wrong_speaker, unsaid_amounts, contradicted_words, wrong_ordinal, unknown_body,
-    opposite_asked, reversed_order, wrong_lead, all_not_some, wrong_partner,
+    opposite_asked, reversed_order, wrong_lead, all_not_some, wrong_partner, counts_taken, wrong_charge,
 )
 
 

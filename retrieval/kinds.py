@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 # What kind of answer the question asks for; checked against the answering sentence.
 ROLES = "秘书长|董事长|负责人|主持人|书记|会长|主任|组长|主席|局长|部长|司长|厂长|经理|委员|市长|旗长|县长|区长|领导|同志|代表"
+# A role with its rank: "副组长是谁" asks for the deputy, not the one "任组长".
+RANKED_ROLE = rf"(?:常务副|副)?(?:{ROLES})"
 
 # "哪家银行", "哪所党校": which body, and the kinds of body named only where they are one (see BODY_ASKED).
 WHICH = r"(?:哪|什么)(?:个|家|一个|一家|所|些|几家)?"
@@ -32,10 +34,11 @@ EXPECTS: list[tuple[str, re.Pattern]] = [
     ("share", re.compile(r"比例|占比|百分之|百分比|比重|覆盖率|占.{0,8}(多少(?![个名家人位所支户项条次万])|几成)|几成|增长了?多少|增幅|增长幅度|增长率|增速|率是"
                          r"|比.{0,8}?(?:多|少|增加|提高|减少|上升|下降)了?多少")),  # "比上一年多了多少": a rise, often in %
     # A change from before ("比上一年提高了几个百分点"): a level alone ("覆盖达73.9%") does not say it.
-    ("change", re.compile(r"比.{0,8}?(?:多|少|增加|提高|减少|上升|下降|增长)了?(?:多少|几)|(?:增长|提高|增加|上升|下降|减少)了?(?:多少|几个?百分点)"
+    ("change", re.compile(r"比.{0,8}?(?:多|少|高|低|增加|提高|减少|上升|下降|增长)了?(?:多少|几)|(?:增长|提高|增加|上升|下降|减少|涨|降|跌)了?(?:多少|几个?百分点)"
                           r"|增幅|增长幅度|增长率|增速")),
     # Which ranks higher ("哪家的经验在全市排名更靠前"): a comparison said, not two things named side by side.
-    ("ranking", re.compile(r"排名|排第几|排在第?几|第几名|名次|靠前|领先|哪(?:家|个|位|一个|一家)[^，,。？?]{0,14}更|谁更")),
+    ("ranking", re.compile(r"排名|排第几|排在第?几|第几名|名次|靠前|领先|哪(?:家|个|位|一个|一家|种|项)[^，,。？?]{0,14}[更最]|谁更|谁最"
+                          r"|最(?:好|有效|管用|成功|突出|见效|重要)的?(?:是)?哪")),  # "效果最好的是哪个": a comparison said
     # Which body did it ("官方微博是哪个部门在运营"): an organisation named.
     ("organisation", re.compile(rf"{WHICH}(?:部门|单位|机构|企业|公司|商会|协会|{BODIES})")),
     ("number", re.compile(r"(?:一共|总共|共)[^，,。？?]{0,6}几[项条点种类个]|(?<!哪)了几项|多少|几个|几名|几家|几人|几位|几次|几万|几千|几百|数量|数额|金额|几所|几支|几户|几期|几批|几届|几场|几轮|几张|几份|几本|几册|几篇|几台|几辆|几座|几间|几趟|几回|人数|(?<![那这])个数|规模多大")),
@@ -43,7 +46,10 @@ EXPECTS: list[tuple[str, re.Pattern]] = [
     # What post someone holds ("韩旭当时是啥职务"): a title said with the name.
     ("position", re.compile(r"职务|职位|头衔")),
     ("person", re.compile(rf"是谁|叫什么名字|叫啥|全名|名字叫|姓什么|姓啥|哪位|哪几位(?:{ROLES})|谁(?:担任|负责|主持|介绍|讲话|提出|作的)"
-                          rf"|(?:{ROLES})(?:叫|是)什么(?:名字)?(?:[？?]|$)")),
+                          rf"|(?:{ROLES}|业主|老板|老总)(?:叫|是)什么(?:名字)?(?:[？?]|$)|谁(?:来)?(?:当|任)(?:了|的)*{RANKED_ROLE}"
+                          r"|谁(?:带|领)(?:的)?队|(?:带队|领队)的?(?:是谁|是哪位)")),
+    # Who pays ("培训费谁出"): a sentence that says where money comes from, not any body named.
+    ("payer", re.compile(r"(?:由)?谁(?:来)?(?:出|掏|付|承担|买单|报销|拨)(?:钱|费|经费|资金)?(?=[？?，,。吗呢啊的]|$)")),
     ("money", re.compile(r"多少钱|多少经费|多少资金|多少费用|花了多少|花多少|投入多少|投入了多少|拨多少|拨了多少|多少万元|多少元|多少款")),
     ("region", re.compile(r"哪(?:个|一个|些)(?:省|市|县|国家|城市)|哪座城市|哪省|哪国")),  # a place name answers
     ("place", re.compile(r"什么地方(?!(?:下手|入手|着手|开始|抓起|做起|突破|努力|改进|不足|不够))|哪(?:个|些)(?:地方|地区|乡镇|镇|社区|村)|去(?:了)?哪(?:里|儿|(?![些个一样种家位]))|到哪(?:里|儿)?(?:去|考察|学习|参观|取经)"
@@ -59,7 +65,7 @@ EXPECTS: list[tuple[str, re.Pattern]] = [
 ]
 
 
-MEASURABLE_KINDS = ("date", "year", "time", "duration", "share", "change", "ranking", "organisation", "position", "number", "person", "money", "region", "place", "honour",
+MEASURABLE_KINDS = ("date", "year", "time", "duration", "share", "change", "ranking", "organisation", "position", "number", "person", "payer", "money", "region", "place", "honour",
                      "name", "document")
 
 
@@ -83,7 +89,7 @@ TITLES = "秘书长|董事长|书记|会长|主任|部长|司长|组长|主席|�
 TITLED_NAME = re.compile(rf"(?:{TITLES})[)）]?([\u4e00-\u9fff]{{1,3}})(?:作|在|介绍|主持|强调|指出|表示|讲|说|提出|肯定|出席|同志)")
 
 
-PERSON_ROLE = re.compile(rf"({ROLES})[，,]?[^，,。？?]{{0,3}}?(?:是谁|叫什么名字|叫啥|全名|名字叫|姓什么|姓啥|叫什么(?=[？?]|$))|哪位({ROLES})"
+PERSON_ROLE = re.compile(rf"({RANKED_ROLE}|业主|老板|老总)[，,]?[^，,。？?]{{0,3}}?(?:是谁|叫什么名字|叫啥|全名|名字叫|姓什么|姓啥|叫什么(?=[？?]|$))|哪位({ROLES})"
                          r"|([\u4e00-\u9fff]{2})(?:是谁|叫什么名字|叫啥|姓什么|姓啥)|哪位([\u4e00-\u9fff]{2})")
 
 
@@ -113,6 +119,7 @@ SATISFIES: dict[str, re.Pattern] = {
                                r"|小组|局|办公室|党校|学院|大学|银行|医院"),
     "ranking": re.compile(r"更|最|排名|排在|名列|第[一二三1-3][名位]|居首|首位|位居|领先|前列|高于|低于|多于|少于|超过"),
     "change": re.compile(r"(?:增长|增加|提高|减少|下降|上升|降低|增幅)了?\s*(?:\d|百分之|[一二三四五六七八九十两]+\s*(?:个|倍|成))"),
+    "payer": re.compile(r"列支|拨付|拨款|出资|承担|补贴|补助|资助|返还|党费|经费|资金|费用|赞助|捐"),
 }
 
 
@@ -270,9 +277,11 @@ SHARE_OF = re.compile(r"([\u4e00-\u9fff]{2,8}?)(?:又|还|也|都|才)?(?:所)?�
 STATED_COUNT = re.compile(r"(?<![第哪几\d])(\d+|[两二三四五六七八九十百千]+)\s*(?:余|多)?(个|名|家|期|项|条|次|支|批|户|张|天)([\u4e00-\u9fff]{2,4})")
 
 
-def contradicted_counts(question: str, passages: list[str]) -> list[str]:
+def contradicted_counts(question: str, passages: list[str], strict: bool = False) -> list[str]:
     """The counts a question takes for granted ("为什么…各建3个区域党支部", "只办了1期培训班") that the
-    passages give otherwise: they count the same thing in the same measure word, never with that number."""
+    passages give otherwise: they count the same thing in the same measure word, never with that number.
+    `strict`: a passage's count after the noun counts the question's thing only when the words between are the
+    question's own ("五星级党组织12家" for "20家五星级党组织"; "非公企业党委10家" counts 党委, not 非公企业)."""
     out = []
     for m in STATED_COUNT.finditer(question):
         value, unit, noun = numeral_value(m.group(1)), m.group(2), m.group(3)[:2]
@@ -280,9 +289,11 @@ def contradicted_counts(question: str, passages: list[str]) -> list[str]:
             continue
         num = r"(\d+(?:\.\d+)?|[两二三四五六七八九十]+)"
         unit = "[名人位]" if unit in "名人位" else unit  # "2000多名党员" against "党员1520人"
-        said = [numeral_value(x.group(1)) for p in passages for rx in (rf"{num}\s*(?:余|多)?{unit}{noun}",
-                                                                rf"{noun}[\u4e00-\u9fff]{{0,4}}?{num}\s*(?:余|多)?{unit}")
-                for x in re.finditer(rx, p)]
+        after = question[m.start(3) + len(noun) :]
+        said = [numeral_value(x.group(1)) for p in passages for x in re.finditer(rf"{num}\s*(?:余|多)?{unit}{noun}", p)]
+        said += [numeral_value(x.group(2)) for p in passages
+                 for x in re.finditer(rf"{noun}([\u4e00-\u9fff]{{0,4}}?){num}\s*(?:余|多)?{unit}", p)
+                 if not strict or after.startswith(x.group(1))]
         said = [v for v in said if v is not None]
         if said and value not in said:  # said as the user wrote it, up to where the noun ends
             whole = re.match(r"[\u4e00-\u9fff]{2,6}?(?=[，,。？?、的就了吗呢都也还又]|$)", question[m.start(3) :])
@@ -448,7 +459,7 @@ def counted_thing(text: str) -> str:
     if (d := re.search(r"(?:是谁|由谁|谁)(主持|作|讲|说|介绍|提出|强调|指出|表示|肯定|出席)", text)) \
             and not PERSON_ROLE.search(text) and not re.search(r"多少|几", text):
         return d.group(1)  # "…座谈会，是谁主持的": the one who did it (not 由谁担任, which a post answers)
-    if (took := re.search(rf"谁(?:当|担任|做|作)(?:了|的)*({ROLES})", text)) and not re.search(r"多少|几", text):
+    if (took := re.search(rf"谁(?:来)?(?:当|担任|做|作|任)(?:了|的)*({RANKED_ROLE})", text)) and not re.search(r"多少|几", text):
         return took.group(1)  # "座谈会是谁当的主持人": the post taken (主持人), not a role called 谈会
     if (m := next(reversed(list(PERSON_ROLE.finditer(text))), None)) and not re.search(r"多少|几", text):
         role = next(g for g in m.groups() if g)
@@ -653,7 +664,9 @@ def holds(q: Question, kind: str, sentence: str) -> bool:
     if kind == "organisation" and FIRMS_ASKED.search(q.standalone):
         # "在哪些企业的党建里发挥了作用" is answered by "企业,如众泰、星月、先行、天行等": firms named or told of
         # "走访了哪几家企业" asks for firms by name; "哪些企业全部建起党组织" may be answered by a kind ("规模以上企业")
-        firm = FIRM_NAMED if re.search(r"哪(?:几|一)?家(?:企业|公司)", q.standalone) else FIRM
+        # so does "实地走访了哪些企业": the ones visited are named
+        firm = FIRM_NAMED if re.search(r"哪(?:几|一)?家(?:企业|公司)|(?:走访|参观|考察|拜访|视察)了?(?:哪些|哪几个)(?:企业|公司)",
+                                       q.standalone) else FIRM
         return bool(firm.search(sentence)) or satisfies(kind, sentence)
     if kind == "name":  # "官方微博的账号名称叫什么": a name given in a sentence about that 微博
         what = re.split(r"(?:那|这|一)[个张家位条项种支所座]|的", q.named)[-1]  # "发的那张卡": 卡
@@ -665,6 +678,8 @@ def holds(q: Question, kind: str, sentence: str) -> bool:
             m.group(1) not in q.standalone for m in re.finditer(rf"(?:^|[^\u4e00-\u9fff]|[的了和及与在是为])((?:(?![的了和及与在是为])[\u4e00-\u9fff]){{2,}}?{head})", sentence)))
     # What is counted, also in the materials' words ("规章" as "制度"); the share of what, else.
     things = (q.counts, *q.counts_alt) if kind == "number" else (q.share_of if kind == "share" else q.counts,)
+    if kind == "change" and (what := changed_thing(q.standalone)) and head_gram(what) not in sentence:
+        return False  # "肉价降了多少": a rise of the 税收 is another change
     if kind == "change" and ABSOLUTE_CHANGE.search(q.standalone) and not COUNT_CHANGE.search(sentence):
         return False  # "比上年多了多少" asks how many more; "比上年增长4.43%" gives the rate only
     if kind == "share" and "change" not in q.expects and not CHANGE_ASKED.search(q.standalone):
@@ -687,6 +702,18 @@ def holds(q: Question, kind: str, sentence: str) -> bool:
                          per_unit=(m.group(1) or m.group(2) if (m := PER_UNIT.search(q.standalone)) else ""),
                          often=bool(OFTEN.search(q.standalone)))
                for thing in things)
+
+
+# What rose or fell, right before the verb that asks by how much ("肉价降了多少"); not a comparison's 比上年.
+CHANGED_THING = re.compile(r"(?:^|(?<=[^\u4e00-\u9fff]|[的了是在那这]))(?![比同较那这])([\u4e00-\u9fff]{2,8}?)(?:又|还|都|也)?"
+                           r"(?:涨|降|跌|增加|减少|下降|上升|提高|增长|降低)了?(?:多少|几)")
+
+
+def changed_thing(text: str) -> str:
+    """What a question asks the rise or fall of ("克旗肉价降了多少" -> 肉价), or ""."""
+    m = CHANGED_THING.search(text)
+    what = without_places(m.group(1)) if m else ""
+    return what if len(what) >= 2 else ""
 
 
 # A figure within a group ("社会组织中的党组织覆盖率", "个体户里的党员"): a figure of another group does not answer.
@@ -748,6 +775,8 @@ def satisfies(kind: str, sentence: str, thing: str = "", unit: str = "", per: bo
     rx = SATISFIES.get(kind)
     if rx is None:
         return True
+    if kind == "ranking":  # "争做最好宣传员" names an activity; it ranks nothing
+        sentence = re.sub(r"“[^”]*”|「[^」]*」", "", sentence)
     if kind == "duration" and not often:
         rx = LENGTH  # "每期多长时间": how long it lasts; "每年" says how often
         if per_unit and not re.search(rf"每(?:一)?{per_unit}|为期|历时|{AVERAGE.pattern}", sentence):

@@ -19,6 +19,9 @@ _CJK_RUN = re.compile(r"[\u3400-\u9fff]{2,}")
 _STOP_BIGRAMS = frozenset(["什么", "哪些", "怎么", "怎样", "如何", "可以", "应该", "是否", "多少", "一个", "的是", "是什", "么样"])
 
 
+PROPER_TAGS = ("ns", "nr", "nt", "nz", "nrt", "nrfg")
+
+
 class Tokenizer:
     """jieba with the user dictionary; search-mode cuts so compounds also match their parts."""
 
@@ -26,6 +29,7 @@ class Tokenizer:
         self._userdict = userdict
         self._names: tuple[str, ...] = ()  # people the indexed documents name (see names.py)
         self._jieba = None
+        self._tagger = None
         self._lock = threading.Lock()
 
     @property
@@ -38,7 +42,7 @@ class Tokenizer:
         with self._lock:
             if names == self._names:
                 return False
-            self._names, self._jieba = names, None  # rebuilt on the next cut: jieba cannot forget a word
+            self._names, self._jieba, self._tagger = names, None, None  # rebuilt on the next cut: jieba cannot forget a word
         return True
 
     def _load(self):
@@ -84,6 +88,26 @@ class Tokenizer:
             if w and w not in STOPWORDS and _TOKEN.fullmatch(w):
                 out.append(w)
         return out
+
+    def tagged(self, text: str) -> list[tuple[str, str]]:
+        """jieba's words of `text` with their part-of-speech tags. The tagger is built on first use only: it reads
+        jieba's dictionary once more."""
+        tok = self._load()
+        with self._lock:
+            if self._tagger is None:
+                import jieba.posseg
+
+                self._tagger = jieba.posseg.POSTokenizer(tok)
+            return [(t.word, t.flag) for t in self._tagger.cut(text)]
+
+    def proper_name(self, text: str) -> bool:
+        """Is `text` one proper name by its part-of-speech tag (万州, 张家港; not 反过来, 第五个)?"""
+        tags = self.tagged(text)
+        return len(tags) == 1 and tags[0][1] in PROPER_TAGS
+
+    def cut(self, text: str) -> list[str]:
+        """jieba's one best segmentation of `text` (党组织 stays one word), punctuation dropped."""
+        return [w for w in self._load().cut(text) if _TOKEN.fullmatch(w.strip().lower() or " ")]
 
     def tokens(self, text: str) -> list[str]:
         """BM25 terms: jieba words plus CJK character bigrams, so a segmentation slip

@@ -714,6 +714,11 @@ def test_a_saying_the_question_quotes_is_found_in_other_punctuation(kb, settings
     ("永康非公企业党建理论研究会第十次会员大会上表决通过了什么方案？", "第十次会员大会"),  # the title says 第九次
     ("新郑市工商联组织30多人去焦裕禄陵园搞了为期7天的再教育，这7天都安排了哪些内容？", "为期7天"),  # 7天 was the 杭州 trip
     ("克旗民政局牵头、依托个私协会成立了个体私营经济组织党委，这个党委具体管什么？", "克旗民政局牵头"),  # 工商局's 协会
+    # A count taken for granted in the clause that asks (the materials count 21项), and how long a trip took (7天).
+    ("新郑帮非公企业完善的12项党建工作制度具体是哪12项？", "12项"),
+    ("新郑工商联组织企业家到杭州、无锡考察了5天，主要学到了哪些经验？", "考察了5天"),
+    # What a body is in charge of: the 民政局党总支 runs the 社会组织's party work, not the 个体工商户's.
+    ("克旗的个体工商户党建由旗民政局党总支负责，这个党总支是怎么管起来的？", "由旗民政局党总支负责"),
 ])
 def test_figures_ordinals_and_bodies_the_materials_give_for_something_else_are_not_answered(kb, settings, question, gap):
     ans = answer(question, kb, settings)
@@ -726,6 +731,10 @@ def test_figures_ordinals_and_bodies_the_materials_give_for_something_else_are_n
     ("吕广望在第九次会员大会上代表哪个机构作的工作报告？", "第三届理事会"),
     ("克旗工商局牵头、依托个私协会成立了个体私营经济组织党委，这个党委具体管什么？", "负责全旗个体工商户党建工作"),
     ("党员占个协会员总数的多少？", "2.84%"),
+    ("新郑帮非公企业完善的21项党建工作制度是怎么推动落实的？", "21项党建工作制度"),
+    ("新郑工商联组织企业家到杭州、无锡考察了7天，这次去了多少人？", "30余人"),
+    ("克旗的社会组织党建由旗民政局党总支负责，全旗形成了什么样的管理格局？", "横向到边、纵向到底"),
+    ("永康是不是有5897家非公企业建了党组织", "5897家"),  # asked, and right: "非公企业党委10家" counts 党委
 ])
 def test_the_same_questions_told_rightly_are_answered(kb, settings, question, said):
     ans = answer(question, kb, settings)
@@ -963,3 +972,59 @@ def test_a_sentence_far_ahead_holding_the_figure_asked_is_the_answer(kb, setting
     ans = answer("克旗那边宣传册总共发出去多少份来着", kb, settings)
     assert ans.outcome == "answered" and "32000余份" in split_statements(ans.text)[0].text, ans.text
 
+
+
+@pytest.mark.parametrize(("first", "follow_up", "standalone", "gap"), [
+    # The word the follow-up is a kind of is the one it replaces, whatever that reading finds.
+    ("苏州工业园区的党工建设推进工作小组谁当组长？", "副组长呢", "谁当副组长", "“副组长”的具体人名"),
+    # A name the materials have no word of: nothing in them is about it.
+    ("涪陵那次座谈会代表们去哪些地方视察了", "那万州呢？", "万州", "没有关于“万州”的内容"),
+    # Who pays is told by where money comes from; a sentence about the training does not say it.
+    ("永康党务工作者怎么培训", "培训费谁出", "培训", "出资方"),
+    # A fall asked of the meat price is not answered by the shares of the local economy.
+    ("克旗联合党支部稳定市场的作用", "那肉价降了多少", "肉价", "“克旗肉价”的具体变化幅度"),
+    # Which worked best: the materials rank none of the four (争做“最好”宣传员 names an activity).
+    ("克旗的四个一活动是哪四个一？", "效果最好的是哪个", "效果最好", "排名或比较"),
+    ("新郑工商联怎么抓典型企业的？", "双龙建材的老板叫啥", "业主", "“业主”的具体人名"),
+    ("新郑工商联去焦裕禄陵园是几月份？", "谁带的队", "谁带的队", "具体人名"),
+    # Than the figure just given: a rise the materials do not give.
+    ("永康非公企业党组织覆盖率多少", "比去年高了多少", "覆盖率比去年高了多少", "具体变化幅度"),
+])
+def test_follow_ups_asking_what_the_materials_do_not_say_get_the_gap(kb, settings, first, follow_up, standalone, gap):
+    a = answer(first, kb, settings)
+    ans = answer(follow_up, kb, settings, history=[Turn(a.standalone_question, a.text)])
+    assert standalone in ans.standalone_question and ans.outcome == "partial", (ans.standalone_question, ans.text)
+    assert gap in ans.text.split("资料中相关的内容是")[0], ans.text
+
+
+def test_who_pays_is_answered_where_the_materials_say_where_the_money_comes_from(kb, settings):
+    ans = answer("克旗党组织的活动经费由谁来出？", kb, settings)
+    assert ans.outcome == "answered" and "列支一部分" in ans.text, ans.text
+
+
+@pytest.mark.parametrize(("question", "gap"), [
+    # The firms visited are named firms; "帮助企业转型升级" names none.
+    ("新郑企业家去杭州、无锡考察期间，都实地走访了哪些企业？", "具体部门或单位"),
+    # A method the materials only name, asked for its practices.
+    ("缸套厂支部那个“温情工作法”具体包括哪些做法？", "只提到了名称"),
+])
+def test_what_was_visited_or_how_a_named_method_works_needs_the_materials_to_say_it(kb, settings, question, gap):
+    ans = answer(question, kb, settings)
+    assert ans.outcome == "partial" and gap in ans.text.split("资料中相关的内容是")[0], ans.text
+
+
+def test_the_firms_a_visit_went_to_are_answered_where_named(kb, settings):
+    ans = answer("涪陵会议代表们视察了哪些企业", kb, settings)
+    assert ans.outcome == "answered" and "金石小贷公司" in ans.text, ans.text
+
+
+def test_a_kind_of_what_was_asked_takes_the_place_of_its_whole_phrase(kb, settings):
+    first = answer("新郑的规模以上工业企业有多少户？", kb, settings)
+    ans = answer("中小企业呢", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    assert ans.standalone_question == "新郑的中小企业有多少户？" and "3234户" in ans.text, ans.standalone_question
+
+
+def test_how_a_told_deed_was_done_is_in_the_sentence_that_told_it(kb, settings):
+    first = answer("白景文为企业节约了多少石材运输费用？", kb, settings)
+    ans = answer("怎么省的", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    assert ans.outcome == "answered" and "积极与赤峰市铁路货物运输中心协调" in ans.text, ans.text

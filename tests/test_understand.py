@@ -12,6 +12,7 @@ from retrieval.followup import resolve_follow_up, statement_of
 from retrieval.grounding import check_support, split_statements
 from retrieval.kinds import (
     breaks_down,
+    changed_thing,
     contradicted_counts,
     contradicted_holders,
     count_scope,
@@ -30,7 +31,7 @@ from retrieval.parts import question_parts
 from retrieval.places import entities_in, places_in
 from retrieval.terms import defined_term, items_in, lists_items, spelled_out
 from retrieval.types import Turn
-from retrieval.understand import to_simplified, understand
+from retrieval.understand import to_simplified, understand, what_is_asked
 
 from .conftest import DEV
 
@@ -1155,3 +1156,21 @@ def test_a_national_figure_does_not_answer_for_a_place():
     assert holds(understand("全国个私协会建了多少个党组织？", max_chars=500), "number", national)
     # the document's own place, said as 我市/全市, is the place asked about
     assert holds(understand("苏州有多少个镇？", max_chars=500), "number", "目前,全市66个镇中,有27名镇工会主席享受同级副职待遇,高于全国。")
+
+
+def test_na_before_a_word_opening_with_ge_is_the_follow_up_marker():
+    prev = Turn("全国私营会员企业自建党组织多少个", "全国私营会员企业自身建立党组织18.49万个,比上年增长5.6%[1]。")
+    assert resolve_follow_up("那个体户的呢", prev).startswith("个体户")  # 那 + 个体户, not 那个 + 体户
+    assert "会长" in resolve_follow_up("那个会长叫啥", prev)
+
+
+def test_a_rise_or_fall_is_asked_of_the_thing_before_its_verb():
+    assert changed_thing("那肉价降了多少") == "肉价"
+    assert changed_thing("全国私营会员企业自建党组织的数量，同上年相比增长幅度是多少？") == ""  # a comparison's 比
+    assert what_is_asked("培训费谁出")["expects"] == ("payer",)
+    assert what_is_asked("谁担任副会长")["counts"] == "副会长"  # the deputy, not the one 任会长
+
+
+def test_proper_names_are_told_from_everyday_words_by_their_part_of_speech(kb):
+    assert kb.tokenizer.proper_name("万州") and kb.tokenizer.proper_name("宁夏")
+    assert not kb.tokenizer.proper_name("反过来") and not kb.tokenizer.proper_name("第五个")
