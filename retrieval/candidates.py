@@ -23,7 +23,8 @@ OPENS_LIST = re.compile(r"[:：]\s*(?:一是|1[、.]|首先)|[:：]$|如下|以�
 LIST_SHAPE = re.compile(r"(?:[^、]{1,40}、){2,}|一是.{2,}二是|[:：]\s*(?:一是|1[、.]|首先)|“[^”]{2,12}”、“")
 SHORT_UNIT = 20
 REASON_CUE = re.compile(r"由于|因为|针对|为了|旨在|鉴于|之所以")
-ACHIEVED = re.compile(r"(?:怎么|怎样|如何)(?:做到|办到|实现|办成|做成|搞定|弄成|干成)")
+# "他是怎么做到的？", "怎么省的": how a deed already told was done.
+ACHIEVED = re.compile(r"(?:怎么|怎样|如何)(?:做到|办到|实现|办成|做成|搞定|弄成|干成)|(?:怎么|怎样|如何)[\u4e00-\u9fff]{1,2}(?:出来|下来)?的[呢啊]?[？?]?$")
 MEANS_CUE = re.compile(r"通过|依托|借助|利用|采取|协调|积极与")
 # A sentence that ends, not one the page cut off; a scraped page may end one with an ASCII full stop ("增长5.6%.").
 CLOSED = re.compile(r"(?:[。！？!?；;…”’」』）)\]】:：]|(?<![\d.A-Za-z])\.)\s*$")
