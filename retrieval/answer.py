@@ -151,12 +151,11 @@ def analyze(question: str, kb: KnowledgeBase, settings: Settings, rewrite=None, 
     prev_answer = (history[-1].answer if isinstance(history[-1], Turn) else "") if history else ""
     if history and q.follow_up and rewrite is None and (x := elliptical_subject(q.text, vocabulary["known_places"])) \
             and not ordinal_item(x, prev_answer):  # "第二个方面呢" of a list the answer gave is that item, no swap
-        # "基础呢？" after "“党建带工建”根本在哪？": X may take the place of any word of the previous question;
-        # each reading is searched, and the one whose best sentence answers best is kept.
         prev = history[-1].question if isinstance(history[-1], Turn) else str(history[-1])
         # "副组长呢？" after "…谁当组长？", "中小企业呢" after "…规模以上工业企业有多少户": X takes the place of the
-        # phrase it is a kind of, whatever that reading finds. Else each word is tried, and the reading that answers
-        # best is kept (the follow-up's own reading too).
+        # phrase it is a kind of, whatever that reading finds. Else ("基础呢？" after "“党建带工建”根本在哪？") X may
+        # take the place of any word: each reading is searched, and the one that answers best is kept (the
+        # follow-up's own reading too).
         swapped = kind_swapped(x, prev, kb.tokenizer.tagged)
         # "那万州呢？": a name no passage has a word of is what is asked about, and the materials say nothing of it.
         unheard = len(x) >= 2 and not any(snap.lexical.has_bigram(x[i : i + 2]) for i in range(len(x) - 1)) \
@@ -169,7 +168,7 @@ def analyze(question: str, kb: KnowledgeBase, settings: Settings, rewrite=None, 
             alt = replace(alt, original=q.original, follow_up=True, seen=q.seen, own_words=q.own_words,
                           places=alt.places + ((x,) if unheard and x not in alt.places else ()))
             readings.append(_retrieve_and_decide(alt, kb, settings, snap, t0))
-        p = max([*readings] if swapped or unheard else [p, *readings], key=lambda r: (OUTCOME_RANK[r.verdict.outcome], _best(r)))
+        p = max(readings if swapped or unheard else [p, *readings], key=lambda r: (OUTCOME_RANK[r.verdict.outcome], _best(r)))
     if history and not q.follow_up and p.verdict.outcome != "answered":
         # Nothing in its wording points back ("给企业省下来多少运费"), yet on its own it finds
         # no answer: read in the light of the previous turn, it may. A new topic answers on its own and never

@@ -206,7 +206,7 @@ def kind_swapped(x: str, question: str, tagged) -> str:
     if at is None:
         return ""
     start = at
-    while start > 0 and PHRASE_TAGS.fullmatch(words[start - 1][1]) and words[start - 1][1] not in ("nr", "ns", "nt", "nz"):
+    while start > 0 and PHRASE_TAGS.fullmatch(words[start - 1][1]):  # ns, nr … are no match: a place or name ends it
         start -= 1
     head = "".join(w for w, _ in words[:start])
     return head + x + "".join(w for w, _ in words[at + 1 :])

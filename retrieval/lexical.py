@@ -105,10 +105,6 @@ class Tokenizer:
         tags = self.tagged(text)
         return len(tags) == 1 and tags[0][1] in PROPER_TAGS
 
-    def cut(self, text: str) -> list[str]:
-        """jieba's one best segmentation of `text` (党组织 stays one word), punctuation dropped."""
-        return [w for w in self._load().cut(text) if _TOKEN.fullmatch(w.strip().lower() or " ")]
-
     def tokens(self, text: str) -> list[str]:
         """BM25 terms: jieba words plus CJK character bigrams, so a segmentation slip
         (对联/建党 for 对联建党组织) still matches on the bigrams."""
