@@ -156,7 +156,7 @@ def analyze(question: str, kb: KnowledgeBase, settings: Settings, rewrite=None, 
         # phrase it is a kind of, whatever that reading finds. Else ("基础呢？" after "“党建带工建”根本在哪？") X may
         # take the place of any word: each reading is searched, and the one that answers best is kept (the
         # follow-up's own reading too).
-        swapped = kind_swapped(x, prev, kb.tokenizer.tagged)
+        swapped = kind_swapped(x, prev, kb.tokenizer.phrase_words)
         # "那万州呢？": a name no passage has a word of is what is asked about, and the materials say nothing of it.
         unheard = len(x) >= 2 and not any(snap.lexical.has_bigram(x[i : i + 2]) for i in range(len(x) - 1)) \
             and kb.tokenizer.proper_name(x)

@@ -193,23 +193,19 @@ LETTER_SLOTS = (re.compile(r"(?<=[中里]的)[“\"「]?([A-Za-z0-9])(?![A-Za-z0
 LETTER_ASK = re.compile(r"[“\"「]?([A-Za-z0-9])[”\"」]?(?:又|呢)?(?:是|指)?(?:的是)?(?:什么|啥)?(?:意思)?呢?")
 
 
-# Tags of the words a noun phrase is built of (规模/以上/工业 + 企业); a place, a name or 的 ends it.
-PHRASE_TAGS = re.compile(r"n|vn|a|b|f|an|j|l")
-
-
-def kind_swapped(x: str, question: str, tagged) -> str:
+def kind_swapped(x: str, question: str, phrase_words) -> str:
     """The question with the noun phrase X is a kind of in place of X: "副组长" after "…谁当组长" -> "…谁当副组长",
     "中小企业" after "新郑的规模以上工业企业有多少户" -> "新郑的中小企业有多少户" (the words before the head that
-    qualify it go too); "" when X ends with no word of the question. `tagged` is Tokenizer.tagged."""
-    words = tagged(question)
+    qualify it go too; 的, a verb, a place or a name ends them); "" when X ends with no word of the question.
+    `phrase_words` is Tokenizer.phrase_words."""
+    words = phrase_words(question)
     at = next((i for i in range(len(words) - 1, -1, -1) if len(words[i][0]) >= 2 and words[i][0] != x and x.endswith(words[i][0])), None)
     if at is None:
         return ""
     start = at
-    while start > 0 and PHRASE_TAGS.fullmatch(words[start - 1][1]):  # ns, nr … are no match: a place or name ends it
+    while start > 0 and words[start - 1][1]:
         start -= 1
-    head = "".join(w for w, _ in words[:start])
-    return head + x + "".join(w for w, _ in words[at + 1 :])
+    return "".join(w for w, _ in words[:start]) + x + "".join(w for w, _ in words[at + 1 :])
 
 
 def in_parallel(phrase: str, question: str) -> str:
