@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 ROLES = "秘书长|董事长|负责人|主持人|书记|会长|主任|组长|主席|局长|部长|司长|厂长|经理|委员|市长|旗长|县长|区长|领导|同志|代表"
 # A role with its rank: "副组长是谁" asks for the deputy, not the one "任组长".
 RANKED_ROLE = rf"(?:常务副|副)?(?:{ROLES})"
+# Roles whose holder's name may be asked ("双龙建材的老板叫啥"): the ranked ones and a firm's owner.
+NAMED_ROLE = rf"{RANKED_ROLE}|业主|老板|老总"
 
 # "哪家银行", "哪所党校": which body, and the kinds of body named only where they are one (see BODY_ASKED).
 WHICH = r"(?:哪|什么)(?:个|家|一个|一家|所|些|几家)?"
@@ -46,7 +48,7 @@ EXPECTS: list[tuple[str, re.Pattern]] = [
     # What post someone holds ("韩旭当时是啥职务"): a title said with the name.
     ("position", re.compile(r"职务|职位|头衔")),
     ("person", re.compile(rf"是谁|叫什么名字|叫啥|全名|名字叫|姓什么|姓啥|哪位|哪几位(?:{ROLES})|谁(?:担任|负责|主持|介绍|讲话|提出|作的)"
-                          rf"|(?:{ROLES}|业主|老板|老总)(?:叫|是)什么(?:名字)?(?:[？?]|$)|谁(?:来)?(?:当|任)(?:了|的)*{RANKED_ROLE}"
+                          rf"|(?:{NAMED_ROLE})(?:叫|是)什么(?:名字)?(?:[？?]|$)|谁(?:来)?(?:当|任)(?:了|的)*{RANKED_ROLE}"
                           r"|谁(?:带|领)(?:的)?队|(?:带队|领队)的?(?:是谁|是哪位)")),
     # Who pays ("培训费谁出"): a sentence that says where money comes from, not any body named.
     ("payer", re.compile(r"(?:由)?谁(?:来)?(?:出|掏|付|承担|买单|报销|拨)(?:钱|费|经费|资金)?(?=[？?，,。吗呢啊的]|$)")),
@@ -89,7 +91,7 @@ TITLES = "秘书长|董事长|书记|会长|主任|部长|司长|组长|主席|�
 TITLED_NAME = re.compile(rf"(?:{TITLES})[)）]?([\u4e00-\u9fff]{{1,3}})(?:作|在|介绍|主持|强调|指出|表示|讲|说|提出|肯定|出席|同志)")
 
 
-PERSON_ROLE = re.compile(rf"({RANKED_ROLE}|业主|老板|老总)[，,]?[^，,。？?]{{0,3}}?(?:是谁|叫什么名字|叫啥|全名|名字叫|姓什么|姓啥|叫什么(?=[？?]|$))|哪位({ROLES})"
+PERSON_ROLE = re.compile(rf"({NAMED_ROLE})[，,]?[^，,。？?]{{0,3}}?(?:是谁|叫什么名字|叫啥|全名|名字叫|姓什么|姓啥|叫什么(?=[？?]|$))|哪位({ROLES})"
                          r"|([\u4e00-\u9fff]{2})(?:是谁|叫什么名字|叫啥|姓什么|姓啥)|哪位([\u4e00-\u9fff]{2})")
 
 
