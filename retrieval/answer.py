@@ -21,6 +21,7 @@ from .followup import elliptical_subject, kind_swapped, statement_of
 from .gaps import subject_words
 from .index import KnowledgeBase, Snapshot
 from .kinds import asking_clause
+from .lexical import proper_name
 from .parts import question_parts
 from .places import gazetteer, places_in, region_places
 from .search import search
@@ -82,7 +83,7 @@ def warm(kb: KnowledgeBase, snap: Snapshot) -> None:
     """What answering derives from a snapshot's whole text, built before the snapshot serves."""
     slip_fixer(kb, snap)
     topics(snap)
-    gazetteer()  # jieba's place names, read from its dictionary file once
+    gazetteer()  # jieba's place names and parts of speech, read from its dictionary file once
     kb.dense_state(snap.by_id)  # every vector, for an exact dense search (small collections)
     register_hub(kb.embedder)  # what everyday questions without content are near (candidates.py)
 
@@ -159,7 +160,7 @@ def analyze(question: str, kb: KnowledgeBase, settings: Settings, rewrite=None, 
         swapped = kind_swapped(x, prev, kb.tokenizer.phrase_words)
         # "那万州呢？": a name no passage has a word of is what is asked about, and the materials say nothing of it.
         unheard = len(x) >= 2 and not any(snap.lexical.has_bigram(x[i : i + 2]) for i in range(len(x) - 1)) \
-            and kb.tokenizer.proper_name(x)
+            and proper_name(x)
         words = [w for w in dict.fromkeys(kb.tokenizer.words(prev)) if len(w) >= 2 and w not in x]
         texts = [swapped] if swapped else [prev.replace(w, x, 1) for w in words[:6]]
         readings = []

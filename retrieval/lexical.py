@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import threading
@@ -25,6 +26,32 @@ NOT_NOMINAL_TAGS = frozenset({"v", "vd", "vg", "vi", "vq", "d", "dg", "p", "r", 
                               "uv", "c", "m", "mq", "q", "y", "e", "o", "x", "zg", "t", "tg", "s"})
 
 
+@functools.cache
+def dictionary_tags() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(places, proper names, words that are no part of a noun phrase) by the part-of-speech tags of jieba's
+    dictionary, read once (answer.warm, with the snapshot): three sets of about 20 MB, not jieba.posseg's whole tag
+    table (about 100 MB)."""
+    import jieba
+
+    places, proper, stop = set(), set(), set()
+    with open(Path(jieba.__file__).with_name("dict.txt"), encoding="utf-8") as f:
+        for line in f:  # "无锡市 102 ns"
+            word, _, tag = line.split(" ", 2)
+            tag = tag.strip()
+            if tag in PROPER_TAGS:
+                proper.add(word)
+                if tag == "ns":
+                    places.add(word)
+            elif tag in NOT_NOMINAL_TAGS:
+                stop.add(word)
+    return frozenset(places), frozenset(proper), frozenset(stop)
+
+
+def proper_name(text: str) -> bool:
+    """Is `text` one proper name by its part-of-speech tag in jieba's dictionary (万州, 张家港; not 反过来)?"""
+    return text in dictionary_tags()[1]
+
+
 class Tokenizer:
     """jieba with the user dictionary; search-mode cuts so compounds also match their parts."""
 
@@ -32,7 +59,6 @@ class Tokenizer:
         self._userdict = userdict
         self._names: tuple[str, ...] = ()  # people the indexed documents name (see names.py)
         self._jieba = None
-        self._tags: tuple[frozenset[str], frozenset[str]] | None = None
         self._lock = threading.Lock()
 
     @property
@@ -45,7 +71,7 @@ class Tokenizer:
         with self._lock:
             if names == self._names:
                 return False
-            self._names, self._jieba, self._tags = names, None, None  # rebuilt on the next cut: jieba cannot forget a word
+            self._names, self._jieba = names, None  # rebuilt on the next cut: jieba cannot forget a word
         return True
 
     def _load(self):
@@ -92,32 +118,11 @@ class Tokenizer:
                 out.append(w)
         return out
 
-    def _tag_sets(self) -> tuple[frozenset[str], frozenset[str]]:
-        """(proper names, words that are no part of a noun phrase) by the part-of-speech tags of jieba's dictionary,
-        read once on first use: two sets (+23 MB, 0.3 s), not jieba.posseg's whole tag table (+97 MB, 1.2 s)."""
-        tok = self._load()
-        with self._lock:
-            if self._tags is None:
-                proper, stop = set(), set()
-                with tok.get_dict_file() as f:
-                    for line in f:
-                        parts = line.decode("utf-8").split()
-                        if len(parts) >= 3 and parts[2] in PROPER_TAGS:
-                            proper.add(parts[0])
-                        elif len(parts) >= 3 and parts[2] in NOT_NOMINAL_TAGS:
-                            stop.add(parts[0])
-                self._tags = (frozenset(proper) | frozenset(self._names), frozenset(stop))
-            return self._tags
-
-    def proper_name(self, text: str) -> bool:
-        """Is `text` one proper name by its part-of-speech tag in jieba's dictionary (万州, 张家港; not 反过来)?"""
-        return text in self._tag_sets()[0]
-
     def phrase_words(self, text: str) -> list[tuple[str, bool]]:
         """jieba's one best segmentation of `text`, each word with whether it may be part of a noun phrase (规模以上,
         工业, 企业; not 的, 谁, 当, a verb, a place or a name)."""
-        proper, stop = self._tag_sets()
-        return [(w, bool(re.fullmatch(r"[\u4e00-\u9fff]+", w)) and w not in stop and w not in proper)
+        _, proper, stop = dictionary_tags()
+        return [(w, bool(re.fullmatch(r"[\u4e00-\u9fff]+", w)) and w not in stop and w not in proper and w not in self._names)
                 for w in self._load().cut(text)]
 
     def tokens(self, text: str) -> list[str]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import functools
 import re
-from pathlib import Path
+
+from .lexical import dictionary_tags
 
 YEAR = re.compile(r"(?:19|20)\d{2}\s*年")
 
@@ -125,16 +126,8 @@ def _tagged_places(text: str) -> list[str]:
 
 @functools.cache
 def gazetteer() -> tuple[frozenset[str], frozenset[str]]:
-    """(bare stems, suffixed names) read once from jieba's dictionary's place tags; its full tag table
-    would cost ~100 MB, these two sets a few hundred KB."""
-    import jieba
-
-    tags = set()
-    with open(Path(jieba.__file__).with_name("dict.txt"), encoding="utf-8") as f:
-        for line in f:  # "无锡市 102 ns"
-            word, _, tag = line.split(" ", 2)
-            if tag.strip() == "ns":
-                tags.add(word)
+    """(bare stems, suffixed names) of the places jieba's dictionary tags (`lexical.dictionary_tags`)."""
+    tags = dictionary_tags()[0]
     bare = {w for w in tags if len(w) >= 2 and any(w + s in tags for s in ("市", "省", "盟", "自治区"))}
     suffixed = {w for w in tags if len(w) >= 3 and w[-1] in "区县旗" and not w.startswith("自治") and not NOT_A_PLACE.search(w)}
     return frozenset(bare - NOT_A_REGION), frozenset(suffixed)

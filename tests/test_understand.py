@@ -27,6 +27,7 @@ from retrieval.kinds import (
     subset_asked,
     unsaid_figures,
 )
+from retrieval.lexical import proper_name
 from retrieval.parts import question_parts
 from retrieval.places import entities_in, places_in
 from retrieval.terms import defined_term, items_in, lists_items, spelled_out
@@ -1161,7 +1162,7 @@ def test_a_national_figure_does_not_answer_for_a_place():
 def test_na_before_a_word_opening_with_ge_is_the_follow_up_marker():
     prev = Turn("全国私营会员企业自建党组织多少个", "全国私营会员企业自身建立党组织18.49万个,比上年增长5.6%[1]。")
     assert resolve_follow_up("那个体户的呢", prev).startswith("个体户")  # 那 + 个体户, not 那个 + 体户
-    assert "会长" in resolve_follow_up("那个会长叫啥", prev)
+    assert "会长" in resolve_follow_up("那个会长叫啥", prev) and not resolve_follow_up("那个会长叫啥", prev).startswith("个")
 
 
 def test_a_rise_or_fall_is_asked_of_the_thing_before_its_verb():
@@ -1172,5 +1173,8 @@ def test_a_rise_or_fall_is_asked_of_the_thing_before_its_verb():
 
 
 def test_proper_names_are_told_from_everyday_words_by_their_part_of_speech(kb):
-    assert kb.tokenizer.proper_name("万州") and kb.tokenizer.proper_name("宁夏")
-    assert not kb.tokenizer.proper_name("反过来") and not kb.tokenizer.proper_name("第五个")
+    assert proper_name("万州") and proper_name("宁夏")
+    assert not proper_name("反过来") and not proper_name("第五个")
+    # A noun phrase's words, for "X呢" to take the place of all of it: 规模以上 + 工业 + 企业, not 的 or 有.
+    words = dict(kb.tokenizer.phrase_words("新郑的规模以上工业企业有多少户"))
+    assert words["规模以上"] and words["工业"] and words["企业"] and not words["的"] and not words["有"] and not words["新郑"]
