@@ -14,7 +14,7 @@ import itertools
 import math
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .candidates import Candidate, idf_coverage
@@ -73,12 +73,17 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
              documents: dict | None = None) -> tuple[dict, dict]:
     """The decision's inputs, and the facts behind the three checks (for the gap message). `documents` (source ->
     Document) lets the premise checks read what comes before the answering sentence."""
-    r = read(q, cands, hits, lexical, words, documents)
+    own = own_ask(q)
+    # "…多少人参加，谁主持的": the kinds the follow-up's own clause asks are checked by that clause, with its own
+    # thing (主持), not again over the whole with the earlier clause's (参加); what the earlier turn asked was
+    # answered (or said missing) then, and its sentence is no news now.
+    whole = q if own is None else replace(q, expects=tuple(k for k in q.expects if k not in own.expects + q.asked_before))
+    r = read(whole, cands, hits, lexical, words, documents)
     coverage = max((idf_coverage(grams, c, lexical) for c in r.contexts), default=0.0)
     ranked = r.ranked
     margin = (ranked[0].relevance - ranked[1].relevance) if len(ranked) > 1 else 0.0
     gap, asked = missing(r), q
-    if gap is None and (own := own_ask(q)) is not None:
+    if gap is None and own is not None:
         # "…活动有多少人参加，回来后写了多少篇心得？": the answer must also hold what the follow-up itself asks.
         gap, asked = missing(read(own, cands, hits, lexical, words, documents)), own
     events = unsupported(r)

@@ -43,8 +43,9 @@ EXPECTS: list[tuple[str, re.Pattern]] = [
                           r"|最(?:好|有效|管用|成功|突出|见效|重要)的?(?:是)?哪")),  # "效果最好的是哪个": a comparison said
     # Which body did it ("官方微博是哪个部门在运营"): an organisation named.
     ("organisation", re.compile(rf"{WHICH}(?:部门|单位|机构|企业|公司|商会|协会|{BODIES})")),
-    ("number", re.compile(r"(?:一共|总共|共)[^，,。？?]{0,6}几[项条点种类个]|(?<!哪)了几项|多少|几个|几名|几家|几人|几位|几次|几万|几千|几百|数量|数额|金额|几所|几支|几户|几期|几批|几届|几场|几轮|几张|几份|几本|几册|几篇|几台|几辆|几座|几间|几趟|几回|人数|(?<![那这])个数|规模多大")),
-    ("list", re.compile(r"哪些|哪几|几个方面|几方面|几项|几条|几点|几种|几类|包括什么|包括哪|分别|有什么(做法|措施|要求|方式|形式|内容|活动|经验)|都有什么|几大")),
+    ("number", re.compile(r"(?:一共|总共|共)[^，,。？?]{0,6}几[项条点种类个]|(?<!哪)了几项|多少|几个|几名|几家|几人|几位|几次|几万|几千|几百|数量|数额|金额|几所|几支|几户|几期|几批|几届|几场|几轮|几张|几份|几本|几册|几篇|几台|几辆|几座|几间|几趟|几回|人数|(?<![那这])个数|规模多大"
+                          r"|(?<=[发写贴登刊推])几[条篇]")),  # "微博一天发几条": posts counted, not a list of rules
+    ("list", re.compile(r"哪些|哪几|几个方面|几方面|几项|(?<![发写贴登刊推])几条|几点|几种|几类|包括什么|包括哪|分别|有什么(做法|措施|要求|方式|形式|内容|活动|经验)|都有什么|几大")),
     # What post someone holds ("韩旭当时是啥职务"): a title said with the name.
     ("position", re.compile(r"职务|职位|头衔")),
     ("person", re.compile(rf"是谁|叫什么名字|叫啥|全名|名字叫|姓什么|姓啥|哪位|哪几位(?:{ROLES})|谁(?:担任|负责|主持|介绍|讲话|提出|作的)"
@@ -485,7 +486,10 @@ def counted_thing(text: str) -> str:
     # "多少项党建方面的规章": what is counted is the head after 的 when the words before only say which field.
     if (mod := re.match(r"([\u4e00-\u9fff]{0,6}(?:方面|领域|相关|有关|这块|那块|一类|之类))的([\u4e00-\u9fff]{2,8})", thing)):
         thing = mod.group(2)
-    thing = re.split(r"[的了呢吗？?，,。]|是|有|在|从|给", re.sub(r"^(?:有|是)", "", thing))[0]
+    whole = re.sub(r"^(?:有|是)", "", thing)
+    thing = re.split(r"[的了呢吗？?，,。]|是|有|在|从|给", whole)[0]
+    if whole.startswith(thing + "了") and thing.endswith("建") and len(thing) >= 3:
+        thing += "了"  # "多少家非公企业建了党组织": those that did it, not all 非公企业 (see _counted)
     if m and (at := text.find(thing, m.start(1))) >= 0 and re.match(r"了?(?:多少|几)", text[at + len(thing) :]):
         thing = SECOND_VERB.sub("", thing)  # "建了几个区域党支部划了多少网格": a second count's verb (划) is no part of it
     if DIRECTED.fullmatch(thing):  # "拉了多少人进来": which way they came, not what is counted
@@ -531,7 +535,7 @@ GENERIC_DEED = re.compile(r"一共|总共|共有|都有|还有|大约|大概|大
 
 # What the counted ones did, said alike: "建起了个私企业党(工)委" is "成立了…", "当了书记" is "担任…书记".
 # 赴: "30余人赴焦裕禄陵园" are the ones who took part.
-PREDICATE_GROUPS = ("参加|参与|出席|参会|到会|到场|赴", "建立|建起|成立|组建|单独建|单建|建了", "担任|任职|当(?![地前时中天年])|列为|成为", "入会|加入",
+PREDICATE_GROUPS = ("参加|参与|出席|参会|到会|到场|赴|组成", "建立|建起|成立|组建|单独建|单建|建了", "担任|任职|当(?![地前时中天年])|列为|成为", "入会|加入",
                     "入党", "获得|获评")
 
 
@@ -618,9 +622,15 @@ def _near_event(sentence: str, rx: re.Pattern, event: str, width: int = 40) -> b
         return False
     at = [m.start() for g in grams for m in re.finditer(re.escape(g), sentence)]
     # The event is told in the date's own clause or after it: in "通过实业兴会,2014年协会收入达到100万元" the
-    # year is the income's, not the year the 实业兴会 began.
-    return any(abs(a - m.start()) <= width and a >= _clause_start(sentence, m.start())
+    # year is the income's, not the year the 实业兴会 began. A date that opens the sentence as a clause of its own
+    # ("如去年4月15日至21日,我们组织…前往浙江杭州…考察") is the time of all the sentence tells.
+    return any((abs(a - m.start()) <= width or _opens(sentence, m)) and a >= _clause_start(sentence, m.start())
                for m in rx.finditer(sentence) for a in at)
+
+
+def _opens(sentence: str, m: re.Match) -> bool:
+    first = re.split(r"[，,；;。：:]", sentence, maxsplit=1)[0]
+    return m.end() <= len(first) <= 16
 
 
 def _clause_start(sentence: str, at: int) -> int:

@@ -1021,3 +1021,12 @@ def test_how_a_told_deed_was_done_is_in_the_sentence_that_told_it(kb, settings):
     first = answer("白景文为企业节约了多少石材运输费用？", kb, settings)
     ans = answer("怎么省的", kb, settings, history=[Turn(first.standalone_question, first.text)])
     assert ans.outcome == "answered" and "积极与赤峰市铁路货物运输中心协调" in ans.text, ans.text
+
+
+
+def test_a_joined_follow_up_checks_what_it_asks_with_its_own_thing(kb, settings):
+    # "…多少人参加，谁主持的": who chaired is checked by the follow-up's own clause (主持), not again over the whole
+    # with the earlier count's thing (参加), which no sentence naming a person holds.
+    said = "来自全国30个省、自治区、直辖市及计划单列市个私协会,重庆市和涪陵区基层个私协会的130余名代表参加了会议"
+    ans = answer("谁主持的", kb, settings, history=[Turn("涪陵那次会议多少人参加", said)])
+    assert ans.outcome == "answered" and "杨文彬" in ans.text, ans.text

@@ -1178,3 +1178,28 @@ def test_proper_names_are_told_from_everyday_words_by_their_part_of_speech(kb):
     # A noun phrase's words, for "X呢" to take the place of all of it: 规模以上 + 工业 + 企业, not 的 or 有.
     words = dict(kb.tokenizer.phrase_words("新郑的规模以上工业企业有多少户"))
     assert words["规模以上"] and words["工业"] and words["企业"] and not words["的"] and not words["有"] and not words["新郑"]
+
+
+def test_a_count_of_those_that_did_something_is_not_a_count_of_all():
+    # "多少家非公企业建了党组织": 5897 did; 7982 is all of them. "18个部门…组成的小组": the ones that took part.
+    question = "永康有多少家非公企业建了党组织"
+    sentence = "全市7982家有法人资格的非公企业中,共有5897家建立了党组织"
+    assert counted_thing(question) == "非公企业建了"
+    assert satisfies("number", sentence, counted_thing(question), counted_unit(question))
+    assert not satisfies("number", "全市有7982家有法人资格的非公企业", counted_thing(question), counted_unit(question))
+    question = "工作小组有多少个部门参加"
+    assert satisfies("number", "管委会18个部门主要负责人组成的党工建设推进工作小组", counted_thing(question), counted_unit(question))
+
+
+def test_a_date_opening_a_sentence_is_the_time_of_all_it_tells():
+    sentence = "如去年4月15日至21日,我们组织市企业家副主席、副会长、党员代表等一行30余人前往浙江杭州、江苏无锡等地进行了为期7天的考察学习交流活动。"
+    assert satisfies("date", sentence, event="考察学习交流")
+    # a date inside a long clause stays the time of what stands near it
+    assert not satisfies("date", "其中在4月15日举办了业务培训班并邀请了多位专家授课讲解企业党建工作的具体问题和工作步骤,后来又组织了到杭州无锡等地的参观考察活动",
+                         event="去杭州无锡考察")
+
+
+def test_posts_a_day_are_counted_not_listed():
+    # "一天发几条" counts posts; "提了几条要求" asks for the list of them.
+    assert expected_kinds("这个官方微博平时一天发几条") == ("number",)
+    assert expected_kinds("提了几条要求") == ("list",)
