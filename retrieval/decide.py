@@ -76,8 +76,9 @@ def features(q: Question, grams: list[str], cands: list[Candidate], hits, lexica
     own = own_ask(q)
     # "…多少人参加，谁主持的": the kinds the follow-up's own clause asks are checked by that clause, with its own
     # thing (主持), not again over the whole with the earlier clause's (参加); what the earlier turn asked was
-    # answered (or said missing) then, and its sentence is no news now.
-    whole = q if own is None else replace(q, expects=tuple(k for k in q.expects if k not in own.expects + q.asked_before))
+    # answered (or said missing) then, and its sentence is no news now; a kind the two clauses only make together
+    # ("我们几家小公司…咋办的，有例子没": 几家 read as asked once the clause that asks is another) was asked by neither.
+    whole = q if own is None else replace(q, expects=())
     r = read(whole, cands, hits, lexical, words, documents)
     coverage = max((idf_coverage(grams, c, lexical) for c in r.contexts), default=0.0)
     ranked = r.ranked

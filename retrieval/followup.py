@@ -201,7 +201,11 @@ def kind_swapped(x: str, question: str, phrase_words) -> str:
     words = phrase_words(question)
     at = next((i for i in range(len(words) - 1, -1, -1) if len(words[i][0]) >= 2 and words[i][0] != x and x.endswith(words[i][0])), None)
     if at is None:
-        return ""
+        # "联建呢" after "克旗通过单建模式建了多少党组织": a word of two characters with the same head is its sibling,
+        # in its place alone (the words before it qualify both).
+        sib = next((i for i in range(len(words) - 1, -1, -1) if len(x) == len(words[i][0]) == 2 and words[i][1]
+                    and words[i][0][-1] == x[-1] and words[i][0] != x), None)
+        return "" if sib is None else "".join(w for w, _ in words[:sib]) + x + "".join(w for w, _ in words[sib + 1 :])
     start = at
     while start > 0 and words[start - 1][1]:
         start -= 1

@@ -50,7 +50,7 @@ EXPECTS: list[tuple[str, re.Pattern]] = [
     ("position", re.compile(r"职务|职位|头衔")),
     ("person", re.compile(rf"是谁|叫什么名字|叫啥|全名|名字叫|姓什么|姓啥|哪位|哪几位(?:{ROLES})|谁(?:担任|负责|主持|介绍|讲话|提出|作的)"
                           rf"|(?:{NAMED_ROLE})(?:叫|是)什么(?:名字)?(?:[？?]|$)|谁(?:来)?(?:当|任)(?:了|的)*{RANKED_ROLE}"
-                          r"|谁(?:带|领)(?:的)?队|(?:带队|领队)的?(?:是谁|是哪位)")),
+                          rf"|(?:谁|哪(?:个|一个|位)(?:{ROLES})?)(?:带|领)(?:的)?队|(?:带队|领队)的?(?:是谁|是哪位)")),
     # Who pays ("培训费谁出"): a sentence that says where money comes from, not any body named.
     ("payer", re.compile(r"(?:由)?谁(?:来)?(?:出|掏|付|承担|买单|报销|拨)(?:钱|费|经费|资金)?(?=[？?，,。吗呢啊的]|$)")),
     ("money", re.compile(r"多少钱|多少经费|多少资金|多少费用|花了多少|花多少|投入多少|投入了多少|拨多少|拨了多少|多少万元|多少元|多少款")),
@@ -93,7 +93,7 @@ TITLED_NAME = re.compile(rf"(?:{TITLES})[)）]?([\u4e00-\u9fff]{{1,3}})(?:作|�
 
 
 PERSON_ROLE = re.compile(rf"({NAMED_ROLE})[，,]?[^，,。？?]{{0,3}}?(?:是谁|叫什么名字|叫啥|全名|名字叫|姓什么|姓啥|叫什么(?=[？?]|$))|哪位({ROLES})"
-                         r"|([\u4e00-\u9fff]{2})(?:是谁|叫什么名字|叫啥|姓什么|姓啥)|哪位([\u4e00-\u9fff]{2})")
+                         r"|([\u4e00-\u9fff][^\W\d_我你他她们])(?:是谁|叫什么名字|叫啥|姓什么|姓啥)|哪位([\u4e00-\u9fff]{2})")  # not "告诉我是谁"
 
 
 PERSON_VERBS = "作了|作重要|介绍|主持|强调|指出|表示|讲话|提出|肯定|出席|同志|担任|代表"
@@ -301,7 +301,24 @@ def contradicted_counts(question: str, passages: list[str], strict: bool = False
         if said and value not in said:  # said as the user wrote it, up to where the noun ends
             whole = re.match(r"[\u4e00-\u9fff]{2,6}?(?=[，,。？?、的就了吗呢都也还又]|$)", question[m.start(3) :])
             out.append(f"{question[m.start() : m.start(3)]}{whole.group(0) if whole else m.group(3)}")
+    if strict:
+        # "新郑市规模以上工业企业有399户，…": the noun first, its count closing the clause; the passages count the
+        # same noun (its last four characters: 工业企业, not any 企业) in the same measure word otherwise (299户).
+        for m in NOUN_FIRST_COUNT.finditer(question):
+            value, noun = numeral_value(m.group(2)), without_places(m.group(1))[-4:]
+            unit = "[名人位]" if m.group(3) in "名人位" else m.group(3)
+            if value is None or len(noun) < 4:
+                continue
+            num = r"(\d+(?:\.\d+)?|[两二三四五六七八九十]+)"
+            said = [numeral_value(x.group(1)) for p in passages for x in re.finditer(rf"{noun}{num}\s*(?:余|多)?{unit}", p)]
+            said = [v for v in said if v is not None]
+            if said and value not in said:
+                out.append(m.group(0))
     return out
+
+
+NOUN_FIRST_COUNT = re.compile(r"([\u4e00-\u9fff]{4,14}?)(?:一共|总共|共)?(?:有|达到|达|是)(\d+|[两二三四五六七八九十百千]+)\s*(?:余|多)?"
+                              r"(个|名|家|户|项|条|支|所|人)(?![\u4e00-\u9fff])")
 
 
 # "小组由管委会主任亲自当组长", "组长是管委会主任": who holds a role, as the question tells it.

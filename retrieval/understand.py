@@ -227,7 +227,8 @@ def own_ask(q: Question) -> Question | None:
         return None
     tail = re.split(r"[，,]", q.standalone)[-1]
     own = re.sub(r"[？?。！!\s]", "", tail)
-    if len(tail) >= len(q.standalone) or not own or not INTERROGATIVE.search(tail) or own not in re.sub(r"[？?。！!\s]", "", q.text):
+    asks = INTERROGATIVE.search(tail) or re.search(r"[^\W\d_]没[？?]?$", tail)  # "有例子没": asked with 没 at the end
+    if len(tail) >= len(q.standalone) or not own or not asks or own not in re.sub(r"[？?。！!\s]", "", q.text):
         return None
     return replace(q, **what_is_asked(tail))
 

@@ -1030,3 +1030,29 @@ def test_a_joined_follow_up_checks_what_it_asks_with_its_own_thing(kb, settings)
     said = "来自全国30个省、自治区、直辖市及计划单列市个私协会,重庆市和涪陵区基层个私协会的130余名代表参加了会议"
     ans = answer("谁主持的", kb, settings, history=[Turn("涪陵那次会议多少人参加", said)])
     assert ans.outcome == "answered" and "杨文彬" in ans.text, ans.text
+
+
+
+def test_a_sibling_of_a_word_takes_its_place_in_the_follow_up(kb, settings):
+    # "联建呢" after a count of 单建 organisations: the same count of 联建 ones, not "联建通过单建模式…".
+    first = answer("克旗通过单建模式建了多少党组织", kb, settings)
+    ans = answer("联建呢", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    assert ans.standalone_question == "克旗通过联建模式建了多少党组织", ans.standalone_question
+
+
+def test_who_led_the_trip_and_a_count_told_noun_first_are_checked(kb, settings):
+    ans = answer("前几年新郑工商联带人去焦裕禄陵园那回，是哪个领导带的队啊", kb, settings)
+    assert ans.outcome == "partial" and "具体人名" in ans.text, ans.text
+    ans = answer("新郑市规模以上工业企业有399户，它们主要分布在哪些行业？", kb, settings)
+    assert ans.outcome == "partial" and "399户" in split_statements(ans.text)[0].text, ans.text
+    # "能告诉我是谁不" names no role (告诉我 is none): the chair of the meeting, named by title, answers.
+    ans = answer("领导让我给涪陵那次全国会议写个综述，会议主持人我一直没查到，能告诉我是谁不", kb, settings)
+    assert "杨文彬" in ans.text and "诉我" not in ans.text, ans.text
+
+
+
+def test_a_follow_up_asking_with_mei_at_the_end_asks_only_its_own_clause(kb, settings):
+    # "有例子没" joined to a situation (几家小公司…咋办的): the joined text's 几家 is asked by neither clause.
+    first = answer("我们几家小公司都只有一两个党员，凑不够单独建支部，克旗那边遇到这种咋办的", kb, settings)
+    ans = answer("有例子没", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    assert "具体数字" not in ans.text, ans.text

@@ -1203,3 +1203,17 @@ def test_posts_a_day_are_counted_not_listed():
     # "一天发几条" counts posts; "提了几条要求" asks for the list of them.
     assert expected_kinds("这个官方微博平时一天发几条") == ("number",)
     assert expected_kinds("提了几条要求") == ("list",)
+
+
+
+def test_a_role_asked_of_a_pronoun_is_no_role():
+    assert what_is_asked("会议主持人我一直没查到，能告诉我是谁不")["counts"] == ""
+    assert what_is_asked("组长是谁")["counts"] == "组长"
+    assert "person" in expected_kinds("去焦裕禄陵园那回，是哪个领导带的队啊")
+
+
+def test_a_count_told_noun_first_is_checked_against_the_same_noun():
+    passages = ["截止2014年底,我市非公企业及个体工商户总数达到13000余户,其中中小企业3234户,规模以上工业企业299户"]
+    assert contradicted_counts("新郑市规模以上工业企业有399户，主要分布在哪些行业？", passages, strict=True) == ["新郑市规模以上工业企业有399户"]
+    assert contradicted_counts("新郑市规模以上工业企业有299户，主要分布在哪些行业？", passages, strict=True) == []
+    assert contradicted_counts("新郑市中小企业有3234户，主要分布在哪些行业？", passages, strict=True) == []
