@@ -327,6 +327,7 @@ def compose(q: Question, cands: list[Candidate], snap: Snapshot, focus: list[str
         kept = best_clauses(top, grams_score, int(budget * 0.7))
         chosen = [c for c in chosen if c is not top] + kept
     used = sum(len(c.text) for c in chosen)
+    answering = list(chosen)  # the answering sentence with what it leans on and what completes it
     for c in ranked[1:]:
         if len(chosen) >= 3 or used + len(c.text) > budget or _overlaps(c, chosen):
             continue
@@ -339,8 +340,9 @@ def compose(q: Question, cands: list[Candidate], snap: Snapshot, focus: list[str
                 continue  # it would dangle without the sentence before it
         chosen.append(c)
         used += len(c.text)
-    # The answering sentence (with what it leans on) stays first; the rest follow in reading order.
-    first = [c for c in chosen if c.chunk.source == top.chunk.source and c.start <= top.start]
+    # The answering sentence (with what it leans on) stays first; the rest follow in reading order, even those
+    # the document tells before it ("新郑组织党员去哪接受再教育": 赴焦裕禄陵园 first, then the study it crowned).
+    first = [c for c in chosen if any(c is a for a in answering)]
     rest = [c for c in chosen if c not in first]
     order: dict[str, int] = {top.chunk.source: 0}
     for c in rest:

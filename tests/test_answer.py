@@ -1056,3 +1056,8 @@ def test_a_follow_up_asking_with_mei_at_the_end_asks_only_its_own_clause(kb, set
     first = answer("我们几家小公司都只有一两个党员，凑不够单独建支部，克旗那边遇到这种咋办的", kb, settings)
     ans = answer("有例子没", kb, settings, history=[Turn(first.standalone_question, first.text)])
     assert "具体数字" not in ans.text, ans.text
+
+
+def test_the_answering_sentence_comes_first_even_when_the_document_tells_the_others_before_it(kb, settings):
+    ans = answer("新郑组织党员去哪接受再教育", kb, settings)
+    assert "焦裕禄陵园" in split_statements(ans.text)[0].text, ans.text
