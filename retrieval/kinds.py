@@ -69,7 +69,7 @@ EXPECTS: list[tuple[str, re.Pattern]] = [
 
 
 MEASURABLE_KINDS = ("date", "year", "time", "duration", "share", "change", "ranking", "organisation", "position", "number", "person", "payer", "money", "region", "place", "honour",
-                     "name", "document")
+                     "name", "document", "charge")
 
 
 # A place named anywhere is weak evidence of the place asked for: these flag a gap (decide), never rank.
@@ -122,6 +122,9 @@ SATISFIES: dict[str, re.Pattern] = {
                                r"|小组|局|办公室|党校|学院|大学|银行|医院"),
     "ranking": re.compile(r"更|最|排名|排在|名列|第[一二三1-3][名位]|居首|首位|位居|领先|前列|高于|低于|多于|少于|超过"),
     "change": re.compile(r"(?:增长|增加|提高|减少|下降|上升|降低|增幅)了?\s*(?:\d|百分之|[一二三四五六七八九十两]+\s*(?:个|倍|成))"),
+    # Who is in charge ("克旗社会组织的党建归谁管"): a sentence saying a body leads or manages it ("旗民政局党总支负责…",
+    # "纳入经信系统党委管理"), not one where 管理 is a kind of management ("实行星级管理").
+    "charge": re.compile(r"负责|主管|牵头|抓总|纳入[^，,。；;]{0,12}管理|归[^，,。；;]{0,10}(?:管|领导)|由[^，,。；;]{2,12}(?:管理|领导)"),
     "payer": re.compile(r"列支|拨付|拨款|出资|承担|补贴|补助|资助|返还|党费|经费|资金|费用|赞助|捐"),
 }
 
@@ -191,6 +194,7 @@ FIRM_NAMED = re.compile(r"(?:公司|企业|厂|集团|单位|协会|商会|银�
 
 
 # Who leads, runs or oversees something: a body answers ("市委组织部牵头"), not only a person.
+IN_CHARGE_ASKED = re.compile(r"(?:归|由)谁(?:来)?(?:管|负责|领导)|谁(?:来)?(?:主管|负责管理)")
 BODY_WHO = re.compile(r"谁(?:来)?(?:牵头|主办|承办|发起|主管|管理|归口|抓总)|(?:归|由)谁(?:管|负责|牵头)")
 
 
@@ -225,6 +229,8 @@ def expected_kinds(text: str) -> tuple[str, ...]:
         kinds = [k for k in kinds if k not in ("person", "concept")] + (["organisation"] if FIRM_NAMED.search(what) else ["name"])
     if "person" in kinds and BODY_WHO.search(text):
         kinds[kinds.index("person")] = "organisation"  # "联席会议是谁牵头成立的": a body leads, as a rule
+    if IN_CHARGE_ASKED.search(text):
+        kinds.append("charge")  # "…的党建归谁管": the body said to be in charge of it
     if "change" in kinds and "number" in kinds:
         kinds.remove("number")  # "提高了几个百分点" asks for the change, whatever it counts in
     return tuple(kinds)

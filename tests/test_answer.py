@@ -1061,3 +1061,9 @@ def test_a_follow_up_asking_with_mei_at_the_end_asks_only_its_own_clause(kb, set
 def test_the_answering_sentence_comes_first_even_when_the_document_tells_the_others_before_it(kb, settings):
     ans = answer("新郑组织党员去哪接受再教育", kb, settings)
     assert "焦裕禄陵园" in split_statements(ans.text)[0].text, ans.text
+
+
+def test_who_is_in_charge_is_answered_by_the_body_said_to_lead_it(kb, settings):
+    # "实行星级管理" in the sentence that shares every word is a kind of management, not who manages 社会组织.
+    ans = answer("克旗社会组织的党建归谁管", kb, settings)
+    assert "旗民政局党总支" in split_statements(ans.text)[0].text, ans.text
