@@ -1066,4 +1066,4 @@ def test_the_answering_sentence_comes_first_even_when_the_document_tells_the_oth
 def test_who_is_in_charge_is_answered_by_the_body_said_to_lead_it(kb, settings):
     # "实行星级管理" in the sentence that shares every word is a kind of management, not who manages 社会组织.
     ans = answer("克旗社会组织的党建归谁管", kb, settings)
-    assert "旗民政局党总支" in split_statements(ans.text)[0].text, ans.text
+    assert "旗民政局党总支负责全旗社会组织党建工作" in ans.text.split("。")[0], ans.text
