@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .kinds import ROLES
+from .kinds import ROLES, counted_thing, counted_unit, head_gram
 from .names import NAMED_BY_ROLE
 from .places import LOCAL_ORG, NAME_STOP, NOT_A_NAME, NOT_IN_PERSON, ORGANISATION, place_spans, places_in
 from .terms import ORDINAL, ordinal_item
@@ -231,6 +231,23 @@ def in_parallel(phrase: str, question: str) -> str:
     return ""
 
 
+LIST_OF_COUNTED = re.compile(r"(?:那)?(?:都|分别|具体)?(?:有|是)?(?:哪些|哪几[个项条种家类名位]?|什么)(?:呢|啊)?")
+
+
+def counted_figure(previous: Turn) -> str:
+    """The previous question with the figure its answer gave in place of 多少/几: "…完善了多少项党建制度" -> "…完善了
+    21项党建制度"; "" when it asked no count or the answer gave none in its measure word."""
+    unit = counted_unit(previous.question)
+    ask = re.search(rf"(?:多少|几)\s*{re.escape(unit)}", previous.question) if unit else None
+    if ask is None:
+        return ""
+    head = head_gram(counted_thing(previous.question))
+    for m in re.finditer(rf"(\d+(?:\.\d+)?|[一二三四五六七八九十两百千万]+)\s*(?:余|多)?{re.escape(unit)}", previous.answer):
+        if not head or head in previous.answer[m.end() : m.end() + 10]:
+            return previous.question[: ask.start()] + m.group(0) + previous.question[ask.end() :]
+    return ""
+
+
 def resolve_follow_up(text: str, previous: Turn, own_content: int = 1, known: frozenset[str] = frozenset(),
                       lean: bool = False) -> str:
     """Make a follow-up standalone: "那具体怎么做？" carries the whole previous question, a pronoun is
@@ -254,6 +271,10 @@ def resolve_follow_up(text: str, previous: Turn, own_content: int = 1, known: fr
     # "这个数比上年多了多少？" after "…有多少党员？": the figure asked for before, named by what it counted.
     if (ref := THE_FIGURE.search(body)) and re.search(r"多少|几", previous.question) and (topic := topic_of(previous.question)):
         return f"{body[: ref.start()]}{topic}的数量{body[ref.end() :]}"
+    if LIST_OF_COUNTED.fullmatch(re.sub(r"\W", "", body)) and (counted := counted_figure(previous)):
+        # "都有哪些" after "新郑帮企业完善了多少项党建制度" (answered 21项): the items of what was counted, asked as
+        # "…完善了21项党建制度，都有哪些", which the materials may only count.
+        return f"{counted.rstrip('？?。')}，{body}"
     core = re.sub(r"\W", "", body)
     if core.endswith("呢") and len(core) <= 10 and places_in(core, known):
         # "那永康呢？" after a question about 克什克腾旗: the same question about the other place.

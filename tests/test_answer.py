@@ -1067,3 +1067,10 @@ def test_who_is_in_charge_is_answered_by_the_body_said_to_lead_it(kb, settings):
     # "实行星级管理" in the sentence that shares every word is a kind of management, not who manages 社会组织.
     ans = answer("克旗社会组织的党建归谁管", kb, settings)
     assert "旗民政局党总支负责全旗社会组织党建工作" in ans.text.split("。")[0], ans.text
+
+
+def test_the_items_of_a_count_just_given_are_asked_of_that_count(kb, settings):
+    # "都有哪些" after "…完善了多少项党建制度" (21项): the materials only count them, and say so.
+    first = answer("新郑帮企业完善了多少项党建制度", kb, settings)
+    ans = answer("都有哪些", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    assert "21项" in ans.standalone_question and ans.outcome == "partial" and "逐项" in ans.text, ans.text
