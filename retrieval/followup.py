@@ -145,7 +145,7 @@ def subject_of(question: str) -> str:
 
 
 GENERIC_ASK = re.compile(r"具体|怎么|做法|什么|哪些|多少|还有|那么|情况|问题|方面|方法|措施|内容|例子|案例|事例|效果|成效|作用|意义"
-                         r"|原因|要求|经验|好处|结果|建议|举例|说说|讲讲|介绍|详细|一下|有没有")
+                         r"|原因|要求|经验|好处|结果|建议|举例|说说|讲讲|介绍|详细|一下|有没有|分别|各自")
 
 
 def own_content(text: str, content_words=None) -> int:

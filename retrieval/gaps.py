@@ -38,6 +38,7 @@ from .kinds import (
 from .places import LOCAL_ORG, NOT_IN_PERSON, local_place, mentions, places_in, without_places
 from .terms import (
     ASKS_ITEMS,
+    LIST_OPENS,
     NUMERAL_ABBREVIATION,
     NUMERALS,
     QUOTED,
@@ -362,8 +363,10 @@ def list_only_counted(r: Reading) -> Gap | None:
         return None
     size, total = list_size(q)
     sized = [s for s in r.cands if size and total >= 3 and size in s.text]
-    # A sentence opening the list with a colon has its items after it, in paragraphs of their own.
-    if sized and not any(s.text.rstrip().endswith(("：", ":")) or len(items_in(s.text)) >= 3 for s in sized):
+    # A sentence opening the list with a colon has its items after it, in paragraphs of their own; one whose list
+    # opens right after the size ("提出了六个方面的要求:一是…") goes on in the sentences after it.
+    if sized and not any(s.text.rstrip().endswith(("：", ":")) or len(items_in(s.text)) >= 3
+                         or LIST_OPENS.search(s.text[s.text.index(size) + len(size) :][:40]) for s in sized):
         return Gap("unlisted", size)
     return None
 

@@ -1074,3 +1074,12 @@ def test_the_items_of_a_count_just_given_are_asked_of_that_count(kb, settings):
     first = answer("新郑帮企业完善了多少项党建制度", kb, settings)
     ans = answer("都有哪些", kb, settings, history=[Turn(first.standalone_question, first.text)])
     assert "21项" in ans.standalone_question and ans.outcome == "partial" and "逐项" in ans.text, ans.text
+
+
+def test_a_list_opening_right_after_its_size_is_given_not_only_counted(kb, settings):
+    # "他提出了六个方面的要求:一是…" goes on in the sentences after it; "分别是什么" alone leans on the last turn.
+    ans = answer("钟攸平提出的六个方面的要求分别是什么", kb, settings)
+    assert "逐项" not in ans.text and "六是" not in ans.text and "数据统计" in ans.text, ans.text
+    first = answer("钟攸平提了几个方面的要求", kb, settings)
+    ans = answer("分别是什么", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    assert "钟攸平" in ans.standalone_question and "逐项" not in ans.text, ans.standalone_question
