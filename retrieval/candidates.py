@@ -107,6 +107,20 @@ def idf_coverage(grams: list[str], text: str, lexical) -> float:
     return sum(w for g, w in zip(grams, weights, strict=True) if g in text) / total
 
 
+# "对此,他提出了六个方面的要求": a sentence of a report that opens with 他 is about the one the sentences before it
+# name as speaker ("钟攸平强调,…"); for the words it shares with a question, the name is part of it.
+HE_OPENS = re.compile(r"^(?:对此|同时|此外|随后|接着|最后)?[,，]?(?:他|她)(?![们])")
+SPEAKS = re.compile(r"(?:^|(?<=[。！？；;\n\s]))([\u4e00-\u9fff]{2,3}?)(?:同志)?(?:强调|指出|表示|介绍|认为|提出|肯定|要求|建议|说|讲)")
+
+
+def speaker(before: str) -> str:
+    """The last person `before` (the document's text before a sentence) names as speaking ("钟攸平强调" -> 钟攸平),
+    not 他/我们; within the last few hundred characters."""
+    found = [m.group(1) for m in SPEAKS.finditer(before[-400:])]
+    found = [f for f in found if not re.match(r"[他她我你这那其]", f)]
+    return found[-1] if found else ""
+
+
 def sentences_of(hit: Hit, rank: int) -> list[Candidate]:
     c = hit.chunk
     return [Candidate(c, rank, s.start + c.start, s.end + c.start, c.text[s.start : s.end])
@@ -166,6 +180,8 @@ def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: Knowled
         doc_head = f"{c.chunk.title}{local_place(c.chunk.region)}"
         head = f"{doc_head}{c.chunk.section}{c.chunk.text}"
         text = c.text.lower()  # the question's words are lowercased ("QQ群" -> qq)
+        if HE_OPENS.match(c.text) and (doc := snap.documents.get(c.chunk.source)) and (who := speaker(doc.text[: c.start])):
+            text = f"{who}{text}"
         lex = sum(w for g, w in weights.items() if g in text or (g in place_grams and g in doc_head)) / total
         lex = min(1.0, lex + sum(w for g, w in extra.items() if g in text) / total)
         if any(lists_items(term, c.text) for term in abbreviations):

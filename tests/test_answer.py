@@ -1083,3 +1083,9 @@ def test_a_list_opening_right_after_its_size_is_given_not_only_counted(kb, setti
     first = answer("钟攸平提了几个方面的要求", kb, settings)
     ans = answer("分别是什么", kb, settings, history=[Turn(first.standalone_question, first.text)])
     assert "钟攸平" in ans.standalone_question and "逐项" not in ans.text, ans.standalone_question
+
+
+def test_a_sentence_opening_with_he_is_about_the_speaker_named_before_it(kb, settings):
+    # "对此,他提出了六个方面的要求" follows "钟攸平强调,…": asked by name, it answers (it was partial).
+    ans = answer("钟攸平提了几个方面的要求", kb, settings)
+    assert ans.outcome == "answered" and "六个方面" in split_statements(ans.text)[0].text, ans.text
