@@ -158,6 +158,9 @@ def analyze(question: str, kb: KnowledgeBase, settings: Settings, rewrite=None, 
         # take the place of any word: each reading is searched, and the one that answers best is kept (the
         # follow-up's own reading too).
         swapped = kind_swapped(x, prev, kb.tokenizer.phrase_words)
+        if re.fullmatch(r"(?:19|20)\d{2}年(?:底|初|末)?", x):
+            # "2015年呢？": the same question of that year, in place of the year it named or before it.
+            swapped = re.sub(r"(?:19|20)\d{2}年(?:底|初|末)?", x, prev, count=1) if re.search(r"(?:19|20)\d{2}年", prev) else f"{x}{prev}"
         # "那万州呢？": a name no passage has a word of is what is asked about, and the materials say nothing of it.
         unheard = len(x) >= 2 and not any(snap.lexical.has_bigram(x[i : i + 2]) for i in range(len(x) - 1)) \
             and proper_name(x)

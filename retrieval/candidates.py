@@ -235,6 +235,8 @@ def answers_again(q: Question, sentence: str) -> bool:
     return bool(q.sequel or any(w in sentence.lower() for w in q.own_words)
                 # "为啥偏偏是镇里？" after "把哪一级的工会建设当重点": the why is told in the sentence quoted (针对…的特点)
                 or "reason" in q.expects and "reason" not in q.asked_before and bool(REASON_CUE.search(sentence))
+                # "在哪办的" after "连续几年办了培训班": where it was held is told with it ("在市委党校联合举办了…")
+                or "place" in q.expects and "place" not in q.asked_before and holds(q, "place", sentence)
                 # "他是怎么做到的？" after "办成了什么事": the means are told with the deed (积极与…协调,从源头上解决了…)
                 or bool(ACHIEVED.search(q.text)) and bool(MEANS_CUE.search(sentence))
                 or kinds and not set(kinds) <= set(q.asked_before) and all(holds(q, k, sentence) for k in kinds)

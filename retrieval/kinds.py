@@ -56,7 +56,7 @@ EXPECTS: list[tuple[str, re.Pattern]] = [
     ("money", re.compile(r"多少钱|多少经费|多少资金|多少费用|花了多少|花多少|投入多少|投入了多少|拨多少|拨了多少|多少万元|多少元|多少款")),
     ("region", re.compile(r"哪(?:个|一个|些)(?:省|市|县|国家|城市)|哪座城市|哪省|哪国")),  # a place name answers
     ("place", re.compile(r"什么地方(?!(?:下手|入手|着手|开始|抓起|做起|突破|努力|改进|不足|不够))|哪(?:个|些)(?:地方|地区|乡镇|镇|社区|村)|去(?:了)?哪(?:里|儿|(?![些个一样种家位]))|到哪(?:里|儿)?(?:去|考察|学习|参观|取经)"
-                         r"|从哪(?:里|儿)?(?:搬|迁)|(?:搬到|搬去|迁到|迁往|迁去)哪|(?:地址|厂址|新址|地点|位置|选址)(?:在|是)?(?:哪|什么地方)")),  # ... where to or from
+                         r"|从哪(?:里|儿)?(?:搬|迁)|(?:搬到|搬去|迁到|迁往|迁去)哪|在哪(?:里|儿)?(?:办|开|举办|召开|举行|培训|上课)|(?:地址|厂址|新址|地点|位置|选址)(?:在|是)?(?:哪|什么地方)")),  # ... where to or from
     # ("从什么地方下手" asks how to begin, not where)
     # Which paper says it ("是哪个文件规定的"): a document named (《…》).
     ("document", re.compile(r"(?:哪个|哪份|哪一个|哪一份|什么|啥|哪些)(?:文件|通知|纪要)|(?:哪个|哪份|哪一份|哪部)(?:规定|条例|意见|决定)|(?:文件|通知)(?:叫|是)(?:什么|啥)")),
@@ -78,6 +78,7 @@ GAP_ONLY_KINDS = ("region", "place", "change", "ranking", "organisation", "honou
 
 # Where someone went or goes: "赴焦裕禄陵园", "到哇哈哈集团去学习".
 DESTINATION = re.compile(r"(?:赴|前往|到|去)[\u4e00-\u9fff]{2,10}?(?:陵园|纪念馆|基地|集团|公司|园区|学院|大学|学校|景区|村|镇|单位|示范点)"
+                         r"|在[\u4e00-\u9fff]{1,8}?(?:党校|学院|大学|会堂|礼堂|会议室|宾馆|酒店|基地)"  # "在市委党校联合举办了…培训班"
                          r"|[\u4e00-\u9fff]{2,4}(?:镇|乡|村|社区|街道|园区|开发区)(?![长委])"  # 芝瑞镇, 赛罕社区
                          # "先后到…协会党委、金石小贷公司、…视察党建工作": the places of a visit, before its verb
                          r"|(?:赴|前往|到)[^，,。；;]{2,80}?(?:视察|参观|考察|调研|观摩|走访)")
@@ -536,6 +537,8 @@ def counted_thing(text: str) -> str:
             # "全国级省级那种双强百佳党组织，永康眼下有几家": the place is where; the thing is the topic said before.
             thing = re.sub(r"那种|这种|这些|那些|这类|那类", "", before[-1])[-12:]
     thing = re.sub(r"(?:各|分别|都|共|一共|总共)$", "", thing)
+    if re.fullmatch(r"[\u4e00-\u9fff]{1,6}?(?:里|中|内|上)", thing) and re.search(rf"{re.escape(thing)}(?:有|一共|总共|共)?(?:多少|几)个?人", text):
+        thing = ""  # "群里多少人": the people in it, counted in 人/名 wherever the group is said
     thing = re.split(r"(?<=[\u4e00-\u9fff]{2})(?:到|去|进|赴)", thing)[0]  # "多少名干部到企业": 干部, not where they went
     if any(thing.startswith(p) for p in places_in(thing)) and len(rest := without_places(thing)) >= 2:
         thing = rest  # "新郑中小企业数量是多少": the place is where; 中小企业 is what
@@ -544,7 +547,8 @@ def counted_thing(text: str) -> str:
     if len(thing) < 2 and (m := QUANTITY_OF.search(text)):
         thing = without_places(m.group(1)) or m.group(1)  # "新郑 非公企业党组织数量": 党组织 are counted
         thing = NOT_A_THING.sub("", thing)  # "这几年总数到多少户": when, not what
-    if len(thing) < 2 and (m := PEOPLE_BY_DEED.search(text)) and not GENERIC_DEED.fullmatch(m.group(1)):
+    if len(thing) < 2 and (m := PEOPLE_BY_DEED.search(text)) and not GENERIC_DEED.fullmatch(m.group(1)) \
+            and not re.search(r"[里中内上]$", m.group(1)):  # "群里多少人": where they are, not what was done
         thing = m.group(1)  # "累计培训了多少人": the people it trained, counted where 培训 is said
     return thing if len(thing) >= 2 else ""
 

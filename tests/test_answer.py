@@ -1089,3 +1089,21 @@ def test_a_sentence_opening_with_he_is_about_the_speaker_named_before_it(kb, set
     # "对此,他提出了六个方面的要求" follows "钟攸平强调,…": asked by name, it answers (it was partial).
     ans = answer("钟攸平提了几个方面的要求", kb, settings)
     assert ans.outcome == "answered" and "六个方面" in split_statements(ans.text)[0].text, ans.text
+
+
+@pytest.mark.parametrize(("first", "follow_up", "expect"), [
+    # Where the class was held is told with it, in the sentence the last answer quoted.
+    ("苏州连续几年办了工会主席培训班", "在哪办的", "市委党校"),
+    # The people in the group: "群成员200多名", not a count of "群里".
+    ("永康两新党建微博有多少粉丝", "群里多少人", "200多名"),
+])
+def test_a_follow_up_is_answered_by_the_sentence_just_quoted_when_it_holds_what_is_asked(kb, settings, first, follow_up, expect):
+    a = answer(first, kb, settings)
+    ans = answer(follow_up, kb, settings, history=[Turn(a.standalone_question, a.text)])
+    assert ans.outcome == "answered" and expect in ans.text, ans.text
+
+
+def test_a_year_asked_after_a_figure_is_the_same_question_of_that_year(kb, settings):
+    a = answer("全国个私协会会员里2014年发展了多少党员", kb, settings)
+    ans = answer("2013年呢", kb, settings, history=[Turn(a.standalone_question, a.text)])
+    assert "2013年发展了多少党员" in ans.standalone_question and ans.outcome == "partial" and "2013年" in ans.text, ans.text
