@@ -113,7 +113,7 @@ HE_OPENS = re.compile(r"^(?:对此|同时|此外|随后|接着|最后)?[,，]?(?
 SPEAKS = re.compile(r"(?:^|(?<=[。！？；;\n\s]))([\u4e00-\u9fff]{2,3}?)(?:同志)?(?:强调|指出|表示|介绍|认为|提出|肯定|要求|建议|说|讲)")
 
 
-def speaker(before: str) -> str:
+def speaker_before(before: str) -> str:
     """The last person `before` (the document's text before a sentence) names as speaking ("钟攸平强调" -> 钟攸平),
     not 他/我们; within the last few hundred characters."""
     found = [m.group(1) for m in SPEAKS.finditer(before[-400:])]
@@ -180,7 +180,7 @@ def score_candidates(q: Question, grams: list[str], hits: list[Hit], kb: Knowled
         doc_head = f"{c.chunk.title}{local_place(c.chunk.region)}"
         head = f"{doc_head}{c.chunk.section}{c.chunk.text}"
         text = c.text.lower()  # the question's words are lowercased ("QQ群" -> qq)
-        if HE_OPENS.match(c.text) and (doc := snap.documents.get(c.chunk.source)) and (who := speaker(doc.text[: c.start])):
+        if HE_OPENS.match(c.text) and (doc := snap.documents.get(c.chunk.source)) and (who := speaker_before(doc.text[: c.start])):
             text = f"{who}{text}"
         lex = sum(w for g, w in weights.items() if g in text or (g in place_grams and g in doc_head)) / total
         lex = min(1.0, lex + sum(w for g, w in extra.items() if g in text) / total)
