@@ -23,7 +23,7 @@ from .index import KnowledgeBase, Snapshot
 from .kinds import asking_clause
 from .lexical import proper_name
 from .parts import question_parts
-from .places import gazetteer, places_in, region_places
+from .places import YEAR, gazetteer, places_in, region_places
 from .search import search
 from .settings import Settings
 from .slips import SlipFixer
@@ -157,10 +157,11 @@ def analyze(question: str, kb: KnowledgeBase, settings: Settings, rewrite=None, 
         # phrase it is a kind of, whatever that reading finds. Else ("基础呢？" after "“党建带工建”根本在哪？") X may
         # take the place of any word: each reading is searched, and the one that answers best is kept (the
         # follow-up's own reading too).
-        swapped = kind_swapped(x, prev, kb.tokenizer.phrase_words)
-        if re.fullmatch(r"(?:19|20)\d{2}年(?:底|初|末)?", x):
-            # "2015年呢？": the same question of that year, in place of the year it named or before it.
-            swapped = re.sub(r"(?:19|20)\d{2}年(?:底|初|末)?", x, prev, count=1) if re.search(r"(?:19|20)\d{2}年", prev) else f"{x}{prev}"
+        if YEAR.match(x) and len(x) - YEAR.match(x).end() <= 1:
+            # "2015年呢？", "2015年底呢": the same question of that year, in place of the year it named or before it.
+            swapped = YEAR.sub(x, prev, count=1) if YEAR.search(prev) else f"{x}{prev}"
+        else:
+            swapped = kind_swapped(x, prev, kb.tokenizer.phrase_words)
         # "那万州呢？": a name no passage has a word of is what is asked about, and the materials say nothing of it.
         unheard = len(x) >= 2 and not any(snap.lexical.has_bigram(x[i : i + 2]) for i in range(len(x) - 1)) \
             and proper_name(x)

@@ -13,7 +13,7 @@ import numpy as np
 
 from .chunk import FULL_SENTENCE_END, split_sentences
 from .index import KnowledgeBase, Snapshot, unit_vectors
-from .kinds import holds
+from .kinds import SPEECH_VERBS, holds
 from .places import local_place
 from .terms import ASKS_ITEMS, item_marker, items_in, lists_items, numbered_terms
 from .types import Chunk, Hit
@@ -110,7 +110,7 @@ def idf_coverage(grams: list[str], text: str, lexical) -> float:
 # "对此,他提出了六个方面的要求": a sentence of a report that opens with 他 is about the one the sentences before it
 # name as speaker ("钟攸平强调,…"); for the words it shares with a question, the name is part of it.
 HE_OPENS = re.compile(r"^(?:对此|同时|此外|随后|接着|最后)?[,，]?(?:他|她)(?![们])")
-SPEAKS = re.compile(r"(?:^|(?<=[。！？；;\n\s]))([\u4e00-\u9fff]{2,3}?)(?:同志)?(?:强调|指出|表示|介绍|认为|提出|肯定|要求|建议|说|讲)")
+SPEAKS = re.compile(rf"(?:^|(?<=[。！？；;\n\s]))([\u4e00-\u9fff]{{2,3}}?)(?:同志)?(?:{SPEECH_VERBS})")
 
 
 def speaker_before(before: str) -> str:

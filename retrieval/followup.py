@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .kinds import ROLES, counted_thing, counted_unit, head_gram
+from .kinds import COUNT, ROLES, SPEECH_VERBS, counted_thing, counted_unit, head_gram
 from .names import NAMED_BY_ROLE
 from .places import LOCAL_ORG, NAME_STOP, NOT_A_NAME, NOT_IN_PERSON, ORGANISATION, place_spans, places_in
 from .terms import ORDINAL, ordinal_item
@@ -62,7 +62,7 @@ SUBJECT = re.compile(
 GENERIC_PLACE = re.compile(r"(?:乡镇|城镇|街镇|全市|全旗|全县|全区|本市|各市|市区|城区|社区)$")
 
 
-PERSON = re.compile(r"^([\u4e00-\u9fff]{2,3}?)(?:在|对|提出|肯定|介绍|强调|表示|认为|说|指出|要求|建议|讲|代表)")
+PERSON = re.compile(rf"^([\u4e00-\u9fff]{{2,3}}?)(?:在|对|{SPEECH_VERBS}|代表)")
 
 
 ACTION_PRONOUN = re.compile(r"这样做|这么做|这种做法|这个做法|这些做法|这样的做法|这项工作|这个活动|这项活动|这样|这么"
@@ -242,7 +242,7 @@ def counted_figure(previous: Turn) -> str:
     if ask is None:
         return ""
     head = head_gram(counted_thing(previous.question))
-    for m in re.finditer(rf"(\d+(?:\.\d+)?|[一二三四五六七八九十两百千万]+)\s*(?:余|多)?{re.escape(unit)}", previous.answer):
+    for m in re.finditer(rf"(?:{COUNT.pattern})\s*(?:余|多)?{re.escape(unit)}", previous.answer):
         if not head or head in previous.answer[m.end() : m.end() + 10]:
             return previous.question[: ask.start()] + m.group(0) + previous.question[ask.end() :]
     return ""

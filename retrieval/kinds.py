@@ -97,6 +97,7 @@ PERSON_ROLE = re.compile(rf"({NAMED_ROLE})[，,]?[^，,。？?]{{0,3}}?(?:是谁
                          r"|([\u4e00-\u9fff][^\W\d_我你他她们])(?:是谁|叫什么名字|叫啥|姓什么|姓啥)|哪位([\u4e00-\u9fff]{2})")  # not "告诉我是谁"
 
 
+SPEECH_VERBS = "提出|肯定|介绍|强调|表示|认为|说|指出|要求|建议|讲"  # "钟攸平强调": someone named as speaking
 PERSON_VERBS = "作了|作重要|介绍|主持|强调|指出|表示|讲话|提出|肯定|出席|同志|担任|代表"
 
 
@@ -287,6 +288,9 @@ SHARE_OF = re.compile(r"([\u4e00-\u9fff]{2,8}?)(?:又|还|也|都|才)?(?:所)?�
 STATED_COUNT = re.compile(r"(?<![第哪几\d])(\d+|[两二三四五六七八九十百千]+)\s*(?:余|多)?(个|名|家|期|项|条|次|支|批|户|张|天)([\u4e00-\u9fff]{2,4})")
 
 
+SAID_COUNT = r"(\d+(?:\.\d+)?|[两二三四五六七八九十]+)"  # a count as a passage says it, captured
+
+
 def contradicted_counts(question: str, passages: list[str], strict: bool = False) -> list[str]:
     """The counts a question takes for granted ("为什么…各建3个区域党支部", "只办了1期培训班") that the
     passages give otherwise: they count the same thing in the same measure word, never with that number.
@@ -297,12 +301,11 @@ def contradicted_counts(question: str, passages: list[str], strict: bool = False
         value, unit, noun = numeral_value(m.group(1)), m.group(2), m.group(3)[:2]
         if value is None:
             continue
-        num = r"(\d+(?:\.\d+)?|[两二三四五六七八九十]+)"
         unit = "[名人位]" if unit in "名人位" else unit  # "2000多名党员" against "党员1520人"
         after = question[m.start(3) + len(noun) :]
-        said = [numeral_value(x.group(1)) for p in passages for x in re.finditer(rf"{num}\s*(?:余|多)?{unit}{noun}", p)]
+        said = [numeral_value(x.group(1)) for p in passages for x in re.finditer(rf"{SAID_COUNT}\s*(?:余|多)?{unit}{noun}", p)]
         said += [numeral_value(x.group(2)) for p in passages
-                 for x in re.finditer(rf"{noun}([\u4e00-\u9fff]{{0,4}}?){num}\s*(?:余|多)?{unit}", p)
+                 for x in re.finditer(rf"{noun}([\u4e00-\u9fff]{{0,4}}?){SAID_COUNT}\s*(?:余|多)?{unit}", p)
                  if not strict or after.startswith(x.group(1))]
         said = [v for v in said if v is not None]
         if said and value not in said:  # said as the user wrote it, up to where the noun ends
@@ -316,8 +319,7 @@ def contradicted_counts(question: str, passages: list[str], strict: bool = False
             unit = "[名人位]" if m.group(3) in "名人位" else m.group(3)
             if value is None or len(noun) < 4:
                 continue
-            num = r"(\d+(?:\.\d+)?|[两二三四五六七八九十]+)"
-            said = [numeral_value(x.group(1)) for p in passages for x in re.finditer(rf"{noun}{num}\s*(?:余|多)?{unit}", p)]
+            said = [numeral_value(x.group(1)) for p in passages for x in re.finditer(rf"{noun}{SAID_COUNT}\s*(?:余|多)?{unit}", p)]
             said = [v for v in said if v is not None]
             if said and value not in said:
                 out.append(m.group(0))
