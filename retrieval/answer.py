@@ -20,7 +20,7 @@ from .decide import Decision, decide
 from .followup import elliptical_subject, kind_swapped, statement_of
 from .gaps import subject_words
 from .index import KnowledgeBase, Snapshot
-from .kinds import asking_clause
+from .kinds import asking_clause, without_kind_nouns
 from .lexical import proper_name
 from .parts import question_parts
 from .places import YEAR, gazetteer, places_in, region_places
@@ -220,7 +220,7 @@ def _retrieve_and_decide(q: Question, kb: KnowledgeBase, settings: Settings, sna
     hits = search(kb, q.search_text, settings, snap=snap, qvec=qvec, k=settings.candidates if terms else None)
     hits, passages = with_quoted(terms, hits, settings.answer_passages, settings.top_k)
     t1 = time.perf_counter()
-    grams = question_grams(q.standalone, kb.tokenizer)
+    grams = question_grams(without_kind_nouns(q.standalone, q.expects), kb.tokenizer)
     cands = score_candidates(q, grams, hits, kb, snap, qvec, passages)
     cands = with_asked_item(q, cands, snap)
     hits = by_best_sentence(hits, cands, passages)
@@ -310,10 +310,12 @@ def in_parts(answer_fn, question: str, kb: KnowledgeBase, settings: Settings, *,
         for part in parts:
             a = answer_fn(part, kb, settings, history=history)
             prev = answers[-1] if answers else None
-            if prev and prev.outcome != "refused" and a.outcome != "answered" and not places_in(part, known):
+            if prev and prev.outcome != "refused" and a.outcome != "answered" \
+                    and not (places_in(part, known) and places_in(prev.standalone_question or prev.question, known)):
                 # "…由多少个部门组成？组长由谁担任？": a part that finds no answer alone may ask about the
                 # subject of the part before it (not what that part asked, so no count is wanted now).
-                # A part naming its own place ("永康讲话里…出自哪家") is about that place.
+                # A part naming its own place after one naming another ("永康讲话里…出自哪家") is about that
+                # place; after one naming none ("那工会这块咋整？苏州那嘎达是咋弄的？") it asks how that place did it.
                 turn = Turn(statement_of(prev.standalone_question or prev.question), prev.text)
                 leaned = answer_fn(part, kb, settings, history=[*(history or []), turn])
                 if OUTCOME_RANK[leaned.outcome] > OUTCOME_RANK[a.outcome]:

@@ -25,6 +25,22 @@ LEANS_BACK = re.compile(
     r"^(?:对于前一种|对于后一种|对前一种|对后一种|对此|对这|这些|这一|这种|这样|这项|这次|此举|为此|因此|由此|"
     r"其中|通过这|在此|据此|如|例如|比如|譬如)"
 )
+# A back-reference in an opening adverbial clause ("通过这五大做法和多年的努力,", "在此基础上,", "为此,"), or the
+# word that makes a sentence an example ("如去年4月15日至21日,我们组织…"): the rest of the sentence tells its own
+# fact, unless it opens with a word pointing back too ("对此,他提出了…").
+BACK_ADVERBIAL = re.compile(r"^(?:(?:通过这|经过这|在此|为此|由此|据此|对此)[^，,。；;]{0,20}[，,]|(?:例如|比如|譬如|如(?!何|期|实|今|果|此))[，,]?)")
+POINTS_BACK = re.compile(r"^(?:他|她|它|其|这|那|该|此|上述|以上|前者|后者)")
+
+
+def standing_rest(c: Candidate) -> Candidate | None:
+    """The sentence after its opening back-referring adverbial, when that rest stands alone; else None."""
+    m = BACK_ADVERBIAL.match(c.text)
+    rest = c.text[m.end() :] if m else ""
+    if not m or len(rest) < 15 or POINTS_BACK.match(rest) or LEANS_BACK.match(rest):
+        return None
+    return replace(c, start=c.start + m.end(), text=rest)
+
+
 # Illustrations ("如选派…") support the sentence before them; the others need it to be understood.
 ILLUSTRATES = re.compile(r"^(?:如|例如|比如|譬如)")
 CASE_REFERENCE = re.compile(r"^(?:对于|对)?(?:前一种|后一种|前者|后者|第一种|第二种)")
@@ -280,6 +296,10 @@ def compose(q: Question, cands: list[Candidate], snap: Snapshot, focus: list[str
     chosen = [top]
     if CASE_REFERENCE.match(top.text) and (case := defining_case(top, snap)):
         chosen.insert(0, case)  # "对于后一种情况…" is read with the sentence that names the cases
+    elif kinds and (own := standing_rest(top)) is not None and all(holds(q, k, own.text) for k in kinds):
+        chosen = [own]  # "通过这五大做法和多年的努力,涪陵区民协党委现有…": what it says stands without the way there
+        ranked = [own if c is top else c for c in ranked]
+        top = own
     elif LEANS_BACK.match(top.text) and (prev := preceding(top, snap)):
         chosen.insert(0, prev)  # "如选派…" is read with the sentence it illustrates
     else:

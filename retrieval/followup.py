@@ -122,6 +122,11 @@ def named_case(body: str, m: re.Match, previous: Turn) -> tuple[str, str] | None
     return body[m.start() : kind.end()], f"{owner}的{pick[0].group(2)}" if owner else pick[0].group(2)
 
 
+# People a question is about, named first as its subject: "克旗的党建指导员是从哪里选的", "永康的党务工作者…".
+PEOPLE_SUBJECT = re.compile(r"^(?:那|这些|那些)?([\u4e00-\u9fff]{2,8}?的)?((?:党建(?:工作)?|党务|工会|工建工作|入党|非公经济人士)?"
+                            r"(?:指导员|特派员|协理员|联络员|党务工作者|积极分子|党员代表|党员|干部|职工|员工|代表))")
+
+
 def person_named(text: str, known: frozenset[str] = frozenset()) -> str:
     """The last person a text names after a role (白景文, 杨文彬), places left out; or ""."""
     names = [m.group(1) for m in NAMED_BY_ROLE.finditer(text)
@@ -132,6 +137,10 @@ def person_named(text: str, known: frozenset[str] = frozenset()) -> str:
 def subject_of(question: str) -> str:
     """Who or what the question is about (新郑市工商联, 涪陵区民协党委, 钟攸平), for resolving 他们/他."""
     text = re.sub(r"^(?:请问|那么|那|还有)", "", question)
+    # "韩旭在会上给个私协会系统提了哪些建议": the person the question opens with, before any body it names
+    opener = PERSON.match(text)
+    if opener and not places_in(opener.group(1)) and not re.search(r"[市县区旗镇会委部局]", opener.group(1)):
+        return opener.group(1)
     m = SUBJECT.search(text) or PERSON.search(text)
     if m and m.re is PERSON:
         return m.group(1)
@@ -234,6 +243,19 @@ def in_parallel(phrase: str, question: str) -> str:
 LIST_OF_COUNTED = re.compile(r"(?:那)?(?:都|分别|具体)?(?:有|是)?(?:哪些|哪几[个项条种家类名位]?|什么)(?:呢|啊)?")
 
 
+def without_counted_noun(body: str, question: str) -> str:
+    """"都是哪些部门" after "…有多少个部门": the ask without the noun the last question counted."""
+    m = re.search(r"(?<=哪些|哪几|什么)([\u4e00-\u9fff]{2,4}?)(?:呢|啊)?$", body)
+    return body[: m.start(1)] + body[m.end(1) :] if m and m.group(1) in question else body
+
+
+def counted_items_asked(text: str, previous: Turn) -> str:
+    """"都有哪些", "都是哪些部门" after a count the last answer gave: that question with its figure ("…有18个部门"),
+    else ""."""
+    body = re.sub(r"\W", "", FOLLOW_UP_START.sub("", text))
+    return counted_figure(previous) if LIST_OF_COUNTED.fullmatch(without_counted_noun(body, previous.question)) else ""
+
+
 def counted_figure(previous: Turn) -> str:
     """The previous question with the figure its answer gave in place of 多少/几: "…完善了多少项党建制度" -> "…完善了
     21项党建制度"; "" when it asked no count or the answer gave none in its measure word."""
@@ -254,6 +276,11 @@ def resolve_follow_up(text: str, previous: Turn, own_content: int = 1, known: fr
     replaced by the previous subject, "那划分了多少个网格？" gets the previous subject in front. A question
     read as a follow-up only because it finds nothing alone (`lean`) carries the whole previous question."""
     body = FOLLOW_UP_START.sub("", text).strip(" ，,")
+    if counted := counted_items_asked(body, previous):
+        # "都有哪些" after "新郑帮企业完善了多少项党建制度" (answered 21项): the items of what was counted, asked as
+        # "…完善了21项党建制度，都有哪些", which the materials may only count; also when read as a follow-up only
+        # because it finds nothing alone ("是哪些制度").
+        return f"{counted.rstrip('？?。')}，{body}"
     if lean:
         return f"{previous.question.rstrip('？?。')}，{body}"
     if MORE_ASK.fullmatch(re.sub(r"\W", "", text)):
@@ -271,10 +298,6 @@ def resolve_follow_up(text: str, previous: Turn, own_content: int = 1, known: fr
     # "这个数比上年多了多少？" after "…有多少党员？": the figure asked for before, named by what it counted.
     if (ref := THE_FIGURE.search(body)) and re.search(r"多少|几", previous.question) and (topic := topic_of(previous.question)):
         return f"{body[: ref.start()]}{topic}的数量{body[ref.end() :]}"
-    if LIST_OF_COUNTED.fullmatch(re.sub(r"\W", "", body)) and (counted := counted_figure(previous)):
-        # "都有哪些" after "新郑帮企业完善了多少项党建制度" (answered 21项): the items of what was counted, asked as
-        # "…完善了21项党建制度，都有哪些", which the materials may only count.
-        return f"{counted.rstrip('？?。')}，{body}"
     core = re.sub(r"\W", "", body)
     if core.endswith("呢") and len(core) <= 10 and places_in(core, known):
         # "那永康呢？" after a question about 克什克腾旗: the same question about the other place.
@@ -319,6 +342,10 @@ def resolve_follow_up(text: str, previous: Turn, own_content: int = 1, known: fr
         # "他是谁？" after "涪陵区民协党委书记介绍了什么": the person the previous question named by role.
         who = re.split(r"[，,]", previous.question[: role[-1].end()])[-1]
         return re.sub(r"[他她](?![们])", who, body, count=1)
+    if re.search(r"他们|她们", body) and (people := PEOPLE_SUBJECT.match(previous.question)) \
+            and (not people.group(1) or places_in(people.group(1), known)):
+        # "他们负责什么" after "克旗的党建指导员是从哪里选的": the people the question was about, not its place.
+        return re.sub(r"他们|她们", people.group(0), body, count=1)
     if PRONOUN.search(body):
         return PRONOUN.sub(subject, body, count=1)
     if re.sub(r"\W", "", body).endswith("呢") and len(body) <= 12:

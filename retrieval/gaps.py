@@ -23,6 +23,7 @@ from .kinds import (
     GROWTH,
     TITLES,
     breaks_down,
+    contradicted_amounts,
     contradicted_counts,
     contradicted_holders,
     contradicted_ordinals,
@@ -101,6 +102,8 @@ LIST_REACH = 1500  # characters after a colon within which its items may stand, 
 
 # "哪三个区", "哪两个镇": places of a kind asked for by number.
 WHICH_PLACES = re.compile(r"哪([两二三四五六七八九十])个?(?:城|市|辖|街)?([区县市镇乡旗省村])")  # 哪三个(城)区
+# "三个城区分别是哪三个": the places counted first, asked after.
+PLACES_THEN_WHICH = re.compile(r"([两二三四五六七八九十])个?(?:城|市|辖|街)?([区县市镇乡旗省村])[^，,。？?]{0,12}?哪\1个?(?![\u4e00-\u9fff])")
 
 
 def listed_only(name: str, sentence: str) -> bool:
@@ -316,12 +319,21 @@ def meaning_term(r: Reading) -> str:
     return defined_term(r.q.standalone) if MEANING_ASK.search(r.q.standalone) else ""
 
 
+COUNTED_QUOTE = re.compile(r"([一二三四五六七八九十两])\s*(?:个|项|条|大)?[“\"‘']([^”\"’']{1,6})[”\"’']")
+
+
+def listed_by_term(question: str, cands) -> bool:
+    """"实现了三个“全部”，分别指什么": a sentence using the quoted term as often as the question counts it lists
+    them ("…全部建立党组织、…全部纳入党组织管理、党的工作全部覆盖非公企业")."""
+    return any(c.text.count(m.group(2)) >= NUMERALS[m.group(1)] for m in COUNTED_QUOTE.finditer(question) for c in cands)
+
+
 def term_only_used(r: Reading) -> Gap | None:
     """A what-is question needs a sentence that explains its term, not one that only uses it (临空经济)."""
     term = meaning_term(r)
     if term and not NUMERAL_ABBREVIATION.fullmatch(term) and \
             any(term in c.text for c in r.cands) and not any(defines(term, c.text) for c in r.cands):
-        return Gap("concept", term=term)
+        return None if listed_by_term(r.q.standalone, r.cands) else Gap("concept", term=term)
     return None
 
 
@@ -359,7 +371,7 @@ def list_only_counted(r: Reading) -> Gap | None:
     numbered term's items ("“三项建设”是哪三项") are checked with the term (`items_not_spelled_out`)."""
     q = r.q.standalone
     if r.q.item or not ("list" in r.q.expects or LIST_ASK.search(q)) or BESIDES.search(q) or ASKS_ITEMS.search(q) \
-            or numbered_terms(q):
+            or numbered_terms(q) or listed_by_term(q, r.cands):
         return None
     size, total = list_size(q)
     sized = [s for s in r.cands if size and total >= 3 and size in s.text]
@@ -373,13 +385,14 @@ def list_only_counted(r: Reading) -> Gap | None:
 
 def places_not_named(r: Reading) -> Gap | None:
     """"这三个城区具体是哪三个区": as many places of that kind named one after another (姑苏区、吴中区和…)."""
-    asked = WHICH_PLACES.search(r.q.standalone)
+    asked = WHICH_PLACES.search(r.q.standalone) or PLACES_THEN_WHICH.search(r.q.standalone)
     if not asked:
         return None
     n, suffix = NUMERALS[asked.group(1)], asked.group(2)
     named = rf"[\u4e00-\u9fff]{{1,6}}?{suffix}"
     if not any(len(re.findall(rf"{named}(?=[、和及与，,])|(?<=[、和及与]){named}", c.text)) >= n for c in r.ranked[:12]):
-        return Gap("names", asked.group(0))
+        # "哪三个区", or for "三个城区分别是哪三个" the places as counted: "哪三个城区"
+        return Gap("names", asked.group(0) if asked.re is WHICH_PLACES else f"哪{asked.group(0)[: asked.end(2) - asked.start()]}")
     return None
 
 
@@ -477,12 +490,22 @@ def missing(r: Reading) -> Gap | None:
 # --- unsupported: what the question takes for granted --------------------------------------------------------
 
 
+# A sentence of the asker's own story: "我们服装厂就在…，市场里全是小商户，…谁也不管谁。"
+OWN_STORY = re.compile(r"(?:^|(?<=[。！!？?]))(?:我|俺|咱)[^。！!？?]*[。！!]")
+
+
+def without_own_story(text: str) -> str:
+    """The question without the sentences in which the asker tells their own situation (theirs to tell)."""
+    rest = OWN_STORY.sub("", text)
+    return rest if rest.strip() else text
+
+
 def unsaid_events(r: Reading) -> list[str]:
     """A presupposed event ("为什么取消了…") must be in the passages; for a why-question, any word of the clause
     that asks ("为什么要求…各建3个区域党支部" where the passages say 1个: a count it takes for granted)."""
     joined = "".join(r.contexts)
     # Said in other words is said: "只许加强不许削弱" of "只能加强,不能削弱" (the lexicon's synonyms).
-    events = [m.group(0) for m in EVENT_WORDS.finditer(r.q.standalone)
+    events = [m.group(0) for m in EVENT_WORDS.finditer(without_own_story(r.q.standalone))
               if m.group(0) not in joined and not any(v in joined for _, v in synonym_pairs(m.group(0)))]
     if "reason" not in r.q.expects:
         return events
@@ -490,6 +513,7 @@ def unsaid_events(r: Reading) -> list[str]:
     asked = reason_clause(r.q.text if r.q.follow_up else r.q.standalone)
     events += [w for w in r.words(asked) if len(w) >= 2 and not GENERIC.match(w) and w not in joined
                and r.lexical.df.get(w, 0) == 0 and w not in events
+               and not any(v in joined for _, v in synonym_pairs(w))  # "当作" said as "作为"
                and not (w[-1] in "里上中内" and w[:-1] in joined)]  # "镇里": the 镇 the passages name
     return events + contradicted_counts(asked, r.passages) + contradicted_holders(asked, r.passages)
 
@@ -644,6 +668,7 @@ def counts_taken(r: Reading) -> list[str]:
         return []  # "俺厂仨党员能建支部不": the asker's own count, of no subject the materials have
     clauses = [c for c in re.split(r"[，,；;。？?！!]", r.q.standalone) if c and not OWN_SUBJECT.search(c)]
     out = contradicted_counts("，".join(clauses), r.passages, strict=True)
+    out += contradicted_amounts("，".join(clauses), r.passages)  # "收入150万" where the passages say 100万元
     # "到杭州、无锡考察了5天" where the passages' 考察 lasted "为期7天": how long a deed took, told otherwise.
     for m in SPAN_TOLD.finditer("，".join(clauses)):
         value, unit = numeral_value(m.group(2)), m.group(3)

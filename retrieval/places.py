@@ -67,6 +67,8 @@ def places_in(text: str, known: frozenset[str] = frozenset()) -> tuple[str, ...]
             continue
         if ch == "省" and text[j + 1 : j + 2] in "下去掉出":  # "帮石材企业省下了多少运输费": 省 saves
             continue
+        if ch in "旗县" and j and any(len(k) >= 3 and k[0] == text[j - 1] for k in known):
+            continue  # "听讲克旗有间…": 克旗 is 克什克腾旗 said short (below), not a place called 听讲克
         best = ""
         room = len(PLACE_LEAD_WORDS.split(text[max(0, j - 8) : j])[-1])  # the stem starts after "以后"
         for k in range(2, min(6, room + 1)):

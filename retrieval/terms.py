@@ -120,7 +120,7 @@ def concept_term(text: str) -> str:
     """The term a what-is question asks about, quotes dropped: "什么是“党建带工建”？" -> 党建带工建."""
     m = CONCEPT_TERM.search(text.strip())
     term = (m.group("a") or m.group("b")) if m else ""
-    term = re.sub(r"(?:具体|到底|究竟|指的|的)+$", "", term)
+    term = re.sub(r"(?:具体|到底|究竟|指的|的|当时|那时|现在|目前|当年|平时)+$", "", term)  # "韩旭当时是什么职务"
     return re.sub(r"[“”\"‘’'「」『』《》\s]", "", term)
 
 

@@ -1107,3 +1107,97 @@ def test_a_year_asked_after_a_figure_is_the_same_question_of_that_year(kb, setti
     a = answer("全国个私协会会员里2014年发展了多少党员", kb, settings)
     ans = answer("2013年呢", kb, settings, history=[Turn(a.standalone_question, a.text)])
     assert "2013年发展了多少党员" in ans.standalone_question and ans.outcome == "partial" and "2013年" in ans.text, ans.text
+
+
+def test_a_fact_after_a_back_referring_opening_stands_without_what_it_refers_to(kb, settings):
+    # "通过这五大做法和多年的努力,涪陵区民协党委现有…管理党员1520人": asked for the count, the five practices
+    # (the sentence before it) are not the answer; an example's "如" likewise ("如去年4月15日至21日,…为期7天").
+    ans = answer("涪陵民协党委现在管着多少党员", kb, settings)
+    assert split_statements(ans.text)[0].text.startswith("涪陵区民协党委现有") and "五大做法" not in ans.text, ans.text
+    ans = answer("新郑组织去杭州考察了几天", kb, settings)
+    assert "为期7天" in split_statements(ans.text)[0].text and "如去年" not in ans.text, ans.text
+    # Asked how, the practices the sentence points back to are the answer, and come with it.
+    ans = answer("涪陵民协党委是怎么实现党组织全面覆盖的", kb, settings)
+    assert "五大做法" in ans.text, ans.text
+
+
+def test_a_post_is_answered_by_the_title_said_with_the_name_and_only_for_that_name(kb, settings):
+    for question, title in (("韩旭是什么职务", "副司长"), ("杨文彬是什么职务", "秘书长")):
+        ans = answer(question, kb, settings)
+        assert ans.outcome == "answered" and title in split_statements(ans.text)[0].text, ans.text
+    # 吕广望 is named only as speaking for the council: the titles of others in the passages are no answer.
+    ans = answer("吕广望在研究会里到底是啥职务啊 会长还是秘书长", kb, settings)
+    assert ans.outcome == "partial" and "职务" in ans.text, ans.text
+    # A time word after the name is not part of a term ("韩旭当时" is no unknown term).
+    first = answer("韩旭在会上给个私协会系统提了哪些建议？", kb, settings)
+    ans = answer("他当时是什么职务", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    assert ans.standalone_question.startswith("韩旭") and "副司长" in ans.text, ans.standalone_question
+
+
+def test_a_name_asked_in_short_is_a_persons_for_a_role_and_a_things_name_else(kb, settings):
+    # "叫啥名" of a 书记 asks a person's name, which the materials do not give; of a 工作法, its name.
+    ans = answer("新郑那个双龙建材的党支部书记叫啥名啊，俺寻思找他唠唠取取经", kb, settings)
+    assert ans.outcome == "partial" and "人名" in ans.text, ans.text
+    ans = answer("永康缸套厂党支部搞的那个工作法叫啥名", kb, settings)
+    assert ans.outcome == "answered" and "温情工作法" in ans.text, ans.text
+    # The chair of the group is a post; asked for by name (姓名), the materials give none.
+    ans = answer("苏州工业园区推进小组组长的姓名", kb, settings)
+    assert ans.outcome == "partial" and "人名" in ans.text, ans.text
+
+
+def test_the_items_of_a_count_asked_with_its_noun_are_asked_of_that_count(kb, settings):
+    first = answer("苏州工业园区那个推进小组有多少个部门", kb, settings)
+    ans = answer("都是哪些部门", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    assert "18个部门" in ans.standalone_question and ans.outcome == "partial" and "逐项" in ans.text, ans.text
+    # The same when the follow-up has words of its own and would have been read alone ("是哪些制度").
+    first = answer("新郑帮企业完善了多少项制度", kb, settings)
+    ans = answer("是哪些制度", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    assert "21项" in ans.standalone_question and ans.outcome == "partial", ans.text
+
+
+def test_they_after_a_question_about_people_are_those_people(kb, settings):
+    first = answer("克旗的党建指导员是从哪里选的", kb, settings)
+    ans = answer("他们负责什么", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    assert ans.standalone_question == "克旗的党建指导员负责什么", ans.standalone_question
+
+
+def test_places_counted_then_asked_by_which_are_said_not_named(kb, settings):
+    ans = answer("苏州在街道建立非公经济党总支的三个城区分别是哪三个？", kb, settings)
+    assert ans.outcome == "partial" and "哪三个城区" in ans.text.split("。")[0], ans.text
+
+
+def test_every_asking_clause_asks_and_a_month_says_when_not_how_long(kb, settings):
+    # "具体是哪一天去的，在那儿待了几天": the date is asked too; "去年4月份" gives neither a day nor a length.
+    ans = answer("新郑工商联组织党员代表去焦裕禄陵园参观，具体是哪一天去的，在那儿待了几天？", kb, settings)
+    assert ans.outcome == "partial", ans.text
+    # "那会是什么时候开的、在重庆哪个区开的": the meeting told before, not the next ask, is what is dated.
+    ans = answer("哎，我们协会领导去重庆开过一个全国个私协会系统的党建会，回来老念叨，那会到底是啥时候开的、在重庆哪个区开的",
+                 kb, settings)
+    assert ans.outcome == "answered" and "2015年12月" in ans.text, ans.text
+
+
+def test_figures_and_holders_taken_for_granted_otherwise_are_flagged(kb, settings):
+    for question, said in (("涪陵民协2014年收入150万，它这么有钱主要还是靠收会费吧？", "100万元"),
+                           ("克旗那个红山水泥一年掏20万搞党建活动，这钱都花哪儿了？", "10万元"),
+                           ("新郑截至2014年底有中小企业3324户，其中建立党组织的有多少户？", "3234户"),
+                           ("苏州工业园区那个推进小组是管委会主任当组长吧，底下有几个部门参加", "党工委副书记")):
+        ans = answer(question, kb, settings)
+        assert ans.outcome == "partial" and said in ans.text, (question, ans.text)
+    # Said as the materials say it, nothing is flagged.
+    ans = answer("涪陵民协2014年收入100万元，靠的是什么", kb, settings)
+    assert "相关说法" not in ans.text, ans.text
+
+
+def test_the_askers_own_story_is_no_premise_and_a_quoted_term_counted_is_listed(kb, settings):
+    ans = answer("我们服装厂就在一个大服装批发市场边上，市场里全是小商户，党员又少又散，谁也不管谁。"
+                 "那次个私协会开的会上，对专业市场这块是怎么要求的？", kb, settings)
+    assert ans.outcome == "answered" and "专业市场" in ans.text, ans.text
+    ans = answer("新郑说在非公企业党建上实现了三个“全部”，分别指什么？", kb, settings)
+    assert ans.outcome == "answered" and "全部纳入党组织管理" in ans.text, ans.text
+
+
+def test_dialect_words_are_read_in_the_written_register(kb, settings):
+    ans = answer("俺们在物流园里头，园区企业老鼻子了，听说要在园区建党组织，那工会这块咋整？苏州那嘎达是咋弄的？", kb, settings)
+    assert ans.outcome == "answered" and "工会联合会" in ans.text, ans.text
+    ans = answer("我们是开网约车的，几个司机都是党员，想搞点党的活动有啥现成的法子", kb, settings)
+    assert "阳光车队" in ans.text, ans.text
