@@ -17,7 +17,7 @@ from .candidates import SEEN_PENALTY, Candidate, idf_coverage, question_grams, r
 from .compose import RELATED_LEAD, render, with_asked_item
 from .compose import compose as choose_sentences
 from .decide import Decision, decide
-from .followup import elliptical_subject, kind_swapped, statement_of
+from .followup import correction_body, elliptical_subject, kind_swapped, statement_of
 from .gaps import subject_words
 from .index import KnowledgeBase, Snapshot
 from .kinds import asking_clause, without_kind_nouns
@@ -304,7 +304,8 @@ def in_parts(answer_fn, question: str, kb: KnowledgeBase, settings: Settings, *,
     cleaned = clean_question(question, settings)
     text = to_simplified(cleaned)
     known = known_places(kb, kb.snapshot())
-    parts = [] if instruction_attempt(text) else question_parts(text, kb.tokenizer.words, known)
+    # "不对，我问的是…" is one question, whatever its commas
+    parts = [] if instruction_attempt(text) or correction_body(text) is not None else question_parts(text, kb.tokenizer.words, known)
     if len(parts) > 1:
         answers: list[Answer] = []
         for part in parts:

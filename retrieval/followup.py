@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .kinds import COUNT, ROLES, SPEECH_VERBS, counted_thing, counted_unit, head_gram
+from .kinds import COUNT, INTERROGATIVE, ROLES, SPEECH_VERBS, counted_thing, counted_unit, head_gram
 from .names import NAMED_BY_ROLE
 from .places import LOCAL_ORG, NAME_STOP, NOT_A_NAME, NOT_IN_PERSON, ORGANISATION, place_spans, places_in
 from .terms import ORDINAL, ordinal_item
@@ -247,6 +247,38 @@ def without_counted_noun(body: str, question: str) -> str:
     """"都是哪些部门" after "…有多少个部门": the ask without the noun the last question counted."""
     m = re.search(r"(?<=哪些|哪几|什么)([\u4e00-\u9fff]{2,4}?)(?:呢|啊)?$", body)
     return body[: m.start(1)] + body[m.end(1) :] if m and m.group(1) in question else body
+
+
+# The user says the last answer missed what they asked: "不对，我问的是组织部和总工会一起发的那份", "不对我问的是…",
+# "唔系，我想问嘅系…" (as normalised). 不是 opens a correction only before a pause or 我 ("不是说…吗" asks).
+CORRECTION = re.compile(r"^(?:不对|不是|错了|搞错了|你(?:理解|搞)错了|答非所问)(?=[，,。！!\s]|我|$)[，,。！!\s]*"
+                        r"(?:我)?(?:想|要)?(?:问的是|问的|想问的是|说的是|是问|是说|问)?[，,:：\s]*")
+
+
+ASKS = re.compile(rf"{INTERROGATIVE.pattern}|多大|多长|多久|多高|多远")
+
+
+def correction_body(text: str) -> str | None:
+    """What a correction asks instead ("组织部和总工会一起发的那份"), "" when it says only that the answer was
+    wrong; None when the text is no correction."""
+    m = CORRECTION.match(text.strip())
+    return text.strip()[m.end() :].strip(" 。！!") if m else None
+
+
+def resolve_correction(body: str, previous: Turn, known: frozenset[str] = frozenset()) -> str:
+    """A correction as a question of its own: its pronoun resolved, the last question's place in front when it
+    names none, and "是什么" after it when it only names what is asked about ("组织部和总工会一起发的那份" after
+    "苏州市委…下发了什么文件" -> "苏州市组织部和总工会一起发的那份是什么")."""
+    if not body:
+        return previous.question
+    asks = bool(ASKS.search(body))
+    if not asks and len(body) <= 8:
+        return resolve_follow_up(f"那{body}呢", previous, 1, known)  # "不是，我是问华盛公司": as "那华盛公司呢"
+    # 他/她/他们 point back; "那个文件" names what is asked about
+    text = resolve_follow_up(body, previous, 1, known) if re.search(r"[他她它](?:们)?", body) else body
+    if not places_in(text, known) and (spans := place_spans(previous.question, known)):
+        text = previous.question[spans[0][0] : spans[0][1]] + text
+    return text if asks else f"{text}是什么"  # "…下发的那个文件": which one it is
 
 
 def counted_items_asked(text: str, previous: Turn) -> str:

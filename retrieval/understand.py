@@ -22,9 +22,11 @@ from .followup import (
     MORE_ASK,
     NEXT_ASK,
     RESULT_ASK,
+    correction_body,
     counted_items_asked,
     is_follow_up,
     own_content,
+    resolve_correction,
     resolve_follow_up,
 )
 from .kinds import (
@@ -275,13 +277,15 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
     turns = [t if isinstance(t, Turn) else Turn(str(t)) for t in (history or []) if t]
     if turns and not injection:
         own = own_content(text, content_words)
-        marked = is_follow_up(text, own) or bool(counted_items_asked(text, turns[-1]))  # "都是哪些部门" after a count
+        fixing = correction_body(text)  # "不对，我问的是…": another question, not the one just answered
+        marked = fixing is not None or is_follow_up(text, own) or bool(counted_items_asked(text, turns[-1]))  # "都是哪些部门"
         if lean or marked:
             # The follow-up's own words ("那动力靠啥？": 动力) say what it wants of the previous turn.
             own_words = tuple(w for w in (content_words(text) if content_words else re.findall(r"[\u4e00-\u9fff]{2,}", text))
                               if (len(w) >= 2 or re.fullmatch(r"[a-z0-9]", w)) and not GENERIC_ASK.fullmatch(w))
             follow_up = True
-            standalone = resolve_follow_up(text, listing_turn(text, turns), own, known_places, lean=not marked)
+            standalone = resolve_correction(fixing, turns[-1], known_places) if fixing is not None else \
+                resolve_follow_up(text, listing_turn(text, turns), own, known_places, lean=not marked)
             seen = tuple(s for s in re.split(r"(?<=[。！？；])", turns[-1].answer) if s.strip())
             asked_before = expected_kinds(turns[-1].question)
             sequel = "more" if MORE_ASK.fullmatch(re.sub(r"\W", "", text)) else "result" if RESULT_ASK.search(text) else "next" if (

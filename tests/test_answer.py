@@ -1201,3 +1201,21 @@ def test_dialect_words_are_read_in_the_written_register(kb, settings):
     assert ans.outcome == "answered" and "工会联合会" in ans.text, ans.text
     ans = answer("我们是开网约车的，几个司机都是党员，想搞点党的活动有啥现成的法子", kb, settings)
     assert "阳光车队" in ans.text, ans.text
+
+
+def test_a_correction_asks_another_question_and_not_the_answer_just_given(kb, settings):
+    # "不对，我问的是…" after an answer: the rest, with the last question's place and ask, and not that answer again.
+    first = answer("苏州市委去年上半年开的非公党建电视电话会议，下发了什么文件？", kb, settings)
+    ans = answer("不对，我问的是组织部和总工会一起发的那份", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    assert "不对" not in ans.standalone_question and "苏州" in ans.standalone_question, ans.standalone_question
+    assert "市总工会" in split_statements(ans.text)[0].text and "电视电话会议" not in ans.text, ans.text
+    first = answer("克旗“四个一”活动都包括些啥", kb, settings)
+    ans = answer("不对，我问的是恳谈会到现在开了几次", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    assert ans.standalone_question == "克旗恳谈会到现在开了几次" and "60余次" in ans.text, ans.text
+    # "不对" alone: the same question, for what the last answer did not say.
+    first = answer("新郑工商联怎么培训企业家", kb, settings)
+    ans = answer("不对", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    assert ans.standalone_question == first.standalone_question and ans.text != first.text, ans.text
+    # "不是说…吗" asks; it corrects nothing.
+    assert understand("不是说党员3名以上的企业都要建党组织吗", max_chars=500,
+                      history=[Turn(first.standalone_question, first.text)]).standalone.startswith("不是说")
