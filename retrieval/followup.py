@@ -250,7 +250,7 @@ def without_counted_noun(body: str, question: str) -> str:
 
 
 # The user says the last answer missed what they asked: "不对，我问的是组织部和总工会一起发的那份", "不对我问的是…",
-# "唔系，我想问嘅系…" (as normalised). 不是 opens a correction only before a pause or 我 ("不是说…吗" asks).
+# "唔系，…" (唔系 is read as 不是). 不是 opens a correction only before a pause or 我 ("不是说…吗" asks).
 CORRECTION = re.compile(r"^(?:不对|不是|错了|搞错了|你(?:理解|搞)错了|答非所问)(?=[，,。！!\s]|我|$)[，,。！!\s]*"
                         r"(?:我)?(?:想|要)?(?:问的是|问的|想问的是|说的是|是问|是说|问)?[，,:：\s]*")
 
@@ -275,7 +275,7 @@ def resolve_correction(body: str, previous: Turn, known: frozenset[str] = frozen
     if not asks and len(body) <= 8:
         return resolve_follow_up(f"那{body}呢", previous, 1, known)  # "不是，我是问华盛公司": as "那华盛公司呢"
     # 他/她/他们 point back; "那个文件" names what is asked about
-    text = resolve_follow_up(body, previous, 1, known) if re.search(r"[他她它](?:们)?", body) else body
+    text = resolve_follow_up(body, previous, 1, known) if re.search(r"[他她它]", body) else body
     if not places_in(text, known) and (spans := place_spans(previous.question, known)):
         text = previous.question[spans[0][0] : spans[0][1]] + text
     return text if asks else f"{text}是什么"  # "…下发的那个文件": which one it is
