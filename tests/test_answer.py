@@ -13,6 +13,12 @@ from retrieval.types import Turn
 from retrieval.understand import understand
 
 
+def after(first: str, follow_up: str, kb, settings):
+    """The answer to `follow_up` asked right after `first` (answered as the bot answered it)."""
+    a = answer(first, kb, settings)
+    return answer(follow_up, kb, settings, history=[Turn(a.standalone_question, a.text)])
+
+
 def test_example_question_is_answered_with_cited_exact_quotes(kb, settings):
     ans = answer("企业里正式党员不足三人，没法单独成立党支部，应该怎么组建党组织？", kb, settings)
     assert not ans.refused
@@ -1033,11 +1039,15 @@ def test_a_joined_follow_up_checks_what_it_asks_with_its_own_thing(kb, settings)
 
 
 
-def test_a_sibling_of_a_word_takes_its_place_in_the_follow_up(kb, settings):
+@pytest.mark.parametrize(("first", "follow_up", "standalone"), [
     # "联建呢" after a count of 单建 organisations: the same count of 联建 ones, not "联建通过单建模式…".
-    first = answer("克旗通过单建模式建了多少党组织", kb, settings)
-    ans = answer("联建呢", kb, settings, history=[Turn(first.standalone_question, first.text)])
-    assert ans.standalone_question == "克旗通过联建模式建了多少党组织", ans.standalone_question
+    ("克旗通过单建模式建了多少党组织", "联建呢", "克旗通过联建模式建了多少党组织"),
+    # 他们 after a question about people: those people, not the place they are in (stop 26).
+    ("克旗的党建指导员是从哪里选的", "他们负责什么", "克旗的党建指导员负责什么"),
+])
+def test_a_follow_up_is_read_as_the_standalone_question_it_means(kb, settings, first, follow_up, standalone):
+    ans = after(first, follow_up, kb, settings)
+    assert ans.standalone_question == standalone, ans.standalone_question
 
 
 def test_who_led_the_trip_and_a_count_told_noun_first_are_checked(kb, settings):
@@ -1098,8 +1108,7 @@ def test_a_sentence_opening_with_he_is_about_the_speaker_named_before_it(kb, set
     ("永康两新党建微博有多少粉丝", "群里多少人", "200多名"),
 ])
 def test_a_follow_up_is_answered_by_the_sentence_just_quoted_when_it_holds_what_is_asked(kb, settings, first, follow_up, expect):
-    a = answer(first, kb, settings)
-    ans = answer(follow_up, kb, settings, history=[Turn(a.standalone_question, a.text)])
+    ans = after(first, follow_up, kb, settings)
     assert ans.outcome == "answered" and expect in ans.text, ans.text
 
 
@@ -1153,12 +1162,6 @@ def test_the_items_of_a_count_asked_with_its_noun_are_asked_of_that_count(kb, se
     first = answer("新郑帮企业完善了多少项制度", kb, settings)
     ans = answer("是哪些制度", kb, settings, history=[Turn(first.standalone_question, first.text)])
     assert "21项" in ans.standalone_question and ans.outcome == "partial", ans.text
-
-
-def test_they_after_a_question_about_people_are_those_people(kb, settings):
-    first = answer("克旗的党建指导员是从哪里选的", kb, settings)
-    ans = answer("他们负责什么", kb, settings, history=[Turn(first.standalone_question, first.text)])
-    assert ans.standalone_question == "克旗的党建指导员负责什么", ans.standalone_question
 
 
 def test_places_counted_then_asked_by_which_are_said_not_named(kb, settings):
