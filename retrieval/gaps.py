@@ -23,7 +23,6 @@ from .kinds import (
     GROWTH,
     TITLES,
     breaks_down,
-    contradicted_amounts,
     contradicted_counts,
     contradicted_holders,
     contradicted_ordinals,
@@ -668,7 +667,6 @@ def counts_taken(r: Reading) -> list[str]:
         return []  # "俺厂仨党员能建支部不": the asker's own count, of no subject the materials have
     clauses = [c for c in re.split(r"[，,；;。？?！!]", r.q.standalone) if c and not OWN_SUBJECT.search(c)]
     out = contradicted_counts("，".join(clauses), r.passages, strict=True)
-    out += contradicted_amounts("，".join(clauses), r.passages)  # "收入150万" where the passages say 100万元
     # "到杭州、无锡考察了5天" where the passages' 考察 lasted "为期7天": how long a deed took, told otherwise.
     for m in SPAN_TOLD.finditer("，".join(clauses)):
         value, unit = numeral_value(m.group(2)), m.group(3)

@@ -120,6 +120,11 @@ NAMED_COMRADE = re.compile(r"(?<![员部位大])[\u4e00-\u9fff]{2,3}同志(?!们
 FULL_NAME = re.compile(r"全名|全称|名字|姓名|叫什么|叫啥")
 
 
+# How long: "为期7天", "连续三年", "3个月"; not when ("4月份", "2014年" and "15日": a month is counted with 个, a year
+# in four digits is a date).
+HOW_LONG = r"(?<![\d月至到])(?:\d{1,3}|[一二三四五六七八九十两]+)\s*(?:天|日|周|年|小时|个(?:月|星期|小时))"
+
+
 # Spans a sentence must hold to answer each kind of question.
 SATISFIES: dict[str, re.Pattern] = {
     "date": re.compile(r"\d{1,2}\s*[日号]|\d{1,2}月\d{1,2}"),
@@ -127,9 +132,7 @@ SATISFIES: dict[str, re.Pattern] = {
     "time": re.compile(r"(?:19|20)\d{2}\s*年|\d{1,2}\s*月|去年|今年|前年|上半年|下半年|年初|年底|年末"),
     "money": re.compile(r"\d[\d.,]*\s*(?:余|多)?(?:万|亿|千)?元"),
     # How long, or how often ("多久召开一次" is answered by "每年召开一次").
-    # ("4月份", "2014年" and "15日" say when, not how long: a month is counted with 个, a year in four digits is a date)
-    "duration": re.compile(r"(?<![\d月至到])(?:\d{1,3}|[一二三四五六七八九十两]+)\s*(?:天|日|周|年|小时|个(?:月|星期|小时))"
-                          r"|每(?:个)?(?:年|月|季度|周|天|日|半年)"),
+    "duration": re.compile(rf"{HOW_LONG}|每(?:个)?(?:年|月|季度|周|天|日|半年)"),
     "share": re.compile(r"\d+(?:\.\d+)?\s*[%％]|百分之|占.{0,12}\d|\d+(?:\.\d+)?成|100%|(?:增长|增加|提高|减少|下降)了?\d"),
     "number": re.compile(r"\d|[一二三四五六七八九十两百千万]+\s*(?:个|名|家|人|次|户|项|条|万|千|元|支|所|批|期)"),
     # A name given: quoted ("“温情工作法”", 《…》) or introduced (名为, 叫做, 称为).
@@ -146,7 +149,7 @@ SATISFIES: dict[str, re.Pattern] = {
 }
 
 
-LENGTH = re.compile(r"(?<![\d月至到])(?:\d{1,3}|[一二三四五六七八九十两]+)\s*(?:天|日|周|年|小时|个(?:月|星期|小时))")  # how long, not how often
+LENGTH = re.compile(HOW_LONG)  # how long, not how often
 # How often, not how long: "多久召开一次", "隔多长时间开一回", "频率".
 OFTEN = re.compile(r"(?:多久|多长时间|几天|多少天|几个月|几年).{0,6}?(?:一次|一回|一期)|频率|频次|隔多久|多久.{0,2}[开搞办]")
 
@@ -347,37 +350,6 @@ def contradicted_counts(question: str, passages: list[str], strict: bool = False
     return out
 
 
-# An amount of money: "150万", "20万元", "10万块钱" (in the question), "100万元", "250余万元" (in a passage).
-AMOUNT_TOLD = re.compile(r"(\d+(?:\.\d+)?)\s*(万|亿)?(?:元|块钱|块)?(?=[\u4e00-\u9fff，,。？?！!]|$)")
-AMOUNT_SAID = re.compile(r"(\d+(?:\.\d+)?)\s*(?:余|多)?(万|亿)?元")
-PAYING = re.compile(r"达到|达|有|是|了|约|大概|大约|近|掏|拿出|拿|花|投入|出|给|拨|搞|用于|用来|作为|做|办")
-
-
-def _amount(number: str, magnitude: str) -> float:
-    return float(number) * {"万": 1e4, "亿": 1e8}.get(magnitude or "", 1.0)
-
-
-def contradicted_amounts(question: str, passages: list[str]) -> list[str]:
-    """Amounts of money a question takes for granted ("涪陵民协2014年收入150万", "红山水泥一年掏20万搞党建活动") that a
-    passage sentence gives otherwise for the same thing: a word of the two characters before the question's
-    amount said just before the passage's ("收入达到100万元"), or one of the two after it just after ("10万元作为党建
-    活动经费"), and no amount of that sentence the question's."""
-    out = []
-    for m in AMOUNT_TOLD.finditer(question):
-        if not m.group(2) and not re.match(r"\d+(?:\.\d+)?\s*(?:元|块)", m.group(0)):
-            continue  # a bare number is no amount of money
-        before = PAYING.sub("", question[max(0, m.start() - 6) : m.start()])[-2:]
-        after = PAYING.sub("", question[m.end() : m.end() + 6])[:2]
-        value = _amount(m.group(1), m.group(2))
-        said = [_amount(x.group(1), x.group(2)) for p in passages for sentence in re.split(r"(?<=[。；;！!？?])", p)
-                for x in AMOUNT_SAID.finditer(sentence)
-                if len(before) == 2 and before in sentence[max(0, x.start() - 8) : x.start()]
-                or len(after) == 2 and after in sentence[x.end() : x.end() + 8]]
-        if said and value not in said:
-            out.append(m.group(0))
-    return out
-
-
 # "截至2014年底有中小企业3324户": the noun between 有 and its count.
 HAS_NOUN_COUNT = re.compile(r"(?<=有|共)([\u4e00-\u9fff]{4,10}?)(\d+|[两二三四五六七八九十百千]+)\s*(?:余|多)?(个|名|家|户|项|条|支|所|人)"
                             r"(?![\u4e00-\u9fff])")
@@ -407,7 +379,13 @@ def contradicted_holders(question: str, passages: list[str]) -> list[str]:
     return out
 
 
-STATED_FIGURE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?|[一二两三四五六七八九十百千]+)\s*(万元|亿元|元|%|％)")
+# "收入150万", "一年掏20万搞党建活动": 万 alone is an amount of money where nothing it counts follows (not "4.11万个").
+STATED_FIGURE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?|[一二两三四五六七八九十百千]+)\s*"
+                           r"(万元|亿元|元|%|％|万(?=[，,。？?！!、\s]|$|[搞作用拿给拨的吧呢啊了]))")
+
+
+def _figure_unit(unit: str) -> str:
+    return {"％": "%", "万": "万元"}.get(unit, unit)
 
 
 # A counted whole a question counts within: its number, measure word and noun ("114个企业党组织").
@@ -502,10 +480,10 @@ def unsaid_figures(question: str, passages: list[str]) -> list[str]:
     """Amounts of money and shares a question states as facts ("每年拨5万元活动经费，这笔钱从哪出") that no
     passage gives: the question then rests on a figure the materials do not have. A figure it asks about
     ("是5万元吗") is stated too, and the answer is the same: the materials do not say it."""
-    said = {(numeral_value(m.group(1)), m.group(2).replace("％", "%")) for p in passages for m in STATED_FIGURE.finditer(p)}
+    said = {(numeral_value(m.group(1)), _figure_unit(m.group(2))) for p in passages for m in STATED_FIGURE.finditer(p)}
     out = []
     for m in STATED_FIGURE.finditer(question):
-        value, unit = numeral_value(m.group(1)), m.group(2).replace("％", "%")
+        value, unit = numeral_value(m.group(1)), _figure_unit(m.group(2))
         if value is not None and (value, unit) not in said:
             out.append(m.group(0))
     return out
