@@ -298,8 +298,7 @@ def test_a_follow_up_about_what_came_of_it_may_quote_the_sentence_already_given(
 
 
 def test_a_place_switch_is_answered_from_that_places_document(kb, settings):
-    first = answer("克什克腾旗非公经济和社会组织的党组织覆盖最后达到了什么程度？", kb, settings)
-    ans = answer("那永康呢？", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    ans = after("克什克腾旗非公经济和社会组织的党组织覆盖最后达到了什么程度？", "那永康呢？", kb, settings)
     assert ans.citations and ans.citations[0].source == "004_0c56a5477fc3483f.txt", ans.text
 
 
@@ -1018,14 +1017,12 @@ def test_the_firms_a_visit_went_to_are_answered_where_named(kb, settings):
 
 
 def test_a_kind_of_what_was_asked_takes_the_place_of_its_whole_phrase(kb, settings):
-    first = answer("新郑的规模以上工业企业有多少户？", kb, settings)
-    ans = answer("中小企业呢", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    ans = after("新郑的规模以上工业企业有多少户？", "中小企业呢", kb, settings)
     assert ans.standalone_question == "新郑的中小企业有多少户？" and "3234户" in ans.text, ans.standalone_question
 
 
 def test_how_a_told_deed_was_done_is_in_the_sentence_that_told_it(kb, settings):
-    first = answer("白景文为企业节约了多少石材运输费用？", kb, settings)
-    ans = answer("怎么省的", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    ans = after("白景文为企业节约了多少石材运输费用？", "怎么省的", kb, settings)
     assert ans.outcome == "answered" and "积极与赤峰市铁路货物运输中心协调" in ans.text, ans.text
 
 
@@ -1063,8 +1060,7 @@ def test_who_led_the_trip_and_a_count_told_noun_first_are_checked(kb, settings):
 
 def test_a_follow_up_asking_with_mei_at_the_end_asks_only_its_own_clause(kb, settings):
     # "有例子没" joined to a situation (几家小公司…咋办的): the joined text's 几家 is asked by neither clause.
-    first = answer("我们几家小公司都只有一两个党员，凑不够单独建支部，克旗那边遇到这种咋办的", kb, settings)
-    ans = answer("有例子没", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    ans = after("我们几家小公司都只有一两个党员，凑不够单独建支部，克旗那边遇到这种咋办的", "有例子没", kb, settings)
     assert "具体数字" not in ans.text, ans.text
 
 
@@ -1081,8 +1077,7 @@ def test_who_is_in_charge_is_answered_by_the_body_said_to_lead_it(kb, settings):
 
 def test_the_items_of_a_count_just_given_are_asked_of_that_count(kb, settings):
     # "都有哪些" after "…完善了多少项党建制度" (21项): the materials only count them, and say so.
-    first = answer("新郑帮企业完善了多少项党建制度", kb, settings)
-    ans = answer("都有哪些", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    ans = after("新郑帮企业完善了多少项党建制度", "都有哪些", kb, settings)
     assert "21项" in ans.standalone_question and ans.outcome == "partial" and "逐项" in ans.text, ans.text
 
 
@@ -1090,8 +1085,7 @@ def test_a_list_opening_right_after_its_size_is_given_not_only_counted(kb, setti
     # "他提出了六个方面的要求:一是…" goes on in the sentences after it; "分别是什么" alone leans on the last turn.
     ans = answer("钟攸平提出的六个方面的要求分别是什么", kb, settings)
     assert "逐项" not in ans.text and "六是" not in ans.text and "数据统计" in ans.text, ans.text
-    first = answer("钟攸平提了几个方面的要求", kb, settings)
-    ans = answer("分别是什么", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    ans = after("钟攸平提了几个方面的要求", "分别是什么", kb, settings)
     assert "钟攸平" in ans.standalone_question and "逐项" not in ans.text, ans.standalone_question
 
 
@@ -1113,8 +1107,7 @@ def test_a_follow_up_is_answered_by_the_sentence_just_quoted_when_it_holds_what_
 
 
 def test_a_year_asked_after_a_figure_is_the_same_question_of_that_year(kb, settings):
-    a = answer("全国个私协会会员里2014年发展了多少党员", kb, settings)
-    ans = answer("2013年呢", kb, settings, history=[Turn(a.standalone_question, a.text)])
+    ans = after("全国个私协会会员里2014年发展了多少党员", "2013年呢", kb, settings)
     assert "2013年发展了多少党员" in ans.standalone_question and ans.outcome == "partial" and "2013年" in ans.text, ans.text
 
 
@@ -1138,8 +1131,7 @@ def test_a_post_is_answered_by_the_title_said_with_the_name_and_only_for_that_na
     ans = answer("吕广望在研究会里到底是啥职务啊 会长还是秘书长", kb, settings)
     assert ans.outcome == "partial" and "职务" in ans.text, ans.text
     # A time word after the name is not part of a term ("韩旭当时" is no unknown term).
-    first = answer("韩旭在会上给个私协会系统提了哪些建议？", kb, settings)
-    ans = answer("他当时是什么职务", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    ans = after("韩旭在会上给个私协会系统提了哪些建议？", "他当时是什么职务", kb, settings)
     assert ans.standalone_question.startswith("韩旭") and "副司长" in ans.text, ans.standalone_question
 
 
@@ -1159,8 +1151,7 @@ def test_the_items_of_a_count_asked_with_its_noun_are_asked_of_that_count(kb, se
     ans = answer("都是哪些部门", kb, settings, history=[Turn(first.standalone_question, first.text)])
     assert "18个部门" in ans.standalone_question and ans.outcome == "partial" and "逐项" in ans.text, ans.text
     # The same when the follow-up has words of its own and would have been read alone ("是哪些制度").
-    first = answer("新郑帮企业完善了多少项制度", kb, settings)
-    ans = answer("是哪些制度", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    ans = after("新郑帮企业完善了多少项制度", "是哪些制度", kb, settings)
     assert "21项" in ans.standalone_question and ans.outcome == "partial", ans.text
 
 
@@ -1169,8 +1160,8 @@ def test_places_counted_then_asked_by_which_are_said_not_named(kb, settings):
     assert ans.outcome == "partial" and "哪三个城区" in ans.text.split("。")[0], ans.text
 
 
-def test_every_asking_clause_asks_and_a_month_says_when_not_how_long(kb, settings):
-    # "具体是哪一天去的，在那儿待了几天": the date is asked too; "去年4月份" gives neither a day nor a length.
+def test_a_month_says_when_not_how_long_and_a_when_question_dates_what_was_told(kb, settings):
+    # "在那儿待了几天": "去年4月份" is when they went, not how long they stayed.
     ans = answer("新郑工商联组织党员代表去焦裕禄陵园参观，具体是哪一天去的，在那儿待了几天？", kb, settings)
     assert ans.outcome == "partial", ans.text
     # "那会是什么时候开的、在重庆哪个区开的": the meeting told before, not the next ask, is what is dated.
