@@ -160,6 +160,9 @@ def analyze(question: str, kb: KnowledgeBase, settings: Settings, rewrite=None, 
         if YEAR.match(x) and len(x) - YEAR.match(x).end() <= 1:
             # "2015年呢？", "2015年底呢": the same question of that year, in place of the year it named or before it.
             swapped = YEAR.sub(x, prev, count=1) if YEAR.search(prev) else f"{x}{prev}"
+        elif slots := quoted_slots(x, q.text, prev):
+            # "“两带”呢？" after "…“三培两带一提升”里，“三培”是什么意思": the term quoted last, not one holding it
+            swapped = prev[: slots[-1].start(1)] + x + prev[slots[-1].end(1) :]
         else:
             swapped = kind_swapped(x, prev, kb.tokenizer.phrase_words)
         # "那万州呢？": a name no passage has a word of is what is asked about, and the materials say nothing of it.
@@ -191,6 +194,13 @@ def analyze(question: str, kb: KnowledgeBase, settings: Settings, rewrite=None, 
         if OUTCOME_RANK[p2.verdict.outcome] >= OUTCOME_RANK[p.verdict.outcome] and _best(p2) > _best(p):
             p = p2
     return p
+
+
+def quoted_slots(x: str, text: str, prev: str) -> list[re.Match]:
+    """Terms the previous question quotes that a quoted X ("“两带”呢") may take the place of."""
+    if not re.search(rf"[“\"「]{re.escape(x)}[”\"」]", text):
+        return []
+    return [m for m in QUOTED.finditer(prev) if x not in m.group(1) and m.group(1) not in x]
 
 
 def subjectless(q, kb) -> bool:

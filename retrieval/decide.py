@@ -31,7 +31,7 @@ FEATURES = ("coverage", "sentence_coverage", "dense", "sentence_sim", "relevance
 KIND_WORDS = {"date": "具体日期", "year": "具体年份", "time": "具体时间", "money": "具体金额", "concept": "具体解释",
               "duration": "具体时长", "share": "具体比例", "number": "具体数字", "person": "具体人名", "payer": "出资方",
               "region": "具体地名", "place": "具体地点", "change": "具体变化幅度",
-              "ranking": "排名或比较", "honour": "荣誉称号", "organisation": "具体部门或单位", "position": "具体职务", "name": "具体名称", "document": "具体文件名称", "charge": "负责的部门或单位", "detail": "具体内容（只提到了名称）"}
+              "ranking": "排名或比较", "honour": "荣誉称号", "organisation": "具体部门或单位", "position": "具体职务", "name": "具体名称", "document": "具体文件名称", "venue": "具体会场", "title": "讲话或文章的具体题目", "charge": "负责的部门或单位", "detail": "具体内容（只提到了名称）"}
 # Gaps in what a list or a count covers: (message, reason) by the check that found them. Each message opens with
 # 资料中没有: a statement of absence, which no passage can cite (the eval tells them by that opening).
 SCOPED_GAPS = {

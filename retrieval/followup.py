@@ -28,7 +28,7 @@ MORE_ASK = re.compile(r"(?:那|那么)?(?:还有|另外还有|此外还有)(?:�
 RESULT_ASK = re.compile(r"效果|成效|结果|影响|反响|收获|作用如何")
 
 
-PRONOUN = re.compile(r"他们|她们|它们|他|她|它|这个|那个|这些|那些|这种|那种|这家|那家|这趟|那趟|这次|那次|此次|这回|那回|该(?=[\u4e00-\u9fff])|其(?=[\u4e00-\u9fff])|这样|上述|以上|此(?=[\u4e00-\u9fff])")
+PRONOUN = re.compile(r"他们|她们|它们|他|她|它|这个|那个|这些|那些|这种|那种|这家|那家|这趟|那趟|这次|那次|此次|这回|那回|该(?=[\u4e00-\u9fff])|其(?=[\u4e00-\u9fff])|这样|上述|(?<!规模)(?<!及)以上|此(?=[\u4e00-\u9fff])")
 
 
 def statement_of(question: str) -> str:
@@ -134,6 +134,15 @@ def person_named(text: str, known: frozenset[str] = frozenset()) -> str:
     return names[-1] if names else ""
 
 
+def named_for_role(previous: Turn, known: frozenset[str] = frozenset()) -> str:
+    """"他" after "克旗派到企业挂职的干部，帮石材企业解决过什么难题" (answered "挂职干部白景文…"): the person the answer
+    names by a role the question asked about; "" when none or more than one."""
+    names = {m.group(1) for m in NAMED_BY_ROLE.finditer(previous.answer)
+             if previous.answer[m.start() : m.start(1)].rstrip(")）")[-2:] in previous.question
+             and not NOT_IN_PERSON.search(m.group(1)) and not places_in(m.group(1), known)}
+    return names.pop() if len(names) == 1 else ""
+
+
 def subject_of(question: str) -> str:
     """Who or what the question is about (新郑市工商联, 涪陵区民协党委, 钟攸平), for resolving 他们/他."""
     text = re.sub(r"^(?:请问|那么|那|还有)", "", question)
@@ -141,7 +150,8 @@ def subject_of(question: str) -> str:
     opener = PERSON.match(text)
     if opener and not places_in(opener.group(1)) and not re.search(r"[市县区旗镇会委部局]", opener.group(1)):
         return opener.group(1)
-    m = SUBJECT.search(text) or PERSON.search(text)
+    # "人家那儿给党员设了些什么岗什么区": an ask ending in 区 names no place
+    m = next((x for x in SUBJECT.finditer(text) if not INTERROGATIVE.search(x.group(0))), None) or PERSON.search(text)
     if m and m.re is PERSON:
         return m.group(1)
     if m:  # "2015年涪陵那场个私协会座谈会" -> 个私协会: no date ("截至2014年底…" -> 全国个私协会), nothing before a demonstrative
@@ -167,6 +177,15 @@ def own_content(text: str, content_words=None) -> int:
 HEADLESS_COUNT = re.compile(r"^(?:那|其中)?[^，,？?的]{0,8}?(?:建|有|没|成立|参加|获|评|当|加入|入)[^，,？?的]{0,8}的(?:呢)?(?:有|占|是)?(?:几|多少)")
 
 
+# "…，哪个多？", "两个数加起来多少", "这俩数一样不", "比一比": what is asked of two figures asked before it.
+COMPARED = re.compile(r"[，,]?\s*(?:(?:那|这)?(?:两个数|俩数|两数|二者|两者|两边)?\s*(?:哪个|哪一个|哪边|谁|哪样)(?:更)?(?:多|少|大|小|高|低|强)"
+                      r"|(?:这|那)?(?:两个数|俩数|两数|二者|两者)?(?:加起来|合起来|加在一起|相加|之和)(?:一共|总共)?(?:是|有)?(?:多少|几)"
+                      r"|(?:这|那)?(?:两个数|俩数|两数|二者|两者)(?:是不是|是否)?一样(?:多|大)?(?:不|吗|么)?|(?:这|那)?(?:两个数|俩数|两数|二者|两者)?(?:比一比|比比|差多少|差几)"
+                      r"|一样(?:多|大)?(?:不|吗))\s*[？?。！!]*$")
+# "这两个哪个多": the things the last turn asked about, compared or taken together.
+BOTH_BACK = re.compile(r"[这那](?:两|几|三)(?:个|项|家|种|类|者)(?![\u4e00-\u9fff]{0,2}(?:覆盖|作用|一|全部))")
+
+
 def is_follow_up(text: str, own_content: int) -> bool:
     """A question that leans on the previous turn: it points back with a pronoun, starts like a
     follow-up with little content of its own, is an elliptical "…呢", or has no content of its own.
@@ -176,9 +195,11 @@ def is_follow_up(text: str, own_content: int) -> bool:
         return True
     if len(core) <= 10 and core.endswith("呢"):  # "那新郑市呢？" names a place, and still leans on the last turn
         return True
+    if len(core) <= 16 and core.endswith("的呢"):  # "已经单独建了党组织的呢？": those, in the last question's frame
+        return True
     if any(not GENERIC_PLACE.search(m.group(0)) for m in SUBJECT.finditer(text)) or places_in(text):
         return False
-    if ORDINAL.search(text):
+    if ORDINAL.search(text) or BOTH_BACK.search(text) and COMPARED.search(text):
         return True
     if HEADLESS_COUNT.match(text):  # "建了党组织的有几家？": how many of those the last turn counted
         return True
@@ -191,8 +212,9 @@ def is_follow_up(text: str, own_content: int) -> bool:
 
 def elliptical_subject(text: str, known: frozenset[str] = frozenset()) -> str:
     """X of a short "那X呢？" that names no place (a place switch is resolved by `resolve_follow_up`), else ""."""
-    core = re.sub(r"\W", "", re.sub(r"^(?:那么|那)", "", text))
-    if not core.endswith("呢") or not 2 <= len(core) - 1 <= 6 or places_in(core, known):
+    # "最后那个“一提升”呢": which one of them it is comes before what it is
+    core = re.sub(r"\W", "", re.sub(r"^(?:那么|那)?(?:最后|另外)?(?:那个|这个|那一个|这一个)?", "", text))
+    if not core.endswith("呢") or not 2 <= len(core) - 1 <= 8 or places_in(core, known):
         return ""
     return core[:-1]
 
@@ -231,6 +253,12 @@ def in_parallel(phrase: str, question: str) -> str:
         slots = [m for rx in LETTER_SLOTS for m in rx.finditer(question)]
         m = max(slots, key=lambda m: m.start(1), default=None)
         return question[: m.start(1)] + phrase + question[m.end(1) :] if m and m.group(1) != phrase else ""
+    if len(phrase) >= 3 and phrase.endswith("的"):
+        # "已经单独建了党组织的呢" after "…里，对没有党员的非公经济和社会组织要求做到什么": in place of the 的-phrase
+        # the question opens its object with (after 对/给/为/让/把 or a pause)
+        m = re.search(r"(?:(?<=[对给为让把])|(?<=[，,])(?![对给为让把]))[^，,。？?的“”]{2,12}的(?=[\u4e00-\u9fff])", question)
+        if m and m.group(0) != phrase:
+            return question[: m.start()] + phrase + question[m.end() :]
     for lead in (2, 1):
         for tail in range(len(phrase) - lead - 1, 1, -1):
             head, end = phrase[:lead], phrase[-tail:]
@@ -274,6 +302,10 @@ def resolve_correction(body: str, previous: Turn, known: frozenset[str] = frozen
     asks = bool(ASKS.search(body))
     if not asks and len(body) <= 8:
         return resolve_follow_up(f"那{body}呢", previous, 1, known)  # "不是，我是问华盛公司": as "那华盛公司呢"
+    if asks and len(re.sub(r"\W", "", body)) <= 6:
+        # "不对，我问的是在哪儿开的" after "…座谈会是哪天开的": a short ask of the same subject
+        head = re.split(ASKS, re.sub(r"^(?:请问|那么|那(?![次个些种场位家]))", "", previous.question))[0].rstrip("是叫在有为由，, ")
+        return f"{head}{body}" if head else body
     # 他/她/他们 point back; "那个文件" names what is asked about
     text = resolve_follow_up(body, previous, 1, known) if re.search(r"[他她它]", body) else body
     if not places_in(text, known) and (spans := place_spans(previous.question, known)):
@@ -315,6 +347,8 @@ def resolve_follow_up(text: str, previous: Turn, own_content: int = 1, known: fr
         return f"{counted.rstrip('？?。')}，{body}"
     if lean:
         return f"{previous.question.rstrip('？?。')}，{body}"
+    if BOTH_BACK.search(body) and COMPARED.search(body):  # "这两个哪个多": of what the last question asked, 两个 pointing at it
+        return f"{previous.question.rstrip('？?。')}，{BOTH_BACK.sub('', body, count=1)}"
     if MORE_ASK.fullmatch(re.sub(r"\W", "", text)):
         return previous.question  # "还有吗": the same question, for what the answer did not yet say
     if (found := ordinal_item(body, previous.answer)) is not None:
@@ -347,6 +381,8 @@ def resolve_follow_up(text: str, previous: Turn, own_content: int = 1, known: fr
     # "那对联建的党组织呢" / "N呢": in place of the phrase it parallels in the previous question.
     if re.sub(r"\W", "", body).endswith("呢") and (swapped := in_parallel(re.sub(r"\W", "", body)[:-1], previous.question)):
         return swapped
+    if len(core) > 10 and core.endswith("的呢"):  # "反过来，有工会没支部的呢": no phrase it parallels; with the question
+        return f"{previous.question.rstrip('？?。')}，{body}"
     if (dem := DEMONSTRATIVE.search(body)) and (case := named_case(body, dem, previous)) is not None:
         return body.replace(case[0], case[1], 1)  # "这个方法具体是怎么做的" -> "缸套厂党支部的“温情工作法”具体…"
     subject = subject_of(previous.question)
@@ -367,7 +403,8 @@ def resolve_follow_up(text: str, previous: Turn, own_content: int = 1, known: fr
     if (found := referent(body, previous)) is not None:
         return body.replace(found[0], found[1], 1)
     if re.search(r"[他她](?![们])", body) and (name := person_named(previous.question, known) or next(
-            (n for n in [person_named(previous.answer, known)] if n and n in previous.question), "")):
+            (n for n in [person_named(previous.answer, known)] if n and n in previous.question), "")
+            or named_for_role(previous, known)):
         # "他是跟哪家单位协调的" after "克旗挂职干部白景文给石材企业解决了什么难题": the person, not the place.
         return re.sub(r"[他她](?![们])", name, body, count=1)
     if re.search(r"[他她](?![们])", body) and (role := list(re.finditer(ROLES, previous.question))):

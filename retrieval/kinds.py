@@ -60,6 +60,10 @@ EXPECTS: list[tuple[str, re.Pattern]] = [
     # ("从什么地方下手" asks how to begin, not where)
     # Which paper says it ("是哪个文件规定的"): a document named (《…》).
     ("document", re.compile(r"(?:哪个|哪份|哪一个|哪一份|什么|啥|哪些)(?:文件|通知|纪要)|(?:哪个|哪份|哪一份|哪部)(?:规定|条例|意见|决定)|(?:文件|通知)(?:叫|是)(?:什么|啥)")),
+    # A speech's or article's title ("韩旭讲话的题目是什么"): 《…》 or 题为.
+    ("title", re.compile(r"(?:讲话|报告|发言|文章|演讲)的?(?:题目|标题)|(?:题目|标题)(?:是|叫)(?:什么|啥)")),
+    # Which building or hall ("在哪个宾馆开的"): a city or district named is no venue.
+    ("venue", re.compile(r"(?:哪个|哪家|哪一个|哪一家|什么|啥)(?:宾馆|酒店|饭店|会场|会议室|礼堂|会堂|大厦|场馆|会议中心|体育馆)")),
     ("reason", re.compile(rf"{WHY}|原因|何以")),
     # "被授予了什么荣誉称号": an honour is said with its title (授予…称号, 评为…); "有啥奖励" asks what is given.
     ("honour", re.compile(r"(?:什么|啥|哪些|哪个|哪项|何种)(?:样的)?(?:荣誉|称号|奖项|表彰|奖(?!励))|(?:荣誉|称号)(?:是|叫)(?:什么|啥)")),
@@ -82,11 +86,11 @@ def without_kind_nouns(text: str, kinds: tuple[str, ...]) -> str:
 
 
 MEASURABLE_KINDS = ("date", "year", "time", "duration", "share", "change", "ranking", "organisation", "position", "number", "person", "payer", "money", "region", "place", "honour",
-                     "name", "document", "charge")
+                     "name", "document", "charge", "venue", "title")
 
 
 # A place named anywhere is weak evidence of the place asked for: these flag a gap (decide), never rank.
-GAP_ONLY_KINDS = ("region", "place", "change", "ranking", "organisation", "honour", "name", "document")  # a rise ranked up would be another document's ("比上年增长5.6%")
+GAP_ONLY_KINDS = ("region", "place", "change", "ranking", "organisation", "honour", "name", "document", "venue", "title")  # a rise ranked up would be another document's ("比上年增长5.6%")
 
 
 # Where someone went or goes: "赴焦裕禄陵园", "到哇哈哈集团去学习".
@@ -138,6 +142,8 @@ SATISFIES: dict[str, re.Pattern] = {
     # A name given: quoted ("“温情工作法”", 《…》) or introduced (名为, 叫做, 称为).
     "name": re.compile(r"“[^”]{2,24}”|《[^》]{2,30}》|「[^」]{2,24}」|\"[^\"]{2,24}\"|名为|叫做|称为|命名为|取名"),
     "document": re.compile(r"《[^》]{2,40}》"),
+    "title": re.compile(r"《[^》]{2,40}》|题为|为题"),
+    "venue": re.compile(r"[\u4e00-\u9fff]{2,}(?:宾馆|酒店|饭店|会议室|礼堂|会堂|大厦|会议中心|体育馆|剧院|党校|会展中心)"),
     "organisation": re.compile(r"组织部|工作部|宣传部|统战部|委员会|党工委|工委|党委|总工会|工会|工商联|协会|商会|理事会|研究会|中心|公司|集团"
                                r"|小组|局|办公室|党校|学院|大学|银行|医院"),
     "ranking": re.compile(r"更|最|排名|排在|名列|第[一二三1-3][名位]|居首|首位|位居|领先|前列|高于|低于|多于|少于|超过"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .followup import is_follow_up, own_content
+from .followup import COMPARED, is_follow_up, own_content
 from .kinds import INTERROGATIVE
 from .places import place_spans, places_in
 
@@ -109,11 +109,6 @@ def _by_subject_clause(text: str, known: frozenset[str] = frozenset()) -> list[s
 EACH_PAIR = re.compile(rf"([^，,：:；;？?的]{{2,12}}?)[和与及跟、]([^，,：:；;？?的和与及跟、]{{2,10}}?)(?={EACH.pattern})")
 
 
-# "…，哪个多？", "两个数加起来多少", "这俩数一样不", "比一比": what is asked of two figures asked before it.
-COMPARED = re.compile(r"[，,]?\s*(?:(?:那|这)?(?:两个数|俩数|两数|二者|两者|两边)?\s*(?:哪个|哪一个|哪边|谁|哪样)(?:更)?(?:多|少|大|小|高|低|强)"
-                      r"|(?:这|那)?(?:两个数|俩数|两数|二者|两者)?(?:加起来|合起来|加在一起|相加|之和)(?:一共|总共)?(?:是|有)?(?:多少|几)"
-                      r"|(?:这|那)?(?:两个数|俩数|两数|二者|两者)(?:是不是|是否)?一样(?:多|大)?(?:不|吗|么)?|(?:这|那)?(?:两个数|俩数|两数|二者|两者)?(?:比一比|比比|差多少|差几)"
-                      r"|一样(?:多|大)?(?:不|吗))\s*[？?。！!]*$")
 COUNT_WORD = re.compile(r"多少|几")
 
 

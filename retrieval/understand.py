@@ -18,6 +18,7 @@ from pathlib import Path
 from .errors import InvalidInputError
 from .followup import (
     ACTION_PRONOUN,
+    COMPARED,
     GENERIC_ASK,
     MORE_ASK,
     NEXT_ASK,
@@ -250,6 +251,9 @@ def what_is_asked(text: str) -> dict:
             "per": "每" in text, "limit": bool(LIMIT_ASK.search(text))}
 
 
+COUNTED_REFERENCE = re.compile(r"[这那哪]?[一二两三四五六七八九十几]+[个项条家种位名类样]")
+
+
 def understand(question: str, *, max_chars: int, history: list | None = None, fixer: SlipFixer | None = None,
                content_words=None, known_places: frozenset[str] = frozenset(), lean: bool = False,
                slogans: dict[str, frozenset[str]] | None = None) -> Question:
@@ -282,11 +286,13 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
         if lean or marked:
             # The follow-up's own words ("那动力靠啥？": 动力) say what it wants of the previous turn.
             own_words = tuple(w for w in (content_words(text) if content_words else re.findall(r"[\u4e00-\u9fff]{2,}", text))
-                              if (len(w) >= 2 or re.fullmatch(r"[a-z0-9]", w)) and not GENERIC_ASK.fullmatch(w))
+                              if (len(w) >= 2 or re.fullmatch(r"[a-z0-9]", w)) and not GENERIC_ASK.fullmatch(w)
+                              and not COUNTED_REFERENCE.fullmatch(w))  # "这两个哪个多": 两个 points back, names nothing
             follow_up = True
             standalone = resolve_correction(fixing, turns[-1], known_places) if fixing is not None else \
                 resolve_follow_up(text, listing_turn(text, turns), own, known_places, lean=not marked)
-            seen = tuple(s for s in re.split(r"(?<=[。！？；])", turns[-1].answer) if s.strip())
+            # "这两个哪个多", "加起来有多少": the figures the last answer gave are what it compares, not what it said already
+            seen = () if COMPARED.search(text) else tuple(s for s in re.split(r"(?<=[。！？；])", turns[-1].answer) if s.strip())
             asked_before = expected_kinds(turns[-1].question)
             sequel = "more" if MORE_ASK.fullmatch(re.sub(r"\W", "", text)) else "result" if RESULT_ASK.search(text) else "next" if (
                 ACTION_PRONOUN.search(text) or NEXT_ASK.search(text)) else ""

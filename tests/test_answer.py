@@ -1213,3 +1213,47 @@ def test_a_correction_asks_another_question_and_not_the_answer_just_given(kb, se
     # "不是说…吗" asks; it corrects nothing.
     assert understand("不是说党员3名以上的企业都要建党组织吗", max_chars=500,
                       history=[Turn(first.standalone_question, first.text)]).standalone.startswith("不是说")
+
+
+def test_a_short_correction_asks_it_of_the_subject_just_asked_about(kb, settings):
+    # "不对，我问的是在哪儿开的" names no subject: the meeting the last question was about, not nothing.
+    ans = after("个私协会系统那次推进非公党建的全国座谈会是哪天开的？", "不对，我问的是在哪儿开的。", kb, settings)
+    assert "座谈会" in ans.standalone_question and "在哪儿开" in ans.standalone_question, ans.standalone_question
+    assert ans.outcome == "answered" and "涪陵" in ans.text, ans.text
+
+
+def test_he_is_the_person_the_answer_named_by_the_role_asked_about(kb, settings):
+    # The question asked about "挂职的干部"; the answer named him ("挂职干部白景文"): 他 is that man, not 克旗.
+    ans = after("克旗派到企业挂职的干部，帮石材企业解决过什么难题？", "他当时在哪个党支部挂职？", kb, settings)
+    assert ans.standalone_question.startswith("白景文"), ans.standalone_question
+    assert "芝瑞镇石材行业党支部" in ans.text
+
+
+def test_a_quoted_term_takes_the_place_of_the_term_quoted_last(kb, settings):
+    ans = after("克旗的“三培两带一提升”里面，“三培”指什么？", "“两带”呢？", kb, settings)
+    assert "“两带”指什么" in ans.standalone_question and "三培两带一提升" in ans.standalone_question, ans.standalone_question
+    assert "一带一" in ans.text
+
+
+def test_a_venue_or_a_speech_title_is_not_answered_by_the_city_or_the_speech(kb, settings):
+    for question in ("涪陵那次个私协会座谈会是在哪家酒店举行的？", "钟攸平讲话的标题叫什么？"):
+        ans = answer(question, kb, settings)
+        assert ans.outcome == "partial", (question, ans.text)
+    # A place asked is still answered by the district.
+    assert answer("全国个私协会系统那次座谈会在哪里召开？", kb, settings).outcome == "answered"
+
+
+def test_two_things_compared_are_answered_by_the_figures_just_given(kb, settings):
+    # "这两个哪个多" after two counts: the sentence that gave them (said already) is what answers it; 两个 names
+    # nothing ("两个覆盖" is another sentence).
+    first = answer("截至2014年底，依托个私协会建立的党支部有多少个？", kb, settings)
+    second = answer("党总支呢？", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    history = [Turn(first.standalone_question, first.text), Turn(second.standalone_question, second.text)]
+    ans = answer("这两个哪个多？", kb, settings, history=history)
+    assert ans.outcome == "answered" and "2735" in ans.text and "3.71万" in ans.text, ans.text
+
+
+def test_which_one_comes_before_a_quoted_term_asked_in_the_last_frame(kb, settings):
+    ans = after("克旗的“三培两带一提升”里面，“三培”指什么？", "最后那个“一提升”呢？", kb, settings)
+    assert "“一提升”指什么" in ans.standalone_question, ans.standalone_question
+    assert "整体素质" in ans.text

@@ -55,6 +55,10 @@ def test_spoken_and_dialect_words_get_their_written_form():
         assert understand(mandarin, max_chars=500).text == mandarin
     # 嗰 (which OpenCC writes 𠮶), 夹埋, 一齐 and the particle 㗎.
     assert understand("同街道嗰边可唔可以夹埋一齐用㗎？", max_chars=500).text == "同街道那边可不可以联合一起用？"
+    # Where from, the boss, not knowing how, these things, on purpose (stop 27); 系统 stays 系统.
+    assert understand("佢唔识搞呢啲嘢，钱由边度嚟？有冇专登开班？", max_chars=500).text == \
+        "他不会搞这些东西，钱由哪里来？有没有专门开班？"
+    assert understand("个私协会系统都系统学习了吗", max_chars=500).text == "个私协会系统都系统学习了吗"
 
 
 def test_typing_slips_are_fixed_against_the_knowledge_base_vocabulary(kb):
@@ -1237,3 +1241,41 @@ def test_a_when_question_dates_the_event_told_not_the_next_ask():
     assert "党建会" in event and "哪个区" not in event, event
     # A 、 inside what the event is ("个体户、专业市场") stays in it.
     assert "专业市场" in when_event("工商部门是什么时候开始指导个体户、专业市场党建的")
+
+
+def test_a_question_ending_in_an_asked_district_names_no_place_to_point_back_to():
+    # "设了些什么岗什么区": 什么区 is asked, it is no place; "这些" is read with the whole question, not with it.
+    previous = Turn("我合作社的党员想在生产上带个头，人家那儿给党员设了些什么岗什么区？", "")
+    assert not resolve_follow_up("这些一共设了多少个？", previous).startswith("些什么")
+
+
+def test_a_venue_and_a_title_are_kinds_of_their_own():
+    from retrieval.kinds import expected_kinds, satisfies
+
+    assert "venue" in expected_kinds("那次会议在哪个宾馆开的？")
+    assert "title" in expected_kinds("他讲话的题目是什么？")
+    assert "venue" not in expected_kinds("那次会议在哪里开的？")
+    assert not satisfies("venue", "座谈会在重庆市涪陵区召开。") and satisfies("venue", "会议在涪陵饭店礼堂召开。")
+    assert not satisfies("title", "韩旭作了重要讲话。") and satisfies("title", "作了题为《坚定信心》的讲话。")
+
+
+def test_a_de_phrase_follow_up_takes_the_place_of_the_de_phrase_asked_about():
+    from retrieval.followup import is_follow_up
+
+    previous = Turn("克旗“四个100%”目标里，对没有党员的非公经济和社会组织要求做到什么？", "")
+    assert is_follow_up("已经单独建了党组织的呢？", 2)
+    assert resolve_follow_up("已经单独建了党组织的呢？", previous) == \
+        "克旗“四个100%”目标里，对已经单独建了党组织的非公经济和社会组织要求做到什么？"
+
+
+def test_above_a_size_in_a_name_is_no_pointer_back():
+    # 以上 points back ("以上这些"), but not inside "规模以上工业企业".
+    previous = Turn("新郑的中小企业有多少户？", "")
+    assert "规模以上工业企业" in resolve_follow_up("规模以上工业企业呢", previous)
+
+
+def test_a_short_correction_keeps_the_subject_without_the_verb_before_the_ask():
+    from retrieval.followup import resolve_correction
+
+    assert resolve_correction("哪年成立的", Turn("涪陵区民协党委书记叫什么名字？", "")) == "涪陵区民协党委书记哪年成立的"
+    assert resolve_correction("在哪儿开的", Turn("那次座谈会是哪天开的？", "")) == "那次座谈会在哪儿开的"
