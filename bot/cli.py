@@ -109,7 +109,7 @@ def ingest(
         raise typer.Exit(EXIT_NOTHING_READ)
 
 
-STAGES = {"load": ("读取文档", "个"), "chunk": ("切分段落", "个文档"), "embed": ("向量化", "段")}
+STAGES = {"load": ("读取文档", "个"), "chunk": ("切分段落", "个文档"), "embed": ("向量化", "段"), "eval": ("评测", "题")}
 
 
 class ProgressLines:
@@ -313,8 +313,11 @@ def eval_cmd(
     fn = answer if mode == "extractive" else answer_fn_for(s)
     kb = _kb(s)
     items = load_dataset(dataset)
+    mode_used = "extractive" if fn is answer else "llm"
+    # Progress on stderr (stdout keeps the JSON alone): a slow or unreachable LLM makes a long run look hung.
+    typer.echo(f"评测 {len(items)} 题（{'摘录式' if mode_used == 'extractive' else '大模型'}），正在加载模型…", err=True)
     result = run_eval(items, kb, s, answer_fn=lambda q, history=None: fn(q, kb, s, history=history),
-                      mode="extractive" if fn is answer else "llm")
+                      mode=mode_used, on_progress=ProgressLines(every=5.0))
     if report:
         write_report(result, report)
         typer.echo(f"报告已写入 {report}", err=True)

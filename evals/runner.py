@@ -533,8 +533,10 @@ def run_eval(
     settings: Settings,
     answer_fn: Callable[..., Answer] | None = None,
     mode: str = "extractive",
+    on_progress: Callable[[str, int, int], None] | None = None,
 ) -> EvalResult:
-    """Answer every item in one warm process and grade it; conversation turns get the earlier turns as history."""
+    """Answer every item in one warm process and grade it; conversation turns get the earlier turns as history.
+    `on_progress("eval", done, total)` is called after the warm-up and after each item."""
     if answer_fn is None:
         from retrieval.answer import answer
 
@@ -545,7 +547,9 @@ def run_eval(
     answer_fn(items[0].question)  # warm-up: models and indexes load outside the timings
     records = []
     history: list[Turn] = []
-    for item in items:
+    if on_progress:
+        on_progress("eval", 0, len(items))
+    for done, item in enumerate(items, start=1):
         if item.turn <= 1:
             history = []
         t0 = time.perf_counter()
@@ -553,6 +557,8 @@ def run_eval(
         records.append(score_record(item, ans, (time.perf_counter() - t0) * 1000))
         if item.conversation:
             history.append(Turn(ans.standalone_question or item.question, "" if ans.refused else ans.text))
+        if on_progress:
+            on_progress("eval", done, len(items))
     return EvalResult(summarize(records, mode), records)
 
 

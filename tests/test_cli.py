@@ -108,6 +108,8 @@ def test_eval_command_prints_metrics_json_last(env, tmp_path):
     assert summary["n"] == 5 and summary["answerable"] == 3
     assert set(summary) >= {"retrieval", "answer", "grounding", "refusal", "latency"}
     assert "djbot 评测报告" in report.read_text("utf-8")
+    # Progress goes to stderr from the start (a slow LLM must not look like a hang); stdout holds the JSON alone.
+    assert "评测 5 题" in res.stderr and "评测 0/5 题" in res.stderr and "评测 5/5 题" in res.stderr, res.stderr
 
 
 def test_ask_says_it_answered_directly_without_a_service(env):
