@@ -198,7 +198,7 @@ def analyze(question: str, kb: KnowledgeBase, settings: Settings, rewrite=None, 
 
 def quoted_slots(x: str, text: str, prev: str) -> list[re.Match]:
     """Terms the previous question quotes that a quoted X ("“两带”呢") may take the place of."""
-    if not re.search(rf"[“\"「]{re.escape(x)}[”\"」]", text):
+    if x not in {m.group(1) for m in QUOTED.finditer(text)}:
         return []
     return [m for m in QUOTED.finditer(prev) if x not in m.group(1) and m.group(1) not in x]
 
