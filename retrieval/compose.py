@@ -51,7 +51,11 @@ ITEM_MARK = re.compile(
     r"\d{1,2}\s*[、.．](?!\d)|[一二三四五六七八九十]+\s*[、.．]|首先[，,]|其次[，,]|再次[，,]|最后[，,])"
 )
 FIRST_ITEM = re.compile(r"^\s*(?:一是|[(（]一[)）]|1\s*[、.．](?!\d)|首先)")
-SPECIFICS = re.compile(r"具体|举例|例子|事例|案例|哪些做法|什么做法|哪些措施|怎么做的|是怎样做的")
+ITEM_OPEN = r"(?:[一二三四五六七八九十]+是|[(（][一二三四五六七八九十\d]+[)）]|\d{1,2}\s*[、.．](?!\d))"
+QUOTED_ITEM = re.compile(r"^“([^”]{6,60})”")  # a listed item asked about by its words (followup.resolve_follow_up)
+COUNTED_LIST = re.compile(r"[一二三四五六七八九十两](?:个方面|方面|项|点|大做法|条)[^，,。]{0,12}[:：]")  # "六个方面的要求:"
+SPECIFICS = re.compile(r"具体|举例|例子|事例|案例|(?:什么|哪些|啥)[\u4e00-\u9fff]{0,4}?(?:办法|措施|举措|做法)|怎么做的|是怎样做的"
+                       r"|(?:怎么|怎样|如何)[^，,。？?]{2,24}的[呢啊]?[？?]?$")  # "是怎么给企业派干部的": what was done
 RELATED_LEAD = "。资料中相关的内容是："  # after the gap of a partial answer, before what the materials do say
 FIRST_PERSON = re.compile(r"我们|我(?:市|区|县|旗|镇|省|州|局|会|部)")
 
@@ -292,8 +296,24 @@ def compose(q: Question, cands: list[Candidate], snap: Snapshot, focus: list[str
                     and all(holds(q, k, c.text) for k in kinds)), None)
         if alt is not None:
             ranked = [alt, *(c for c in ranked if c is not alt)]
+    if "list" in q.expects and not OPENS_LIST.search(ranked[0].text):
+        # "提了几方面要求": the sentence that opens the counted list ("提出了六个方面的要求:一是…") answers first,
+        # when it is nearly as relevant as one that only shares the question's words.
+        alt = next((c for c in ranked[1:4] if c.relevance >= 0.85 * ranked[0].relevance and COUNTED_LIST.search(c.text)), None)
+        if alt is not None:
+            ranked = [alt, *(c for c in ranked if c is not alt)]
     top = ranked[0]
     chosen = [top]
+    if (quoted := QUOTED_ITEM.match(q.standalone)) and (m := re.search(ITEM_OPEN + re.escape(quoted[1]), top.text)):
+        # "具体说说第二条" ("“将推进…有机结合”是什么？"): the item from its marker on, with what the document says of it
+        # after it ("要坚持…两手抓"), up to the next item.
+        last = replace(top, start=top.start + m.start(), text=top.text[m.start() :])
+        chosen = [last]
+        while (nxt := following(last, snap, ends=SENTENCE_END)) and not re.match(ITEM_OPEN, nxt.text) \
+                and sum(len(c.text) for c in chosen) + len(nxt.text) <= budget:
+            chosen.append(nxt)
+            last = nxt
+        return chosen, None
     if CASE_REFERENCE.match(top.text) and (case := defining_case(top, snap)):
         chosen.insert(0, case)  # "对于后一种情况…" is read with the sentence that names the cases
     elif kinds and (own := standing_rest(top)) is not None and all(holds(q, k, own.text) for k in kinds):

@@ -219,10 +219,14 @@ def synonyms(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v for _, v in synonym_pairs(text) if v not in text))
 
 
+ITEM_ASKED = re.compile(r"^“[^”]{2,60}”(?:是什么|：)")  # the standalone form of "第二条呢" (followup.resolve_follow_up)
+
+
 def listing_turn(text: str, turns: list[Turn]) -> Turn:
     """The turn a follow-up builds on: the last one, unless it asks for an item ("最后一条呢？") of a list only an
     earlier answer gave (第二个方面呢 -> the second item, then 最后一条呢 -> the list that gave it)."""
-    if ORDINAL.search(text) and ordinal_item(text, turns[-1].answer) is None:
+    # An answer about one item ("“将推进…有机结合”是什么？" -> "…两手抓、两结合、两促进") lists no items of that list.
+    if ORDINAL.search(text) and (ordinal_item(text, turns[-1].answer) is None or ITEM_ASKED.match(turns[-1].question)):
         return next((t for t in reversed(turns[:-1]) if ordinal_item(text, t.answer) is not None), turns[-1])
     return turns[-1]
 
@@ -278,7 +282,9 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
     if slogans and not injection:
         text = with_slogan(text, slogans)  # "那几个“一”" -> "“四个一”": the slogan the asker half remembers
     standalone, follow_up, seen, own, sequel, own_words, asked_before = text, False, (), -1, "", (), ()
+    # An attempt to steer the bot ("Ignore the documents…") is no topic a later "那…呢" can point back to.
     turns = [t if isinstance(t, Turn) else Turn(str(t)) for t in (history or []) if t]
+    turns = [t for t in turns if not instruction_attempt(t.question)]
     if turns and not injection:
         own = own_content(text, content_words)
         fixing = correction_body(text)  # "不对，我问的是…": another question, not the one just answered
