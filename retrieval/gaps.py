@@ -588,6 +588,104 @@ def wrong_lead(r: Reading) -> list[str]:
     return _other_party(r, LED_BY, r.q.standalone)
 
 
+# An amount the question tells with what it paid or saved: "省下1200万元电费".
+TOLD_FIGURE = re.compile(r"(\d+(?:\.\d+)?\s*(?:余|多)?(?:万元|元))的?([\u4e00-\u9fff]{2,6})")  # an amount: what it paid
+
+
+def unknown_measure(r: Reading) -> list[str]:
+    """"帮企业省下1200万元电费" where the passages give 1200万元 of 运输费用: the figure is theirs, but what it
+    measured is a word the materials never use (电费), so the question tells another fact than they do."""
+    out = []
+    joined = "".join(r.contexts)
+    flat = re.sub(r"\s|余|多", "", joined)
+    for m in TOLD_FIGURE.finditer(r.told):
+        figure = re.sub(r"\s|余|多", "", m.group(1))
+        if figure not in flat:
+            continue  # a figure the passages do not give is another check's (unsaid_amounts)
+        head = next((w for w in r.words(m.group(2)) if len(w) >= 2), "")
+        # Said shorter is said: 运费 for the "石材运输费用" next to the figure.
+        near = "".join(flat[max(0, i.start() - 12) : i.end() + 12] for i in re.finditer(re.escape(figure), flat))
+        if head and r.lexical.df.get(head, 0) == 0 and head not in joined and not all(ch in near for ch in head) \
+                and not (head[-1] in "里上中内" and head[:-1] in joined) \
+                and not any(v in joined for _, v in synonym_pairs(head)):
+            out.append(m.group(0))
+    return out
+
+
+# What a question says a term stands for: "“1”是指每家企业派1名党员吧", "“1+N”模式里的N是各苏木乡镇建的区域党支部".
+TOLD_DEFINITION = re.compile(r"(?:[“\"「]([^”\"」]{1,10})[”\"」]|(?<![A-Za-z0-9+])([A-Za-z0-9])(?![A-Za-z0-9+]))"
+                             r"(?:就|指的)?(?:是指|是|指)([^，,。？?；;！!]{2,24}?)(?:吧|吗|呢|啊)?(?=[，,。？?；;！!]|$)")
+ASKING = re.compile(r"什么|啥|哪|谁|多少|几|怎么|如何|不是|否")
+
+
+def wrong_definition(r: Reading) -> list[str]:
+    """"“1”是指每家企业派1名党员吧" where the passages say “1”是每个苏木乡镇…建立1个区域党支部: the term stands for
+    something else there. Told in other words is told: it holds when most of the told words are in the passages' own."""
+    out = []
+    for m in TOLD_DEFINITION.finditer(r.q.standalone):
+        term, told = m.group(1) or m.group(2), m.group(3)
+        if ASKING.search(told):
+            continue
+        said = [x.group(1) for p in r.passages
+                for x in re.finditer(rf"[“\"「]{re.escape(term)}[”\"」](?:就)?(?:是指|是|指)([^；;。]{{2,60}})", p)]
+        words = [w for w in dict.fromkeys(r.words(told)) if len(w) >= 2 and not GENERIC.match(w) and not re.search(r"\d", w)]
+        if said and words and sum(any(w in x for x in said) for w in words) * 2 < len(words):
+            out.append(re.sub(r"[“”\"「」]", "", m.group(0)).rstrip("吧吗呢啊"))  # quoted once, in the gap's own quotes
+    return out
+
+
+# "座谈会是钟攸平会长主持的吧": who chaired, as the question tells it.
+CHAIRED = re.compile(r"([\u4e00-\u9fff]{2,3}?)(?:同志)?(?:副?会长|秘书长|副?书记|副?主席|副?部长|副?局长|副?司长|主任)?(?:亲自)?主持")
+
+
+def wrong_chair(r: Reading) -> list[str]:
+    """"那次座谈会是钟攸平会长主持的吧" where a passage naming him says "…秘书长杨文彬主持会议": someone else chaired."""
+    m = CHAIRED.search(r.q.standalone)
+    if not m or re.search(r"哪|什么|谁|啥|是$", m.group(1)):
+        return []
+    name = m.group(1)
+    if not re.search(rf"(?:{TITLES}){name}|{name}(?:同志)?(?:{SAYS})", "".join(r.passages)):
+        return []  # "会议主持人是谁": no person the passages name
+    for p in r.passages:
+        chairs = [x.group(1) for x in CHAIRED.finditer(p)]
+        if name in p and chairs and not any(name in c or c in name for c in chairs):
+            return [m.group(0)]
+    return []
+
+
+# "吕广望代表市委组织部在会上讲话": on whose behalf someone spoke, as the question tells it.
+ON_BEHALF = re.compile(r"([\u4e00-\u9fff]{2,3}?)(?:同志)?代表([\u4e00-\u9fff、]{2,16}?)(?=在|作|讲话|发言|向|致辞|表示)")
+
+
+def wrong_behalf(r: Reading) -> list[str]:
+    """"吕广望代表市委组织部在会上讲话" where the passages say 吕广望同志代表第三届理事会作了工作报告."""
+    m = ON_BEHALF.search(r.q.standalone)
+    if not m or ASKING.search(m.group(0)):
+        return []
+    name, body = m.group(1), m.group(2)
+    said = [x.group(2) for p in r.passages for x in ON_BEHALF.finditer(p) if x.group(1) == name]
+    return [m.group(0)] if said and not any(mentions(body, x) or body in x or x in body for x in said) else []
+
+
+# A plan the materials tell ("市委将在新社会组织领域推荐一批…"), which a question takes as done ("已经…推荐上去一批").
+PLANNED = re.compile(r"(?:将|准备|计划|拟|打算)(?:在[^，,。；;]{0,16}?(?:领域|行业|中|里|上|内|方面))?([\u4e00-\u9fff]{2})")
+DONE = re.compile(r"(?:已经|已)(?!有)([^，,。？?；;]{2,30})")
+
+
+def planned_not_done(r: Reading) -> list[str]:
+    """"永康市委已经在新社会组织领域推荐上去一批省级“双强”先进单位党组织" where the answering sentence says 市委将…推荐:
+    the deed is a plan there. Not the asker's own situation ("我们厂已经有工会")."""
+    out = []
+    for clause in re.split(r"[，,。？?；;！!]", r.told or r.q.standalone):
+        if OWN_SUBJECT.search(clause) or not (m := DONE.search(clause)):
+            continue
+        verb = next((p.group(1) for c in r.ranked[:1] for p in PLANNED.finditer(c.text)
+                     if p.group(1) in m.group(1) and not re.search(r"已经|已", c.text[: p.start()])), "")
+        if verb:  # up to the deed: "已经在新社会组织领域推荐"
+            out.append(m.group(0)[: m.start(1) - m.start() + m.group(1).index(verb) + len(verb)])
+    return out
+
+
 def unsaid_amounts(r: Reading) -> list[str]:
     """"每年拨5万元活动经费，这笔钱从哪出": an amount or share the question takes as given must be in the passages."""
     return unsaid_figures(r.q.standalone, [h.chunk.text for h in r.hits])
@@ -703,7 +801,8 @@ def wrong_charge(r: Reading) -> list[str]:
 
 UNSUPPORTED: tuple[Callable[[Reading], list[str]], ...] = (
     unsaid_events, told_of_a_subject, wrong_speaker, unsaid_amounts, contradicted_words, wrong_ordinal, unknown_body,
-    opposite_asked, reversed_order, wrong_lead, all_not_some, wrong_partner, counts_taken, wrong_charge,
+    opposite_asked, reversed_order, wrong_lead, all_not_some, wrong_partner, counts_taken, wrong_charge, wrong_chair,
+    unknown_measure, wrong_definition, wrong_behalf, planned_not_done,
 )
 
 

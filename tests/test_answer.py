@@ -724,6 +724,16 @@ def test_a_saying_the_question_quotes_is_found_in_other_punctuation(kb, settings
     ("新郑工商联组织企业家到杭州、无锡考察了5天，主要学到了哪些经验？", "考察了5天"),
     # What a body is in charge of: the 民政局党总支 runs the 社会组织's party work, not the 个体工商户's.
     ("克旗的个体工商户党建由旗民政局党总支负责，这个党总支是怎么管起来的？", "由旗民政局党总支负责"),
+    # Who chaired: the passage naming 钟攸平 has 杨文彬 chair the meeting.
+    ("全国个私协会那次座谈会是钟攸平会长主持的吧？他在会上宣布了哪些新的扶持政策？", "钟攸平会长主持"),
+    # The figure is the materials' (1200万元), what it measured (电费) a word they never use: 运输费用.
+    ("白景文在芝瑞镇挂职时帮企业省下1200万元电费，用的是什么节电技术？", "1200万元电费"),
+    # What a term stands for, told otherwise than the passages define it.
+    ("克旗“1+N”模式里的“1”是指每家企业派1名党员吧？这名党员是怎么选出来的？", "1是指每家企业派1名党员"),
+    ("克旗“1+N”模式里的N是各苏木乡镇建的区域党支部，这些支部归谁领导？", "N是各苏木乡镇建的区域党支部"),
+    ("吕广望代表市委组织部在会上讲话，他对研究会提了几点意见啊", "吕广望代表市委组织部"),  # 代表第三届理事会
+    # A plan taken as done: the materials say 市委将…推荐.
+    ("永康市委已经在新社会组织领域推荐上去一批省级“双强”先进单位党组织，名单里都有谁？", "已经在新社会组织领域推荐"),
 ])
 def test_figures_ordinals_and_bodies_the_materials_give_for_something_else_are_not_answered(kb, settings, question, gap):
     ans = answer(question, kb, settings)
@@ -740,6 +750,10 @@ def test_figures_ordinals_and_bodies_the_materials_give_for_something_else_are_n
     ("新郑工商联组织企业家到杭州、无锡考察了7天，这次去了多少人？", "30余人"),
     ("克旗的社会组织党建由旗民政局党总支负责，全旗形成了什么样的管理格局？", "横向到边、纵向到底"),
     ("永康是不是有5897家非公企业建了党组织", "5897家"),  # asked, and right: "非公企业党委10家" counts 党委
+    ("全国个私协会那次座谈会是杨文彬主持的吧？会上谁作了重要讲话？", "钟攸平"),
+    ("白景文在芝瑞镇挂职时帮企业省下1200万元运输费用，他是跟谁协调的？", "赤峰市铁路货物运输中心"),
+    ("克旗“1+N”模式里的“1”是乡镇建的区域党支部，具体怎么建？", "区域党支部"),
+    ("永康市委准备在新社会组织领域推荐一批什么样的党组织？", "省级“双强”先进单位党组织"),
 ])
 def test_the_same_questions_told_rightly_are_answered(kb, settings, question, said):
     ans = answer(question, kb, settings)
@@ -749,6 +763,9 @@ def test_the_same_questions_told_rightly_are_answered(kb, settings, question, sa
 def test_a_list_the_materials_only_count_is_not_given_as_if_listed(kb, settings):
     ans = answer("新郑帮非公企业完善的那21项党建制度，能不能逐项列出名称？", kb, settings)
     assert ans.outcome == "partial" and ans.text.startswith("资料中没有逐项列出"), ans.text
+    # "具体是哪21项" asks for the list by its size in digits, as "哪几项" does.
+    digits = answer("新郑市工商联帮企业完善的那21项党建工作制度，具体是哪21项？", kb, settings)
+    assert digits.outcome == "partial" and digits.text.startswith("资料中没有逐项列出"), digits.text
     # A list whose opening sentence ends with a colon has its items after it.
     assert answer("永康的三个方面意见分别是什么", kb, settings).outcome == "answered"
     # "除了这21项": not the counted list.
@@ -1257,3 +1274,17 @@ def test_which_one_comes_before_a_quoted_term_asked_in_the_last_frame(kb, settin
     ans = after("克旗的“三培两带一提升”里面，“三培”指什么？", "最后那个“一提升”呢？", kb, settings)
     assert "“一提升”指什么" in ans.standalone_question, ans.standalone_question
     assert "整体素质" in ans.text
+
+
+def test_a_counted_list_question_opens_with_the_list_and_an_item_is_read_to_its_end(kb, settings):
+    # "提了几方面要求": the sentence that opens the six items answers, not the one sharing most words.
+    turns = []
+    for question in ("钟攸平在涪陵那次会上对个私协会提了几方面要求？", "具体说说第二条", "最后一条呢？"):
+        a = answer(question, kb, settings, history=list(turns))
+        turns.append(Turn(a.standalone_question, a.text))
+    first, second, last = (t.answer for t in turns)
+    assert first.startswith("对此,他提出了六个方面的要求") and "6. 做好数据统计工作" in first, first
+    # The second item with what the document says of it ("两手抓"), not the clause before its marker.
+    assert second.startswith("将推进非公党建工作与抓好个私协会自身建设有机结合") and "两手抓" in second, second
+    # "最后一条" is the sixth of the list, not the last of "两手抓、两结合、两促进" in the answer before.
+    assert last.startswith("做好数据统计工作"), last
