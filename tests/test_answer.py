@@ -1288,3 +1288,10 @@ def test_a_counted_list_question_opens_with_the_list_and_an_item_is_read_to_its_
     assert second.startswith("将推进非公党建工作与抓好个私协会自身建设有机结合") and "两手抓" in second, second
     # "最后一条" is the sixth of the list, not the last of "两手抓、两结合、两促进" in the answer before.
     assert last.startswith("做好数据统计工作"), last
+
+
+def test_three_members_finds_the_threshold_the_materials_count_by(kb, settings):
+    # "有三名党员" is the materials' "党员3名以上企业" (a synonym for retrieval only; the question is not rewritten).
+    ans = answer("厂里有三名党员，按新郑的做法要不要建党组织？", kb, settings)
+    assert ans.outcome == "answered" and "党员3名以上企业全部建立党组织" in ans.text.split("。")[0], ans.text
+    assert "三名党员" in ans.standalone_question and "3名以上" not in ans.standalone_question
