@@ -134,6 +134,9 @@ def person_named(text: str, known: frozenset[str] = frozenset()) -> str:
     return names[-1] if names else ""
 
 
+WHO_ASKED = re.compile(r"是谁|谁(?:主持|负责|讲话|介绍|担任|作|牵头)|哪位|叫什么名字|叫啥")  # the last turn asked for a person
+
+
 def named_for_role(previous: Turn, known: frozenset[str] = frozenset()) -> str:
     """"他" after "克旗派到企业挂职的干部，帮石材企业解决过什么难题" (answered "挂职干部白景文…"): the person the answer
     names by a role the question asked about; "" when none or more than one."""
@@ -404,7 +407,8 @@ def resolve_follow_up(text: str, previous: Turn, own_content: int = 1, known: fr
         return body.replace(found[0], found[1], 1)
     if re.search(r"[他她](?![们])", body) and (name := person_named(previous.question, known) or next(
             (n for n in [person_named(previous.answer, known)] if n and n in previous.question), "")
-            or named_for_role(previous, known)):
+            or named_for_role(previous, known)
+            or (WHO_ASKED.search(previous.question) and person_named(re.split(r"(?<=[。！？；;])", previous.answer)[0], known))):
         # "他是跟哪家单位协调的" after "克旗挂职干部白景文给石材企业解决了什么难题": the person, not the place.
         return re.sub(r"[他她](?![们])", name, body, count=1)
     if re.search(r"[他她](?![们])", body) and (role := list(re.finditer(ROLES, previous.question))):

@@ -1283,6 +1283,11 @@ def test_a_short_correction_keeps_the_subject_without_the_verb_before_the_ask():
     assert resolve_correction("在哪儿开的", Turn("那次座谈会是哪天开的？", "")) == "那次座谈会在哪儿开的"
 
 
+def test_he_after_a_who_question_is_the_person_the_answer_named():
+    previous = Turn("全国个私协会系统在涪陵开的那次座谈会，是谁主持的？", "中国个协副会长兼秘书长杨文彬主持会议[1]。")
+    assert resolve_follow_up("他本人在会上讲了哪些内容？", previous).startswith("杨文彬本人")
+
+
 def test_a_follow_up_after_an_injection_points_back_past_it():
     # "那市场主体占比呢？" after an injection turn asks about the question before it, not about the injection.
     history = [Turn("克旗非公经济的增加值占地区生产总值多少？", "经济增加值占地区生产总值的70%[1]。"),
