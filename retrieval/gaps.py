@@ -21,6 +21,7 @@ from .kinds import (
     COUNTED_PREDICATE,
     EVENT_WORDS,
     GROWTH,
+    SPEECH_VERBS,
     TITLES,
     breaks_down,
     contradicted_counts,
@@ -35,6 +36,7 @@ from .kinds import (
     unsaid_figures,
     where_counted,
 )
+from .names import people_named
 from .places import LOCAL_ORG, NOT_IN_PERSON, local_place, mentions, places_in, without_places
 from .terms import (
     ASKS_ITEMS,
@@ -686,6 +688,24 @@ def planned_not_done(r: Reading) -> list[str]:
     return out
 
 
+# What someone said, asked ("杨文彬在会上讲了哪些内容", "他本人讲了什么").
+SPEECH_ASKED = re.compile(r"(?:同志|本人)?(?:在[^，,。？?]{0,10}?)?(?:讲了|说了|提了|谈了|讲的|说的|强调了)(?:些)?(?:哪些|什么|啥)")
+
+
+def unsaid_speech(r: Reading) -> list[str]:
+    """"杨文彬在会上讲了哪些内容" where the passages name him only chairing ("秘书长杨文彬主持会议"): no sentence has him
+    say anything. The person is one the passages name after a role or before 同志 (names.people_named)."""
+    m = SPEECH_ASKED.search(r.q.standalone)
+    if not m:
+        return []
+    before = r.q.standalone[: m.start()]
+    joined = "".join(r.passages)
+    name = next((n for n in people_named(r.passages) if before.endswith(n)), "")
+    if not name or re.search(rf"{name}(?:同志)?[^，,。；;]{{0,12}}?(?:{SPEECH_VERBS}|作了?[^，,。；;]{{0,6}}(?:讲话|报告|发言))", joined):
+        return []
+    return [f"{name}{m.group(0)}".split("哪些")[0].split("什么")[0].split("啥")[0]]
+
+
 def unsaid_amounts(r: Reading) -> list[str]:
     """"每年拨5万元活动经费，这笔钱从哪出": an amount or share the question takes as given must be in the passages."""
     return unsaid_figures(r.q.standalone, [h.chunk.text for h in r.hits])
@@ -802,7 +822,7 @@ def wrong_charge(r: Reading) -> list[str]:
 UNSUPPORTED: tuple[Callable[[Reading], list[str]], ...] = (
     unsaid_events, told_of_a_subject, wrong_speaker, unsaid_amounts, contradicted_words, wrong_ordinal, unknown_body,
     opposite_asked, reversed_order, wrong_lead, all_not_some, wrong_partner, counts_taken, wrong_charge, wrong_chair,
-    unknown_measure, wrong_definition, wrong_behalf, planned_not_done,
+    unknown_measure, wrong_definition, wrong_behalf, planned_not_done, unsaid_speech,
 )
 
 

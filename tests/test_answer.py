@@ -734,6 +734,8 @@ def test_a_saying_the_question_quotes_is_found_in_other_punctuation(kb, settings
     ("吕广望代表市委组织部在会上讲话，他对研究会提了几点意见啊", "吕广望代表市委组织部"),  # 代表第三届理事会
     # A plan taken as done: the materials say 市委将…推荐.
     ("永康市委已经在新社会组织领域推荐上去一批省级“双强”先进单位党组织，名单里都有谁？", "已经在新社会组织领域推荐"),
+    # What someone said, where the passages have him only chair the meeting.
+    ("杨文彬在会上讲了哪些内容？", "杨文彬在会上讲了"),
 ])
 def test_figures_ordinals_and_bodies_the_materials_give_for_something_else_are_not_answered(kb, settings, question, gap):
     ans = answer(question, kb, settings)
@@ -754,6 +756,7 @@ def test_figures_ordinals_and_bodies_the_materials_give_for_something_else_are_n
     ("白景文在芝瑞镇挂职时帮企业省下1200万元运输费用，他是跟谁协调的？", "赤峰市铁路货物运输中心"),
     ("克旗“1+N”模式里的“1”是乡镇建的区域党支部，具体怎么建？", "区域党支部"),
     ("永康市委准备在新社会组织领域推荐一批什么样的党组织？", "省级“双强”先进单位党组织"),
+    ("吕广望同志在会上讲了什么", "工作报告"),  # a report he gave is what he said
 ])
 def test_the_same_questions_told_rightly_are_answered(kb, settings, question, said):
     ans = answer(question, kb, settings)
