@@ -21,6 +21,7 @@ from .kinds import (
     COUNTED_PREDICATE,
     EVENT_WORDS,
     GROWTH,
+    INTERROGATIVE,
     SPEECH_VERBS,
     TITLES,
     breaks_down,
@@ -617,7 +618,6 @@ def unknown_measure(r: Reading) -> list[str]:
 # What a question says a term stands for: "“1”是指每家企业派1名党员吧", "“1+N”模式里的N是各苏木乡镇建的区域党支部".
 TOLD_DEFINITION = re.compile(r"(?:[“\"「]([^”\"」]{1,10})[”\"」]|(?<![A-Za-z0-9+])([A-Za-z0-9])(?![A-Za-z0-9+]))"
                              r"(?:就|指的)?(?:是指|是|指)([^，,。？?；;！!]{2,24}?)(?:吧|吗|呢|啊)?(?=[，,。？?；;！!]|$)")
-ASKING = re.compile(r"什么|啥|哪|谁|多少|几|怎么|如何|不是|否")
 
 
 def wrong_definition(r: Reading) -> list[str]:
@@ -626,7 +626,7 @@ def wrong_definition(r: Reading) -> list[str]:
     out = []
     for m in TOLD_DEFINITION.finditer(r.q.standalone):
         term, told = m.group(1) or m.group(2), m.group(3)
-        if ASKING.search(told):
+        if INTERROGATIVE.search(told):
             continue
         said = [x.group(1) for p in r.passages
                 for x in re.finditer(rf"[“\"「]{re.escape(term)}[”\"」](?:就)?(?:是指|是|指)([^；;。]{{2,60}})", p)]
@@ -662,7 +662,7 @@ ON_BEHALF = re.compile(r"([\u4e00-\u9fff]{2,3}?)(?:同志)?代表([\u4e00-\u9fff
 def wrong_behalf(r: Reading) -> list[str]:
     """"吕广望代表市委组织部在会上讲话" where the passages say 吕广望同志代表第三届理事会作了工作报告."""
     m = ON_BEHALF.search(r.q.standalone)
-    if not m or ASKING.search(m.group(0)):
+    if not m or INTERROGATIVE.search(m.group(0)):
         return []
     name, body = m.group(1), m.group(2)
     said = [x.group(2) for p in r.passages for x in ON_BEHALF.finditer(p) if x.group(1) == name]
