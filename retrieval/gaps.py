@@ -22,6 +22,7 @@ from .kinds import (
     EVENT_WORDS,
     GROWTH,
     INTERROGATIVE,
+    SATISFIES,
     SPEECH_VERBS,
     TITLES,
     breaks_down,
@@ -474,8 +475,25 @@ def not_together(r: Reading) -> Gap | None:
     return None
 
 
+AFFILIATION_ASKED = re.compile(r"(?:是|在|从)哪(?:个|家)单位|哪个单位的")  # "挂职之前是哪个单位的干部"
+
+
+def affiliation_not_given(r: Reading) -> Gap | None:
+    """"白景文挂职之前是哪个单位的干部" where the passages name him only as "挂职干部白景文在芝瑞镇…": a body the
+    sentences name (赤峰市铁路货物运输中心) is no answer unless it stands before his name with his title
+    ("中国个协副会长兼秘书长杨文彬")."""
+    if "organisation" not in r.kinds or not AFFILIATION_ASKED.search(r.q.standalone):
+        return None
+    texts = [c.text for c in r.relevant]
+    name = next((n for n in people_named(texts) if n in r.q.standalone), "")
+    body = f"{SATISFIES['organisation'].pattern}|个协|私协|司|办|厅|处"  # "个体司(非公党建办)正司级副司长…韩旭"
+    if name and not any(re.search(rf"(?:{body})[^，,。；;]{{0,30}}?{name}", t) for t in texts):
+        return Gap("organisation")
+    return None
+
+
 MISSING: tuple[Callable[[Reading], Gap | None], ...] = (
-    beyond_the_list, kind_unmet, whole_not_part, counted_elsewhere, part_not_broken_down, term_only_used,
+    beyond_the_list, affiliation_not_given, kind_unmet, whole_not_part, counted_elsewhere, part_not_broken_down, term_only_used,
     items_not_spelled_out, item_not_marked, list_only_counted, places_not_named, rest_not_listed, only_named,
     other_period, counted_by_deed, not_together,
 )

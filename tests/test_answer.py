@@ -1298,3 +1298,11 @@ def test_three_members_finds_the_threshold_the_materials_count_by(kb, settings):
     ans = answer("厂里有三名党员，按新郑的做法要不要建党组织？", kb, settings)
     assert ans.outcome == "answered" and "党员3名以上企业全部建立党组织" in ans.text.split("。")[0], ans.text
     assert "三名党员" in ans.standalone_question and "3名以上" not in ans.standalone_question
+
+
+def test_whose_staff_someone_was_is_not_answered_by_a_body_he_worked_with(kb, settings):
+    # "挂职干部白景文…与赤峰市铁路货物运输中心协调": the centre is whom he coordinated with, not his own unit.
+    ans = answer("白景文去石材行业党支部挂职之前是哪个单位的干部？", kb, settings)
+    assert ans.outcome == "partial" and "具体部门或单位" in ans.text.split("。")[0], ans.text
+    # A body before the name with its title gives the unit ("国家工商总局…个体司(非公党建办)正司级副司长(副主任)韩旭").
+    assert answer("韩旭是哪个单位的领导？", kb, settings).outcome == "answered"
