@@ -60,3 +60,10 @@ class DatasetError(DjbotError):
 class LLMError(DjbotError):
     code = "llm_error"
     status = 502
+
+
+class VectorStoreError(DjbotError):
+    """The Chroma server (DJBOT_CHROMA_URL) refused, failed or did not answer in time."""
+
+    code = "vector_store_unavailable"
+    status = 503

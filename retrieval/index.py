@@ -16,7 +16,7 @@ import numpy as np
 
 from .chunk import answer_units, chunk_document
 from .embed import Embedder, make_embedder
-from .errors import ConfigError, IndexNotBuiltError, IngestError
+from .errors import ConfigError, IndexNotBuiltError, IngestError, VectorStoreError
 from .lexical import LexicalIndex, Tokenizer
 from .loaders import CLEANER_VERSION, discover, load_bytes, read_manifest
 from .names import people_named
@@ -365,6 +365,26 @@ def _blas_controller():
     return ThreadpoolController()
 
 
+def _chroma_server_client(settings: Settings, host: str, port: int, ssl: bool, chroma_settings):
+    """A chromadb.HttpClient whose requests give up after `chroma_timeout_s`: chromadb builds its httpx session with
+    no timeout, so a server that accepts and never answers hung `djbot eval`, `ask` and `serve` at their first search.
+    The heartbeat is asked first with the timeout (the client's own first request, its tenant check, would wait
+    forever); then the session's timeout is set. Any failure is a VectorStoreError naming the server."""
+    import chromadb
+    import httpx
+
+    url = f"{'https' if ssl else 'http'}://{host}:{port}"
+    try:
+        httpx.get(f"{url}/api/v2/heartbeat", timeout=settings.chroma_timeout_s).raise_for_status()
+        client = chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=chroma_settings)
+    except (httpx.HTTPError, ValueError, ConnectionError) as exc:
+        raise VectorStoreError(f"向量库服务 {url} 无法连接或没有响应（{type(exc).__name__}）") from exc
+    session = getattr(getattr(client, "_server", None), "_session", None)  # chromadb.api.fastapi.FastAPI
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(settings.chroma_timeout_s)
+    return client
+
+
 def _open_collection(settings: Settings, embedder_name: str):
     import chromadb
     from chromadb.config import Settings as ChromaSettings
@@ -375,16 +395,21 @@ def _open_collection(settings: Settings, embedder_name: str):
         if not m:
             raise ConfigError(f"DJBOT_CHROMA_URL 格式不正确：{settings.chroma_url}")
         port = int(m[3] or (443 if m[1] == "https" else 8000))
-        client = chromadb.HttpClient(host=m[2], port=port, ssl=m[1] == "https", settings=chroma_settings)
+        client = _chroma_server_client(settings, m[2], port, m[1] == "https", chroma_settings)
     else:
         path = settings.data_dir / "chroma"
         path.mkdir(parents=True, exist_ok=True)
         client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     name = "djbot-" + re.sub(r"[^A-Za-z0-9._-]", "-", embedder_name)[:50]
     # No embedding function: vectors always come from our embedder, so Chroma never loads its own model.
-    return client.get_or_create_collection(
-        name=name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
-    )
+    try:
+        return client.get_or_create_collection(
+            name=name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
+    except Exception as exc:
+        if settings.chroma_url and type(exc).__module__.startswith(("httpx", "chromadb")):
+            raise VectorStoreError(f"向量库服务 {settings.chroma_url} 出错或没有响应（{type(exc).__name__}）") from exc
+        raise
 
 
 def _load_all(kb: KnowledgeBase, paths: list[Path], report: IngestReport,

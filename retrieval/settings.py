@@ -19,6 +19,7 @@ class Settings(BaseSettings):
     knowledge_dir: Path = Path("knowledge")
     user_dict: Path | None = None  # default: <knowledge_dir>/userdict.txt
     chroma_url: str | None = None  # e.g. http://127.0.0.1:8001 -> chromadb.HttpClient
+    chroma_timeout_s: float = 10.0  # per request to a Chroma server; chromadb itself waits forever
     store_url: str | None = None  # SQLAlchemy URL of the document store; default sqlite:///<data_dir>/djbot.sqlite3
     store_poll_s: float = 1.0  # how often a replica checks the store for a generation committed elsewhere
 

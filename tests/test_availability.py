@@ -18,6 +18,7 @@ from bot.http import create_app
 from bot.qalog import LogQuery, QALog
 from retrieval.index import KnowledgeBase
 
+from .conftest import make_settings
 from .test_telegram import RecordingRequest, feed, message
 from .test_wecom import wait_for
 
@@ -335,3 +336,40 @@ def test_declared_oversize_is_rejected_before_reading(client):
     r = client.post("/v1/ask", content=b"{}", headers={"content-type": "application/json",
                                                        "content-length": str(10**9)})
     assert r.status_code == 413
+
+
+def test_a_chroma_server_that_never_answers_or_refuses_is_an_error_not_a_hang(tmp_path, embedder):
+    """chromadb's HTTP client waits forever: a Chroma server that accepts and never answers (a wedged process behind
+    DJBOT_CHROMA_URL) hung eval, ask and /readyz. Every request now gives up after chroma_timeout_s, as a
+    VectorStoreError naming the server; a refused port is the same error, not chromadb's ValueError."""
+    import socket
+
+    from retrieval.errors import VectorStoreError
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)  # the kernel accepts connections; nothing ever reads or answers them
+    refused = socket.socket()
+    refused.bind(("127.0.0.1", 0))
+    dead_port = refused.getsockname()[1]
+    refused.close()
+    try:
+        for url in (f"http://127.0.0.1:{silent.getsockname()[1]}", f"http://127.0.0.1:{dead_port}"):
+            kb = KnowledgeBase(make_settings(tmp_path / str(len(url)), chroma_url=url, chroma_timeout_s=1.0),
+                               embedder=embedder)
+            outcome: list = []
+
+            def open_it(kb=kb, outcome=outcome):
+                try:
+                    outcome.append(kb.collection)  # no error: the assertion below reports the collection
+                except Exception as exc:  # noqa: BLE001 - the test inspects whatever came out
+                    outcome.append(exc)
+
+            worker = threading.Thread(target=open_it, daemon=True)
+            worker.start()
+            worker.join(60)  # a guard against hanging the suite, far above the 1 s timeout: not a speed check
+            assert not worker.is_alive(), f"opening the collection at {url} still hangs"
+            assert len(outcome) == 1 and isinstance(outcome[0], VectorStoreError), outcome
+            assert url in str(outcome[0])
+    finally:
+        silent.close()
