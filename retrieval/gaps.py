@@ -661,7 +661,7 @@ CHAIRED = re.compile(r"([\u4e00-\u9fff]{2,3}?)(?:同志)?(?:副?会长|秘书长
 def wrong_chair(r: Reading) -> list[str]:
     """"那次座谈会是钟攸平会长主持的吧" where a passage naming him says "…秘书长杨文彬主持会议": someone else chaired."""
     m = CHAIRED.search(r.q.standalone)
-    if not m or re.search(r"哪|什么|谁|啥|是$", m.group(1)):
+    if not m or INTERROGATIVE.search(m.group(1)) or m.group(1).endswith("是"):
         return []
     name = m.group(1)
     if not re.search(rf"(?:{TITLES}){name}|{name}(?:同志)?(?:{SAYS})", "".join(r.passages)):
