@@ -67,3 +67,17 @@ class VectorStoreError(DjbotError):
 
     code = "vector_store_unavailable"
     status = 503
+
+
+class LogUnavailableError(DjbotError):
+    """The Q&A log's database cannot be reached: answers go on (kept in a local spool), the log pages wait."""
+
+    code = "log_unavailable"
+    status = 503
+
+
+class StoreUnavailableError(DjbotError):
+    """The document store's PostgreSQL server (DJBOT_STORE_URL) refused, failed or did not answer in time."""
+
+    code = "document_store_unavailable"
+    status = 503

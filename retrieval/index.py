@@ -16,7 +16,7 @@ import numpy as np
 
 from .chunk import answer_units, chunk_document
 from .embed import Embedder, make_embedder
-from .errors import ConfigError, IndexNotBuiltError, IngestError, VectorStoreError
+from .errors import ConfigError, IndexNotBuiltError, IngestError, StoreUnavailableError, VectorStoreError
 from .lexical import LexicalIndex, Tokenizer
 from .loaders import CLEANER_VERSION, discover, load_bytes, read_manifest
 from .names import people_named
@@ -123,7 +123,8 @@ class KnowledgeBase:
         self.settings = settings
         self._embedder = embedder
         self.tokenizer = Tokenizer(settings.userdict_path())
-        self.store = Store(settings.store_url_or_default(), lock_path=settings.data_dir / ".ingest.lock")
+        self.store = Store(settings.store_url_or_default(), lock_path=settings.data_dir / ".ingest.lock",
+                           timeout_s=settings.db_timeout_s)
         self._collection = None
         self._snapshot: Snapshot | None = None
         # The generation before the current one and its documents: answers begun on it may still be
@@ -135,6 +136,7 @@ class KnowledgeBase:
         # them after a swap; a warmer that fails is logged and the snapshot still goes live.
         self.warmers: list[Callable[[Snapshot], object]] = []
         self._lock = threading.Lock()  # one snapshot build at a time
+        self.store_down: str | None = None  # why the document store cannot be reached, while it cannot
         self._next_check = 0.0
         self._watcher: threading.Thread | None = None
         self._stop_watching = threading.Event()
@@ -208,7 +210,22 @@ class KnowledgeBase:
 
     def refresh(self) -> Snapshot:
         """Swap in a generation committed by another process, if any. The current snapshot keeps serving
-        while the new one is built; a thread that finds a build under way does not wait for it."""
+        while the new one is built; a thread that finds a build under way does not wait for it. A document
+        store that cannot be reached leaves the current snapshot serving (`store_down` says why)."""
+        try:
+            snap = self._refresh()
+        except StoreUnavailableError as exc:
+            if self._snapshot is None:
+                raise
+            if self.store_down is None:
+                log.warning("document store unreachable, serving generation %d: %s",
+                            self._snapshot.generation, exc.message)
+            self.store_down = exc.message
+            return self._snapshot
+        self.store_down = None
+        return snap
+
+    def _refresh(self) -> Snapshot:
         self._next_check = time.monotonic() + self.settings.store_poll_s
         snap = self._snapshot
         if snap is not None and self.store.generation() == snap.generation:

@@ -76,6 +76,7 @@ class Settings(BaseSettings):
     api_key: str | None = None  # Bearer key for ask/search/feedback
     admin_key: str | None = None  # Bearer key for documents, reindex, eval and the log
     log_url: str | None = None  # SQLAlchemy URL; default sqlite:///<data_dir>/qalog.sqlite3
+    db_timeout_s: float = 5.0  # connecting to a PostgreSQL server (log, document store) gives up after this
     log_salt: str | None = None  # salt for hashing user ids; default: a random one kept in data_dir
     rate_limit: str = "30/minute"  # per API key or client IP
     max_request_bytes: int = 25 * 1024 * 1024  # uploads (documents, eval sets)

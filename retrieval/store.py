@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
+import threading
 import time
 import zlib
 from collections.abc import Iterator
@@ -35,8 +37,9 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import OperationalError
 
-from .errors import ConfigError
+from .errors import ConfigError, StoreUnavailableError
 from .types import Chunk, Document
 
 metadata = MetaData()
@@ -72,6 +75,8 @@ embeddings_table = Table(
     "embeddings", metadata, Column("key", String(64), primary_key=True), Column("vec", LargeBinary, nullable=False)
 )
 
+log = logging.getLogger("djbot.store")
+
 # Advisory-lock ids (PostgreSQL keys them by a 64-bit integer): "an ingest is running", "creating tables".
 INGEST_LOCK_ID = zlib.crc32(b"djbot-ingest")
 SCHEMA_LOCK_ID = zlib.crc32(b"djbot-schema")
@@ -81,7 +86,7 @@ _IN_CHUNK = 2000  # keys per IN (...) query: well under SQLite's bound-parameter
 class Store:
     """Document store over one SQLAlchemy engine; every write is one transaction."""
 
-    def __init__(self, url: str, lock_path: Path | None = None) -> None:
+    def __init__(self, url: str, lock_path: Path | None = None, timeout_s: float = 5.0) -> None:
         self.url = make_url(url)
         self.dialect = self.url.get_backend_name()
         if self.dialect not in ("sqlite", "postgresql"):
@@ -95,11 +100,27 @@ class Store:
             event.listen(self.engine, "begin", _sqlite_begin)
         else:
             try:
-                self.engine = create_engine(self.url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+                self.engine = create_engine(self.url, pool_pre_ping=True, pool_size=10, max_overflow=10,
+                                            connect_args={"connect_timeout": max(1, round(timeout_s))})
             except ModuleNotFoundError as exc:
                 raise ConfigError(f"未安装 PostgreSQL 驱动（{exc.name}）：请执行 pip install 'djbot[pg]'") from exc
+            event.listen(self.engine, "handle_error", _unreachable)
         self.lock_path = lock_path
-        create_tables(self.engine, metadata)
+        self._schema_lock = threading.Lock()
+        self._schema_ready = False
+        try:
+            self._connect().close()
+        except StoreUnavailableError as exc:  # the service starts and reports it; the tables come when it answers
+            log.warning("%s", exc.message)
+
+    def _connect(self) -> Connection:
+        """A connection, the tables created first if this process has not yet seen them."""
+        if not self._schema_ready:
+            with self._schema_lock:
+                if not self._schema_ready:
+                    create_tables(self.engine, metadata)
+                    self._schema_ready = True
+        return self.engine.connect()
 
     def close(self) -> None:
         self.engine.dispose()
@@ -107,14 +128,14 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """One write transaction (on SQLite it takes the write lock up front: BEGIN IMMEDIATE)."""
-        with self.engine.connect().execution_options(djbot_write=True) as conn, conn.begin():
+        with self._connect().execution_options(djbot_write=True) as conn, conn.begin():
             yield conn
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
         """One consistent read: every query inside sees the same committed generation."""
         opts = {"isolation_level": "REPEATABLE READ"} if self.dialect == "postgresql" else {}
-        with self.engine.connect().execution_options(**opts) as conn, conn.begin():
+        with self._connect().execution_options(**opts) as conn, conn.begin():
             yield conn
 
     @contextmanager
@@ -122,7 +143,7 @@ class Store:
         """Only one ingest at a time across every process sharing this store: a PostgreSQL advisory
         lock (released by the server if the holder dies), or a file lock next to the SQLite file."""
         if self.dialect == "postgresql":
-            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            with self._connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": INGEST_LOCK_ID})
                 try:
                     yield
@@ -143,7 +164,7 @@ class Store:
         if conn is not None:
             yield conn
         else:
-            with self.engine.connect() as fresh:
+            with self._connect() as fresh:
                 yield fresh
 
     def generation(self, conn: Connection | None = None) -> int:
@@ -169,14 +190,14 @@ class Store:
     def document_versions(self) -> dict[str, tuple[str, str]]:
         """source -> (content hash, origin directory): what an ingest compares against."""
         d = documents_table.c
-        with self.engine.connect() as db:
+        with self._connect() as db:
             return {r[0]: (r[1], r[2]) for r in db.execute(select(d.source, d.content_hash, d.origin))}
 
     def document_rows(self) -> list[dict]:
         d = documents_table.c
         q = select(d.source, d.title, d.publisher, d.date, d.region, d.n_chunks, d.updated_at,
                    func.length(d.text)).order_by(d.source)
-        with self.engine.connect() as db:
+        with self._connect() as db:
             rows = db.execute(q).all()
         keys = ["source", "title", "publisher", "date", "region", "chunks", "updated_at", "chars"]
         return [dict(zip(keys, r, strict=True)) for r in rows]
@@ -245,7 +266,7 @@ class Store:
         return insert(table)
 
     def live_ids(self) -> set[str]:
-        with self.engine.connect() as db:
+        with self._connect() as db:
             return set(db.execute(select(chunks_table.c.id)).scalars())
 
     # Embedding cache: key = hash(embedder name, text).
@@ -289,7 +310,7 @@ class Store:
             db.execute(self._insert(embeddings_table).on_conflict_do_nothing(index_elements=["key"]), rows)
 
     def stats(self) -> dict:
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             n_docs = conn.execute(select(func.count()).select_from(documents_table)).scalar_one()
             n_chunks = conn.execute(select(func.count()).select_from(chunks_table)).scalar_one()
         return {"documents": n_docs, "chunks": n_chunks, "generation": self.generation(),
@@ -303,6 +324,15 @@ def create_tables(engine, meta: MetaData) -> None:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SCHEMA_LOCK_ID})
         meta.create_all(conn)
+
+
+def _unreachable(ctx) -> None:
+    """SQLAlchemy's handle_error hook: a PostgreSQL server that refuses, drops or does not answer in time is
+    one DjbotError naming it (readiness 503), not a driver traceback."""
+    if isinstance(ctx.sqlalchemy_exception, OperationalError):
+        first = str(ctx.original_exception).strip().splitlines()[0][:200] if str(ctx.original_exception) else ""
+        raise StoreUnavailableError(f"文档库数据库无法连接或没有响应（{first}）", detail=first) \
+            from ctx.original_exception
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
