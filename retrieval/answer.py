@@ -22,7 +22,7 @@ from .gaps import subject_words
 from .index import KnowledgeBase, Snapshot
 from .kinds import asking_clause, without_kind_nouns
 from .lexical import proper_name
-from .parts import question_parts
+from .parts import place_lead, question_parts
 from .places import YEAR, gazetteer, places_in, region_places
 from .search import search
 from .settings import Settings
@@ -314,8 +314,9 @@ def in_parts(answer_fn, question: str, kb: KnowledgeBase, settings: Settings, *,
     cleaned = clean_question(question, settings)
     text = to_simplified(cleaned)
     known = known_places(kb, kb.snapshot())
+    asked = place_lead(text, known)  # "那克旗呢？工会组织建了多少家？" asks "克旗工会组织建了多少家？"
     # "不对，我问的是…" is one question, whatever its commas
-    parts = [] if instruction_attempt(text) or correction_body(text) is not None else question_parts(text, kb.tokenizer.words, known)
+    parts = [] if instruction_attempt(text) or correction_body(text) is not None else question_parts(asked, kb.tokenizer.words, known)
     if len(parts) > 1:
         answers: list[Answer] = []
         for part in parts:
@@ -334,6 +335,9 @@ def in_parts(answer_fn, question: str, kb: KnowledgeBase, settings: Settings, *,
             answers.append(a)
         if any(a.outcome != "refused" for a in answers):
             return join_answers(cleaned, parts, answers)
+    if asked != text:
+        a = answer_fn(asked, kb, settings, history=history)
+        return replace(a, question=cleaned, standalone_question=a.standalone_question or asked)
     return answer_fn(question, kb, settings, history=history)
 
 

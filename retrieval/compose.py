@@ -388,6 +388,10 @@ def compose(q: Question, cands: list[Candidate], snap: Snapshot, focus: list[str
     for c in rest:
         order.setdefault(c.chunk.source, len(order))
     first.sort(key=lambda c: c.start)
+    if q.sequel == "short":
+        # "再短点": the sentences that answer, without examples ("如选派…") or the sentences that only add to them.
+        # Whole sentences: cut at its commas, a sentence lost its subject or broke off inside brackets ("…、财政").
+        return [c for c in first if not ILLUSTRATES.match(c.text)] or first[:1], None
     rest.sort(key=lambda c: (order[c.chunk.source], c.start))
     return first + rest, None
 

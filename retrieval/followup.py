@@ -25,6 +25,18 @@ NEXT_ASK = re.compile(r"^(?:那|他们|她们|它们|这些人)?(?:之后|后来
 MORE_ASK = re.compile(r"(?:那|那么)?(?:还有|另外还有|此外还有)(?:没有|别的|其他的?|其它的?|啥|什么|哪些|呢|吗|么|没)*")
 
 
+# "再短点，说重点就行" / "能不能简单点": the same question again, answered shorter. The whole message is such words.
+RESTATE = re.compile(r"(?:说|讲|挑|拣|抓|只说|只讲)(?:个|一下)?重点"
+                     r"|(?:再|说得?|讲得?|写得?|回答得?|答得?)*(?:简短|简单|简洁|精简|短|概括|扼要)(?:一)?[点些下]?|一句话(?:说|讲|概括)?|(?:总结|概括|归纳)(?:一下)?|太长了?|太啰嗦了?")
+RESTATE_FILLER = re.compile(r"说|讲|一下|能不能|能否|可不可以|可以|请|麻烦|你|就行了?|就好了?|就可以了?|行吗|好吗|好不好|行不行|些|吧|吗|呢|啊|呀|了|的")
+
+
+def restate(text: str) -> bool:
+    """Does the message only ask for the last answer again, shorter ("再短点，说重点就行")?"""
+    core = re.sub(r"\W", "", text)
+    return bool(RESTATE.search(core)) and not RESTATE_FILLER.sub("", RESTATE.sub("", core))
+
+
 RESULT_ASK = re.compile(r"效果|成效|结果|影响|反响|收获|作用如何")
 
 
@@ -343,6 +355,8 @@ def resolve_follow_up(text: str, previous: Turn, own_content: int = 1, known: fr
     replaced by the previous subject, "那划分了多少个网格？" gets the previous subject in front. A question
     read as a follow-up only because it finds nothing alone (`lean`) carries the whole previous question."""
     body = FOLLOW_UP_START.sub("", text).strip(" ，,")
+    if restate(text):
+        return previous.question  # "再短点": the same question, answered shorter
     if counted := counted_items_asked(body, previous):
         # "都有哪些" after "新郑帮企业完善了多少项党建制度" (answered 21项): the items of what was counted, asked as
         # "…完善了21项党建制度，都有哪些", which the materials may only count; also when read as a follow-up only

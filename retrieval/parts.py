@@ -138,6 +138,25 @@ def _by_comparison(text: str) -> list[str]:
     return out
 
 
+# "那克旗呢？" / "跟苏州比呢？" / "换成永康的话呢？": a piece that only names another place.
+PLACE_ELLIPSIS = re.compile(r"^(?:那|那么|那要是|要是|如果是?|换成|换到|再看看?|再说说)?(?:跟|和|与|同|对比|比较)?(?P<place>[\u4e00-\u9fff]{2,8}?)"
+                            r"(?:那边|那里|那儿|这边|的话|的情况)?(?:比|相比|比较|对比)?(?:一下|起来)?(?:呢|咋样|怎么样|如何)$")
+
+
+def place_lead(text: str, known: frozenset[str] = frozenset()) -> str:
+    """"那克旗呢？工会组织建了多少家？": a leading question that only names another place says where the question
+    after it asks, and is no question of its own: "克旗工会组织建了多少家？" ("跟苏州比呢？苏州在配班子上是怎么做
+    的？" is the second question alone: it names the place itself). Any other text comes back as it is."""
+    pieces = [p for p in PART_END.split(text) if p.strip(" ，,")]
+    m = PLACE_ELLIPSIS.match(re.sub(r"[\W_]", "", pieces[0])) if len(pieces) > 1 else None
+    if not m or not (spans := place_spans(m["place"], known)) or spans[0][1] - spans[0][0] < len(m["place"]) - 1:
+        return text
+    nxt = pieces[1].strip(" ，,")
+    if not places_in(nxt, known):
+        nxt = m["place"] + re.sub(r"^(?:那么|那)", "", nxt)
+    return nxt + "".join(pieces[2:])
+
+
 def question_parts(text: str, content_words=None, known: frozenset[str] = frozenset()) -> list[str]:
     """A message that asks several things, as separate questions to answer one by one: its question
     sentences ("…什么计划？…多少名党员？"), or one question about two places (在新郑市和克什克腾旗…).

@@ -29,6 +29,7 @@ from .followup import (
     own_content,
     resolve_correction,
     resolve_follow_up,
+    restate,
 )
 from .kinds import (
     GAP_ONLY_KINDS,
@@ -134,7 +135,8 @@ class Question:
     expansions: tuple[str, ...] = ()
     seen: tuple[str, ...] = field(default=())  # sentences the previous answer already gave
     own: int = -1  # content words of its own, for a follow-up ("那具体怎么做？" has none)
-    sequel: str = ""  # a follow-up asking what came of it ("result": 效果怎么样) or what comes next ("next": 之后…, 这样做)
+    sequel: str = ""  # a follow-up asking what came of it ("result": 效果怎么样), what comes next ("next": 之后…, 这样做),
+    # what the last answer did not say ("more": 还有吗) or the last answer shorter ("short": 再短点)
     own_words: tuple[str, ...] = ()  # a follow-up's own content words ("那动力靠啥？": 动力)
     asked_before: tuple[str, ...] = ()  # kinds of fact the previous question asked for (a follow-up's)
 
@@ -288,7 +290,7 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
     if turns and not injection:
         own = own_content(text, content_words)
         fixing = correction_body(text)  # "不对，我问的是…": another question, not the one just answered
-        marked = fixing is not None or is_follow_up(text, own) or bool(counted_items_asked(text, turns[-1]))  # "都是哪些部门"
+        marked = fixing is not None or restate(text) or is_follow_up(text, own) or bool(counted_items_asked(text, turns[-1]))  # "都是哪些部门"
         if lean or marked:
             # The follow-up's own words ("那动力靠啥？": 动力) say what it wants of the previous turn.
             own_words = tuple(w for w in (content_words(text) if content_words else re.findall(r"[\u4e00-\u9fff]{2,}", text))
@@ -302,6 +304,8 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
             asked_before = expected_kinds(turns[-1].question)
             sequel = "more" if MORE_ASK.fullmatch(re.sub(r"\W", "", text)) else "result" if RESULT_ASK.search(text) else "next" if (
                 ACTION_PRONOUN.search(text) or NEXT_ASK.search(text)) else ""
+            if restate(text):  # "再短点": the same question answered again, what it said included, shorter
+                seen, own_words, sequel = (), (), "short"
             if sequel == "more":  # "还有吗" asked again: nothing any answer to the same question said
                 seen = tuple(x for t in turns if t.question == standalone
                              for x in re.split(r"(?<=[。！？；])", t.answer) if x.strip()) + seen

@@ -1306,3 +1306,30 @@ def test_whose_staff_someone_was_is_not_answered_by_a_body_he_worked_with(kb, se
     assert ans.outcome == "partial" and "具体部门或单位" in ans.text.split("。")[0], ans.text
     # A body before the name with its title gives the unit ("国家工商总局…个体司(非公党建办)正司级副司长(副主任)韩旭").
     assert answer("韩旭是哪个单位的领导？", kb, settings).outcome == "answered"
+
+
+def test_a_leading_place_ellipsis_says_where_the_question_after_it_asks(kb, settings):
+    # "那克旗呢？工会组织建了多少家？" is one question about 克旗, not the last question about 克旗 plus the second
+    # glued to the last question's place (苏州).
+    first = answer("苏州那边镇一级的工会力量是怎么加强的？", kb, settings)
+    ans = answer("那克旗呢？工会组织建了多少家？", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    assert ans.standalone_question == "克旗工会组织建了多少家？" and ans.question == "那克旗呢？工会组织建了多少家？"
+    assert ans.outcome == "answered" and "建立工会组织259家" in ans.text, ans.text
+    # "跟苏州比呢？苏州在配班子上…": the question names the place itself and is asked alone.
+    first = answer("永康是怎么给两新组织配强党组织书记的？", kb, settings)
+    ans = answer("跟苏州比呢？苏州在配班子上是怎么做的？", kb, settings, history=[Turn(first.standalone_question, first.text)])
+    assert ans.standalone_question == "苏州在配班子上是怎么做的？" and ans.outcome == "answered", ans.text
+
+
+def test_asked_to_say_it_shorter_the_same_question_is_answered_without_its_examples(kb, settings):
+    from retrieval.followup import restate
+
+    first = answer("永康是怎么加强两新组织党建工作保障的？", kb, settings)
+    assert "如选派退二线干部" in first.text, first.text
+    for ask in ("说重点", "再短点，说重点就行", "太长了，能不能简单点？"):
+        short = answer(ask, kb, settings, history=[Turn(first.standalone_question, first.text)])
+        assert short.standalone_question == first.standalone_question and short.outcome == "answered"
+        assert "队伍保障、经费保障和制度保障" in short.text and "如选派" not in short.text, short.text
+        assert len(short.text) < len(first.text)
+    # A question that asks something of its own in few words is no request to shorten the last answer.
+    assert not restate("简单说说党建带工建") and not restate("短期目标是什么") and not restate("概括一下苏州的做法")
