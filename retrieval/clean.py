@@ -148,6 +148,22 @@ def clean_scraped_page(raw: str, zones: bool = True) -> Cleaned:
     return cleaned
 
 
+def unglue_title(text: str, title: str) -> str:
+    """A scraped page may glue its title onto the first paragraph ("非公企业党建工作经验交流材料近年来,苏州市加大…",
+    the heading's line break lost): one of the first paragraphs that opens with the title (its part before a
+    bracket or dash, 6+ characters) and runs on into text loses that prefix; the title is shown with every citation."""
+    main = re.split(r"[（(—－\-]", title.strip())[0].strip()
+    if len(main) < 6:
+        return text
+    lines = text.split("\n")
+    for i, line in enumerate(lines[:3]):
+        rest = line[len(main) :]
+        if line.startswith(main) and len(rest) >= 10 and not re.match(r"[\s，,。：:；;、）)”\]】]", rest):
+            lines[i] = rest
+            break
+    return "\n".join(lines)
+
+
 def guess_title(cleaned: Cleaned, fallback: str) -> str:
     """The first plausible title line from the page head, else the first sentence, else the file name."""
     for line in cleaned.title_lines:

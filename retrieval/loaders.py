@@ -11,12 +11,12 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .clean import clean_scraped_page, guess_title
+from .clean import clean_scraped_page, guess_title, unglue_title
 from .errors import IngestError, UnsupportedFileError
 from .types import Document
 
 SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf"}
-CLEANER_VERSION = "7"  # bump when cleaning or chunking changes so unchanged files are re-chunked
+CLEANER_VERSION = "8"  # bump when cleaning or chunking changes so unchanged files are re-chunked
 MIN_TEXT_CHARS = 20
 log = logging.getLogger(__name__)
 
@@ -326,7 +326,8 @@ def _load_bytes(data: bytes, source: str, manifest: dict[str, Meta] | None, orig
     return Document(
         source=source,
         title=title.strip(),
-        text=cleaned.text,
+        # a title given (manifest, page metadata), not one guessed from the text's own first line
+        text=unglue_title(cleaned.text, given.title or meta.title) if given.title or meta.title else cleaned.text,
         publisher=publisher,
         date=date,
         region=given.region,

@@ -80,3 +80,20 @@ def test_manifest_metadata_reaches_chunks(kb):
     assert doc.date == "2014-08-14"
     chunk = next(c for c in snap.chunks if c.source == doc.source)
     assert chunk.title == doc.title and chunk.date == "2014-08-14"
+
+
+def test_a_title_glued_onto_the_first_paragraph_is_cut_off_when_the_title_is_given():
+    from retrieval.clean import unglue_title
+    from retrieval.loaders import Meta, load_bytes
+
+    title = "非公企业党建工作经验交流材料（苏州市“党建带工建”）"
+    page = "首页 > 文档\n非公企业党建工作经验交流材料近年来,苏州市加大“党建带工建”推进力度,采取切实有效措施,促进了非公企业的健康发展。\n" \
+           "一、以“带”为根本\n“党建带工建”,根本在“带”。我市各级党组织切实履行好这项政治责任,指导和帮助工会组织加强自身建设。\n"
+    doc = load_bytes(page.encode(), "a.txt", {"a.txt": Meta(title=title)})
+    assert doc.text.startswith("近年来,苏州市加大“党建带工建”推进力度"), doc.text[:40]
+    # Without a given title nothing is cut: a guessed title is the text's own first line.
+    assert load_bytes(page.encode(), "a.txt").text.startswith("非公企业党建工作经验交流材料近年来")
+    # The title as the subject of a sentence ("…材料,是…") or a paragraph deep in the text stays.
+    assert unglue_title("非公企业党建工作经验交流材料,是苏州市总工会编写的一份材料。", title).startswith("非公企业")
+    body = "甲。\n乙。\n丙。\n非公企业党建工作经验交流材料近年来在各地印发了很多份。"
+    assert unglue_title(body, title) == body
