@@ -270,6 +270,24 @@ def best_clauses(c: Candidate, grams_score, budget: int) -> list[Candidate]:
     return out
 
 
+def _heading_like(c: Candidate) -> bool:
+    """A numbered heading or item that only names its topic ("3、以选优配强书记为重点,…行动。", "一是要选优配强党组织书记。")."""
+    return len(c.text) < 30 and bool(PARAGRAPH_ITEM.match(c.text) or ENUMERATOR.match(c.text))
+
+
+def _under(c: Candidate, heading: Candidate, snap: Snapshot) -> bool:
+    """Is `c` in the text a heading leads: after it in the same paragraph, no other numbered item of the heading's
+    own kind between them."""
+    doc = snap.documents.get(c.chunk.source)
+    if doc is None or c.start <= heading.start or "\n" in doc.text[heading.end : c.start]:
+        return False
+    kinds = (r"\d{1,2}\s*[、.．]", r"[一二三四五六七八九十]+\s*[、.．]", r"[(（][一二三四五六七八九十\d]+[)）]",
+             r"[一二三四五六七八九十]+是", r"第[一二三四五六七八九十]+")
+    own = next((k for k in kinds if re.match(rf"\s*{k}", heading.text)), None)
+    between = [x.strip() for x in re.split(r"(?<=[。！？])", doc.text[heading.end : c.start]) if x.strip()]
+    return own is not None and not any(re.match(own, x) for x in between)
+
+
 def _overlaps(a: Candidate, chosen: list[Candidate]) -> bool:
     return any(a.chunk.source == c.chunk.source and a.start < c.end and c.start < a.end for c in chosen)
 
@@ -300,6 +318,13 @@ def compose(q: Question, cands: list[Candidate], snap: Snapshot, focus: list[str
         # "提了几方面要求": the sentence that opens the counted list ("提出了六个方面的要求:一是…") answers first,
         # when it is nearly as relevant as one that only shares the question's words.
         alt = next((c for c in ranked[1:4] if c.relevance >= 0.85 * ranked[0].relevance and COUNTED_LIST.search(c.text)), None)
+        if alt is not None:
+            ranked = [alt, *(c for c in ranked if c is not alt)]
+    if "list" not in q.expects and not q.item and _heading_like(ranked[0]):
+        # "配书记用的是什么办法": a heading ("3、以选优配强书记为重点,…行动") names the topic; the sentence under it that
+        # is nearly as relevant ("通过公开招选、选派退出现职领导干部等方式,…") is what answers.
+        alt = next((c for c in ranked[1:4] if c.relevance >= 0.9 * ranked[0].relevance and not _heading_like(c)
+                    and c.chunk.source == ranked[0].chunk.source and _under(c, ranked[0], snap)), None)
         if alt is not None:
             ranked = [alt, *(c for c in ranked if c is not alt)]
     top = ranked[0]

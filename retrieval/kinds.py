@@ -121,7 +121,7 @@ PERSON_VERBS = "作了|作重要|介绍|主持|强调|指出|表示|讲话|提�
 # "书记全名叫啥": a surname alone ("书记张介绍") does not answer it; "姓什么" it does.
 NAMED_DOING = re.compile(rf"(?:^|(?<=[\s，,。；;：:“]))(?![他她我你]|与会)[\u4e00-\u9fff]{{2,3}}(?:同志)?(?:{PERSON_VERBS}|说|讲)")
 NAMED_COMRADE = re.compile(r"(?<![员部位大])[\u4e00-\u9fff]{2,3}同志(?!们)")  # "吕广望同志", not 党员同志/同志们
-FULL_NAME = re.compile(r"全名|全称|名字|姓名|叫什么|叫啥")
+FULL_NAME = re.compile(r"全名|全称|名字|姓名|叫什么|叫啥|(?:具体|到底|究竟)是谁")  # a name asked, not the post that holds it
 
 
 # How long: "为期7天", "连续三年", "3个月"; not when ("4月份", "2014年" and "15日": a month is counted with 个, a year

@@ -1333,3 +1333,20 @@ def test_asked_to_say_it_shorter_the_same_question_is_answered_without_its_examp
         assert len(short.text) < len(first.text)
     # A question that asks something of its own in few words is no request to shorten the last answer.
     assert not restate("简单说说党建带工建") and not restate("短期目标是什么") and not restate("概括一下苏州的做法")
+
+
+def test_a_heading_that_names_the_topic_gives_way_to_the_sentence_under_it_that_answers(kb, settings):
+    # "3、以选优配强书记为重点,深入开展“红领计划”行动。" heads the text that answers; its sub-headings listed are no way.
+    ans = answer("永康在给企业党组织配书记这件事上，用的是什么办法？", kb, settings)
+    assert ans.text.startswith("坚持从两新组织实际出发,通过公开招选、选派退出现职领导干部等方式"), ans.text
+    # A list question still gets the heading's items.
+    listed = answer("永康深入开展“红领计划”行动有哪几个方面？", kb, settings)
+    assert "要深入实施党员人才工程" in listed.text and "教育管理" in listed.text, listed.text
+
+
+
+def test_a_specific_person_asked_is_not_answered_by_the_post_that_holds_it(kb, settings):
+    # "由党工委副书记任组长" names the post; "组长具体是谁" asks who (the post answers "组长由谁担任").
+    ans = answer("苏州工业园区那个党工建设推进工作小组，组长具体是谁？", kb, settings)
+    assert ans.outcome == "partial" and "党工委副书记任组长" in ans.text, ans.text
+    assert answer("苏州工业园区党工建设推进工作小组的组长由谁担任？", kb, settings).outcome == "answered"
