@@ -30,6 +30,7 @@ from .kinds import (
     contradicted_holders,
     contradicted_ordinals,
     count_scope,
+    figures_told_otherwise,
     holds,
     names_container,
     one_of_several,
@@ -198,8 +199,9 @@ def misplaced(told: str, passages: list[str], lexical, words) -> list[str]:
             holding = [x for x in sentences if core in re.sub(r"\s|余|多", "", x)]
             # "去焦裕禄陵园考察了整整7天": where they went is the subject too; 7天 said of the trip to 杭州 is not it.
             went = [w for w in known if w in (dest.group(1) if (dest := WENT_TO.search(clause)) else "")]
-            if (holding or body) and (not any(a in x for a in anchors for x in holding)
-                                      or went and not any(w in x for w in went for x in holding)):
+            # the tokenizer's words are lower case ("qq" of 党建QQ群)
+            if (holding or body) and (not any(a in x.lower() for a in anchors for x in holding)
+                                      or went and not any(w in x.lower() for w in went for x in holding)):
                 out.append(m.group(0))
     return out
 
@@ -654,6 +656,49 @@ def wrong_definition(r: Reading) -> list[str]:
     return out
 
 
+# A post, with 副/常务 and the body's few characters before it: "国家工商总局副局长", "中国个协副会长兼秘书长".
+POST = re.compile(rf"(?:副|常务副?|执行)?(?:{TITLES})")
+POST_TOLD = re.compile(rf"(?:作为|身为|是|担任|任|当)[^，,。？?]{{0,12}}?((?:副|常务副?|执行)?(?:{TITLES}))(?:的|吗|吧|呢|，|,|？|\?|在|主持|讲|作|介绍|$)")
+
+
+def wrong_post(r: Reading) -> list[str]:
+    """"钟攸平作为国家工商总局副局长在会上讲了什么" where the passages name him 中国个体劳动者协会会长 and never 副局长:
+    a post the question gives a person the passages name with other posts (会长 is not 副会长: whole posts compare)."""
+    joined = "".join(r.contexts)
+    out = []
+    for name in people_named([joined]):
+        if name not in r.q.standalone:
+            continue
+        at = r.q.standalone.index(name)
+        told = [m.group(1) for m in POST_TOLD.finditer(r.q.standalone[at + len(name) : at + len(name) + 24])]
+        told += [m.group(0) for m in POST.finditer(r.q.standalone[max(0, at - 6) : at]) if r.q.standalone[:at].endswith(m.group(0))]
+        if not told:
+            continue
+        given = [m.group(0) for x in re.finditer(re.escape(name), joined)
+                 for m in POST.finditer(joined[max(0, x.start() - 24) : x.end() + 12])]
+        if given and not any(t in given for t in told):
+            out.append(f"{name}{told[0]}")
+    return out
+
+
+# "以服务为中心,以活动为载体": what a body takes as its centre, vehicle, driving force…
+FRAMED = re.compile(r"以([\u4e00-\u9fff]{1,6}?)为(中心|载体|动力|重点|核心|抓手|龙头|主线|根本|基础|导向|纽带|突破口|切入点)")
+
+
+def wrong_frame(r: Reading) -> list[str]:
+    """"新郑市工商联党组是以招商为中心开展工作的吧" where the passages say 以服务为中心: the same frame (以…为中心) holds
+    another word there, and never the told one."""
+    out = []
+    for m in FRAMED.finditer(r.q.standalone):
+        told, role = m.group(1), m.group(2)
+        if INTERROGATIVE.search(told) or re.search(r"啥|哪", told):  # "以什么为中心": asked, not told
+            continue
+        said = [x.group(1) for p in r.contexts for x in re.finditer(rf"以([\u4e00-\u9fff]{{1,6}}?)为{role}", p)]
+        if said and not any(told in x or x in told for x in said):
+            out.append(m.group(0))
+    return out
+
+
 # "座谈会是钟攸平会长主持的吧": who chaired, as the question tells it.
 CHAIRED = re.compile(r"([\u4e00-\u9fff]{2,3}?)(?:同志)?(?:副?会长|秘书长|副?书记|副?主席|副?部长|副?局长|副?司长|主任)?(?:亲自)?主持")
 
@@ -803,6 +848,10 @@ def counts_taken(r: Reading) -> list[str]:
         return []  # "俺厂仨党员能建支部不": the asker's own count, of no subject the materials have
     clauses = [c for c in re.split(r"[，,；;。？?！!]", r.q.standalone) if c and not OWN_SUBJECT.search(c)]
     out = contradicted_counts("，".join(clauses), r.passages, strict=True)
+    # "克旗通过单建模式建立了198个非公经济组织党组织", "党建QQ群有81个": the thing counted next to its figure
+    # (read in more passages: a figure told otherwise draws the question away from the one that counts the thing)
+    more = [h.chunk.text for h in r.hits[:8]]
+    out += [w for w in figures_told_otherwise("，".join(clauses), more) if not any(w in o or o in w for o in out)]
     # "到杭州、无锡考察了5天" where the passages' 考察 lasted "为期7天": how long a deed took, told otherwise.
     for m in SPAN_TOLD.finditer("，".join(clauses)):
         value, unit = numeral_value(m.group(2)), m.group(3)
@@ -840,7 +889,7 @@ def wrong_charge(r: Reading) -> list[str]:
 UNSUPPORTED: tuple[Callable[[Reading], list[str]], ...] = (
     unsaid_events, told_of_a_subject, wrong_speaker, unsaid_amounts, contradicted_words, wrong_ordinal, unknown_body,
     opposite_asked, reversed_order, wrong_lead, all_not_some, wrong_partner, counts_taken, wrong_charge, wrong_chair,
-    unknown_measure, wrong_definition, wrong_behalf, planned_not_done, unsaid_speech,
+    unknown_measure, wrong_definition, wrong_behalf, planned_not_done, unsaid_speech, wrong_frame, wrong_post,
 )
 
 

@@ -356,6 +356,44 @@ def contradicted_counts(question: str, passages: list[str], strict: bool = False
     return out
 
 
+# A figure told with the thing it counts next to it: "198个非公经济组织党组织", "党建QQ群有81个", "连续五年在市委党校…".
+TOLD_FIGURE = re.compile(r"(?<![第哪几\d.])(\d+|[两二三四五六七八九十百千]+)\s*(?:余|多)?(个|名|家|期|项|条|次|支|批|户|张|人|位|所|年|届)")
+THING = r"[\u4e00-\u9fffA-Za-z]"
+BEFORE_COUNT = re.compile(r"(?:一共|总共|共|已经|已|累计)?(?:有|达到|达|为|是|建了|建立了?|成立了?|办了|开了)?$")
+THING_STOP = re.compile(r"[的了就都也还又吗吧呢么啊]")
+
+
+def figures_told_otherwise(text: str, passages: list[str]) -> list[str]:
+    """Figures `text` tells of a thing that the passages count in the same measure word, never with that number:
+    "198个非公经济组织党组织" where they say "非公经济组织党组织98个", "党建QQ群有81个" (党建QQ群18个), "连续五年在市委党校
+    …举办" (已连续三年在市委党校…). The thing is the words right after the figure, or right before it (其 有/达/共…
+    aside), as long as the passages use them (3 characters at least); the longest that the passages count wins."""
+    out = []
+    for m in TOLD_FIGURE.finditer(text):
+        value, unit = numeral_value(m.group(1)), m.group(2)
+        if value is None or unit == "年" and (value >= 1000 or re.match(r"[底初末中度]", text[m.end() :])):
+            continue  # 2014年, 年底: a date, not a count of years
+        unit_rx = "[名人位]" if unit in "名人位" else unit
+        after = re.match(rf"{THING}{{3,10}}", text[m.end() :])
+        after = THING_STOP.split(after.group(0))[0] if after else ""
+        head = BEFORE_COUNT.sub("", text[: m.start()])
+        before = re.search(rf"{THING}{{3,10}}$", head)
+        before = THING_STOP.split(before.group(0))[-1] if before else ""
+        anchors = [after[:n] for n in range(len(after), 2, -1)] + [before[-n:] for n in range(len(before), 2, -1)]
+        for anchor in sorted(set(anchors), key=len, reverse=True):
+            a = re.escape(anchor)
+            said = [numeral_value(x.group(1)) for p in passages for x in re.finditer(rf"{SAID_COUNT}\s*(?:余|多)?{unit_rx}{a}", p)]
+            said += [numeral_value(x.group(1)) for p in passages for x in re.finditer(
+                rf"{a}(?:有|达到|达|共|为|是)?{SAID_COUNT}\s*(?:余|多)?{unit_rx}", p)]
+            said = [v for v in said if v is not None]
+            if said:
+                if value not in said:  # the figure with the thing it counts, as the user wrote them
+                    lead = head[-len(before) :] + text[len(head) : m.start()] if anchor in before and anchor not in after else ""
+                    out.append(lead + text[m.start() : m.end()] + ("" if lead else after))
+                break
+    return out
+
+
 # "截至2014年底有中小企业3324户": the noun between 有 and its count.
 HAS_NOUN_COUNT = re.compile(r"(?<=有|共)([\u4e00-\u9fff]{4,10}?)(\d+|[两二三四五六七八九十百千]+)\s*(?:余|多)?(个|名|家|户|项|条|支|所|人)"
                             r"(?![\u4e00-\u9fff])")

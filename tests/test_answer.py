@@ -1344,6 +1344,39 @@ def test_a_heading_that_names_the_topic_gives_way_to_the_sentence_under_it_that_
     assert "要深入实施党员人才工程" in listed.text and "教育管理" in listed.text, listed.text
 
 
+def test_a_figure_told_of_a_thing_the_materials_count_otherwise_is_said_missing(kb, settings):
+    # The thing counted stands next to its figure, before or after it; the passages count it in the same measure word.
+    told = {"克旗通过单建模式建立了198个非公经济组织党组织，这些党组织怎么管理？": "198个非公经济组织党组织",  # 98个
+            "克旗的党建QQ群有81个，都是干什么用的？": "党建QQ群有81个",  # 18个
+            "苏州已经连续五年在市委党校办非公企业工会主席培训班了吧？": "五年在市委党校",  # 连续三年
+            "永康全市有全国级、省级双强百佳党组织5家，是哪几家？": "双强百佳党组织5家"}  # 1家
+    for question, figure in told.items():
+        ans = answer(question, kb, settings)
+        assert ans.outcome == "partial" and figure in ans.text.split("。")[0], (question, ans.text)
+    # Told rightly, the same questions are answered.
+    for question in ("克旗通过单建模式建立了98个非公经济组织党组织，这些党组织怎么管理？", "克旗的党建QQ群有18个，都是干什么用的？",
+                     "苏州已经连续三年在市委党校办非公企业工会主席培训班了，效果怎么样？"):
+        assert answer(question, kb, settings).outcome == "answered", question
+
+
+def test_a_frame_told_with_another_word_than_the_materials_is_said_missing(kb, settings):
+    # "坚持以服务为中心,以活动为载体,以改革为动力": 以招商为中心 is told otherwise; asking what the centre is, is asking.
+    ans = answer("新郑市工商联党组是以招商为中心开展工作的吧？", kb, settings)
+    assert ans.outcome == "partial" and "以招商为中心" in ans.text.split("。")[0], ans.text
+    for question in ("新郑市工商联党组是以服务为中心开展工作的吗？", "新郑市工商联以什么为中心开展工作？"):
+        assert answer(question, kb, settings).outcome == "answered", question
+
+
+def test_a_post_the_materials_never_give_the_person_is_said_missing(kb, settings):
+    # 钟攸平 is 中国个体劳动者协会会长; 杨文彬 is 副会长兼秘书长 (会长 is not 副会长).
+    for question, gap in (("钟攸平作为国家工商总局副局长在会上讲了什么？", "钟攸平副局长"),
+                          ("国家工商总局副局长钟攸平在会上讲了什么？", "钟攸平副局长"),
+                          ("杨文彬作为中国个协会长主持了会议吗？", "杨文彬会长")):
+        ans = answer(question, kb, settings)
+        assert ans.outcome == "partial" and gap in ans.text.split("。")[0], (question, ans.text)
+    for question in ("中国个协会长钟攸平讲了什么？", "杨文彬作为中国个协秘书长主持了会议吗？", "韩旭副司长讲了什么？"):
+        assert answer(question, kb, settings).outcome == "answered", question
+
 
 def test_a_specific_person_asked_is_not_answered_by_the_post_that_holds_it(kb, settings):
     # "由党工委副书记任组长" names the post; "组长具体是谁" asks who (the post answers "组长由谁担任").
