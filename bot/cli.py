@@ -302,6 +302,8 @@ def eval_cmd(
     from evals.report import write_report
     from evals.runner import load_dataset, run_eval
     from retrieval.answer import answer
+    from retrieval.errors import LLMError
+    from retrieval.llm import unreachable
 
     from .context import answer_fn_for
 
@@ -313,6 +315,15 @@ def eval_cmd(
     fn = answer if mode == "extractive" else answer_fn_for(s)
     kb = _kb(s)
     items = load_dataset(dataset)
+    if fn is not answer:
+        typer.echo(f"正在连接大模型服务 {s.llm_base_url}…", err=True)
+    if fn is not answer and (why := unreachable(s)):
+        # Asked once, up front: otherwise each question waited for the timeout until the breaker opened, and the
+        # fallback's answers were reported as the LLM's.
+        if mode == "llm":
+            raise LLMError(f"大模型服务无法连接或没有响应（{s.llm_base_url}：{why}）")
+        typer.echo(f"大模型服务无法连接或没有响应（{why}），本次按摘录式评测", err=True)
+        fn = answer
     mode_used = "extractive" if fn is answer else "llm"
     # Progress on stderr (stdout keeps the JSON alone): a slow or unreachable LLM makes a long run look hung.
     typer.echo(f"评测 {len(items)} 题（{'摘录式' if mode_used == 'extractive' else '大模型'}），正在加载模型…", err=True)

@@ -104,6 +104,22 @@ def make_chat_model(settings: Settings):
     )
 
 
+def unreachable(settings: Settings) -> str:
+    """Why the LLM server cannot be used now ("" when it answers): one `GET /models` within `llm_timeout_s`, no
+    retries. A batch (djbot eval) asks first: a server that accepts and never answers cost every question the
+    timeout twice (with the retry) until the breaker opened, and the run reported the fallback's answers as "llm"."""
+    import httpx
+
+    headers = {"Authorization": f"Bearer {settings.llm_api_key}"} if settings.llm_api_key else {}
+    try:
+        r = httpx.get(f"{settings.llm_base_url.rstrip('/')}/models", headers=headers, timeout=settings.llm_timeout_s)
+    except httpx.HTTPError as exc:
+        return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    if r.status_code in (401, 403):
+        return f"HTTP {r.status_code}（密钥被拒绝）"
+    return f"HTTP {r.status_code}" if r.status_code >= 500 else ""  # 404: a server without /models still answers
+
+
 def format_passages(hits: list[Hit]) -> str:
     return "\n".join(
         f"[{i}]《{h.chunk.title}》{('·' + h.chunk.section) if h.chunk.section else ''}\n{h.chunk.text}"

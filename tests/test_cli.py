@@ -209,3 +209,27 @@ def test_ingest_prints_progress_lines_and_flags_duplicates(tmp_path, monkeypatch
     assert res.returncode == 0, res.stderr
     assert "读取文档 2/2" in res.stderr and "切分段落" in res.stderr and "向量化" in res.stderr
     assert "内容相同的文档：a.txt、b.txt" in res.stderr
+
+
+def test_eval_with_an_llm_server_that_never_answers_measures_extractive_and_says_so(env, tmp_path, monkeypatch):
+    """An LLM endpoint that accepts and never answers made each question wait for the timeout (and its retry) until
+    the breaker opened, and the fallback's answers were reported as mode "llm". The server is asked once, first."""
+    import socket
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(64)  # the kernel accepts; nothing ever answers
+    small = tmp_path / "small.jsonl"
+    small.write_text("\n".join((ROOT / "evals" / "datasets" / "dev.jsonl").read_text("utf-8").splitlines()[:6]) + "\n")
+    monkeypatch.setenv("DJBOT_LLM_BASE_URL", f"http://127.0.0.1:{silent.getsockname()[1]}/v1")
+    monkeypatch.setenv("DJBOT_LLM_MODEL", "m")
+    monkeypatch.setenv("DJBOT_LLM_TIMEOUT_S", "1")
+    try:
+        res = runner.invoke(app, ["eval", "--dataset", str(small), "--json"])
+        assert res.exit_code == 0, res.output
+        assert json.loads(res.stdout.strip().splitlines()[-1])["mode"] == "extractive"
+        assert "大模型服务无法连接或没有响应" in res.stderr and "按摘录式评测" in res.stderr, res.stderr
+        forced = runner.invoke(app, ["eval", "--dataset", str(small), "--json", "--mode", "llm"])
+        assert forced.exit_code != 0 and not forced.stdout.strip()
+    finally:
+        silent.close()
