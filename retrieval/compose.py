@@ -44,7 +44,9 @@ def standing_rest(c: Candidate) -> Candidate | None:
 # Illustrations ("如选派…") support the sentence before them; the others need it to be understood.
 ILLUSTRATES = re.compile(r"^(?:如|例如|比如|譬如)")
 CASE_REFERENCE = re.compile(r"^(?:对于|对)?(?:前一种|后一种|前者|后者|第一种|第二种)")
-PARAGRAPH_ITEM = re.compile(r"^\s*(?:\d{1,2}\s*[、.．](?!\d)|[(（][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+\s*[、.．]|[一二三四五六七八九十]+是)")
+# The markers a numbered paragraph or item opens with: "3、", "(二)", "二、", "一是".
+ITEM_MARKERS = (r"\d{1,2}\s*[、.．](?!\d)", r"[(（][一二三四五六七八九十\d]+[)）]", r"[一二三四五六七八九十]+\s*[、.．]", r"[一二三四五六七八九十]+是")
+PARAGRAPH_ITEM = re.compile(rf"^\s*(?:{'|'.join(ITEM_MARKERS)})")
 ADDS_ON = re.compile(r"^(?:并且|并|同时[，,]|此外[，,]|另外[，,]|而且|从而)(?=[\u4e00-\u9fff“])")
 ITEM_MARK = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+是[，,、]?|第[一二三四五六七八九十]+[，,、]|[(（][一二三四五六七八九十\d]+[)）][、.]?|"
@@ -281,9 +283,7 @@ def _under(c: Candidate, heading: Candidate, snap: Snapshot) -> bool:
     doc = snap.documents.get(c.chunk.source)
     if doc is None or c.start <= heading.start or "\n" in doc.text[heading.end : c.start]:
         return False
-    kinds = (r"\d{1,2}\s*[、.．]", r"[一二三四五六七八九十]+\s*[、.．]", r"[(（][一二三四五六七八九十\d]+[)）]",
-             r"[一二三四五六七八九十]+是", r"第[一二三四五六七八九十]+")
-    own = next((k for k in kinds if re.match(rf"\s*{k}", heading.text)), None)
+    own = next((k for k in (*ITEM_MARKERS, r"第[一二三四五六七八九十]+") if re.match(rf"\s*{k}", heading.text)), None)
     between = [x.strip() for x in re.split(r"(?<=[。！？])", doc.text[heading.end : c.start]) if x.strip()]
     return own is not None and not any(re.match(own, x) for x in between)
 

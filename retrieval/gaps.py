@@ -612,7 +612,7 @@ def wrong_lead(r: Reading) -> list[str]:
 
 
 # An amount the question tells with what it paid or saved: "省下1200万元电费".
-TOLD_FIGURE = re.compile(r"(\d+(?:\.\d+)?\s*(?:余|多)?(?:万元|元))的?([\u4e00-\u9fff]{2,6})")  # an amount: what it paid
+TOLD_AMOUNT = re.compile(r"(\d+(?:\.\d+)?\s*(?:余|多)?(?:万元|元))的?([\u4e00-\u9fff]{2,6})")  # an amount: what it paid
 
 
 def unknown_measure(r: Reading) -> list[str]:
@@ -621,7 +621,7 @@ def unknown_measure(r: Reading) -> list[str]:
     out = []
     joined = "".join(r.contexts)
     flat = re.sub(r"\s|余|多", "", joined)
-    for m in TOLD_FIGURE.finditer(r.told):
+    for m in TOLD_AMOUNT.finditer(r.told):
         figure = re.sub(r"\s|余|多", "", m.group(1))
         if figure not in flat:
             continue  # a figure the passages do not give is another check's (unsaid_amounts)
