@@ -48,6 +48,8 @@ CASE_REFERENCE = re.compile(r"^(?:对于|对)?(?:前一种|后一种|前者|后�
 ITEM_MARKERS = (r"\d{1,2}\s*[、.．](?!\d)", r"[(（][一二三四五六七八九十\d]+[)）]", r"[一二三四五六七八九十]+\s*[、.．]", r"[一二三四五六七八九十]+是")
 PARAGRAPH_ITEM = re.compile(rf"^\s*(?:{'|'.join(ITEM_MARKERS)})")
 ADDS_ON = re.compile(r"^(?:并且|并|同时[，,]|此外[，,]|另外[，,]|而且|从而)(?=[\u4e00-\u9fff“])")
+# The next thing to do, told as an addition to the one before ("同时要加大队伍培训力度", "此外,还要…").
+CONTINUES = re.compile(r"^(?:(?:同时|此外|另外)[，,]?(?:还|也)?|还|也)(?:要|需要|应当|应)(?!求|该说|当说)")
 ITEM_MARK = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+是[，,、]?|第[一二三四五六七八九十]+[，,、]|[(（][一二三四五六七八九十\d]+[)）][、.]?|"
     r"\d{1,2}\s*[、.．](?!\d)|[一二三四五六七八九十]+\s*[、.．]|首先[，,]|其次[，,]|再次[，,]|最后[，,])"
@@ -386,6 +388,14 @@ def compose(q: Question, cands: list[Candidate], snap: Snapshot, focus: list[str
         last = max((c for c in chosen if c.chunk.source == top.chunk.source), key=lambda c: c.end)
         nxt = following(last, snap)
         if nxt and ILLUSTRATES.match(nxt.text) and not _overlaps(nxt, chosen) \
+                and sum(len(c.text) for c in chosen) + len(nxt.text) <= budget:
+            chosen.append(nxt)
+    if "how" in q.expects and not items and q.sequel != "short":
+        # "一个人唱独角戏咋办": the sentence that answers says one thing to do, and the next one adds the other
+        # ("需要我们加强与业主的沟通…" then "同时要加大队伍培训力度"): a how-answer is both.
+        last = max((c for c in chosen if c.chunk.source == top.chunk.source), key=lambda c: c.end)
+        nxt = following(last, snap)
+        if nxt and CONTINUES.match(nxt.text) and not _overlaps(nxt, chosen) \
                 and sum(len(c.text) for c in chosen) + len(nxt.text) <= budget:
             chosen.append(nxt)
     if len(top.text) > budget * 0.7:

@@ -87,7 +87,7 @@ DEMONSTRATIVE = re.compile(r"(?:这个|那个|这一|该|这家|那家|这支|�
 THE_FIGURE = re.compile(r"这个数字?|这一数字|这数字?|该数字?|这个数据|那个数字?")
 
 
-REFERENT_STOP = "在的了和与及是为从对把被将向由，,。；;、：:（()）“”\"'\n"
+REFERENT_STOP = "在的了和与及是为从对把被将向由到给让，,。；;、：:（()）“”\"'\n"
 
 
 def referent(body: str, previous: Turn) -> tuple[str, str] | None:
@@ -144,6 +144,22 @@ def person_named(text: str, known: frozenset[str] = frozenset()) -> str:
     names = [m.group(1) for m in NAMED_BY_ROLE.finditer(text)
              if not NOT_IN_PERSON.search(m.group(1)) and not places_in(m.group(1), known)]
     return names[-1] if names else ""
+
+
+ITEM_OF_LIST = re.compile(r"^“.{2,60}?”(?:是什么|：)")  # a question already resolved to a listed item (understand.ITEM_ASKED)
+
+
+# A person pointed at by place in the last answer's order: "后面那位", "前一位", "后者".
+PERSON_BY_ORDER = re.compile(r"(?:前面|后面|前边|后边|前一|后一|头一|第一|第二|最后)(?:那|一|的那)?位|前者|后者")
+
+
+def person_in_order(which: str, answer: str, known: frozenset[str] = frozenset()) -> str:
+    """The person `which` ("后面那位") points at among those the answer names in order; "" unless it names two or more."""
+    names = list(dict.fromkeys(m.group(1) for m in NAMED_BY_ROLE.finditer(answer)
+                               if not NOT_IN_PERSON.search(m.group(1)) and not places_in(m.group(1), known)))
+    if len(names) < 2:
+        return ""
+    return names[0] if re.match(r"前|头|第一", which) else names[1] if which.startswith("第二") else names[-1]
 
 
 WHO_ASKED = re.compile(r"是谁|谁(?:主持|负责|讲话|介绍|担任|作|牵头)|哪位|叫什么名字|叫啥")  # the last turn asked for a person
@@ -214,7 +230,7 @@ def is_follow_up(text: str, own_content: int) -> bool:
         return True
     if any(not GENERIC_PLACE.search(m.group(0)) for m in SUBJECT.finditer(text)) or places_in(text):
         return False
-    if ORDINAL.search(text) or BOTH_BACK.search(text) and COMPARED.search(text):
+    if ORDINAL.search(text) or BOTH_BACK.search(text) and COMPARED.search(text) or PERSON_BY_ORDER.search(text):
         return True
     if HEADLESS_COUNT.match(text):  # "建了党组织的有几家？": how many of those the last turn counted
         return True
@@ -368,6 +384,10 @@ def resolve_follow_up(text: str, previous: Turn, own_content: int = 1, known: fr
         return f"{previous.question.rstrip('？?。')}，{BOTH_BACK.sub('', body, count=1)}"
     if MORE_ASK.fullmatch(re.sub(r"\W", "", text)):
         return previous.question  # "还有吗": the same question, for what the answer did not yet say
+    if (m := ORDINAL.search(body)) and re.sub(r"\W", "", body[m.end() :]) in ("", "呢") \
+            and (was := ORDINAL.search(previous.question)) and not ITEM_OF_LIST.match(previous.question):
+        # "第二条呢？" after "“建”这块第一条是啥？": the same question of the other item, not an item of its answer.
+        return previous.question[: was.start()] + m.group(0) + previous.question[was.end() :]
     if (found := ordinal_item(body, previous.answer)) is not None:
         # "其中第二项具体怎么做？" -> "联合组建具体怎么做？": the item the previous answer listed.
         m, item = found
@@ -378,6 +398,9 @@ def resolve_follow_up(text: str, previous: Turn, own_content: int = 1, known: fr
                 return f"“{item}”是什么？"  # "…一共提了几个方面的要求" asked for the list, not of each item
             return f"“{item}”：{frame}"
         return f"{body[: m.start()]}“{item}”{rest}"
+    if (which := PERSON_BY_ORDER.search(body)) and (name := person_in_order(which.group(0), previous.answer, known)):
+        # "后面那位是什么职务" after an answer naming 钟攸平 and then 韩旭: the person in that place of the answer.
+        return body.replace(which.group(0), name, 1)
     # "这个数比上年多了多少？" after "…有多少党员？": the figure asked for before, named by what it counted.
     if (ref := THE_FIGURE.search(body)) and re.search(r"多少|几", previous.question) and (topic := topic_of(previous.question)):
         return f"{body[: ref.start()]}{topic}的数量{body[ref.end() :]}"

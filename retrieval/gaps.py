@@ -748,7 +748,17 @@ def planned_not_done(r: Reading) -> list[str]:
                      if p.group(1) in m.group(1) and not re.search(r"已经|已", c.text[: p.start()])), "")
         if verb:  # up to the deed: "已经在新社会组织领域推荐"
             out.append(m.group(0)[: m.start(1) - m.start() + m.group(1).index(verb) + len(verb)])
+    # "搬迁那次停产了整整5天" where the passage says it was needed ("按计划…需停产5天进行") and told what was done instead.
+    joined = "".join(r.passages)
+    for m in LASTED.finditer(r.told or r.q.standalone):
+        verb, amount = m.group(1), f"{m.group(2)}{m.group(3)}"
+        if re.search(rf"(?:需|需要|拟|计划|将|要){verb}{amount}", joined) and not re.search(rf"{verb}了?{amount}", joined.replace(f"需{verb}", "")):
+            out.append(m.group(0))
     return out
+
+
+# A deed told as done for a time ("停产了整整5天"): the verb, the amount and its unit.
+LASTED = re.compile(r"([\u4e00-\u9fff]{2})了(?:整整|足足|总共|一共|好)?(\d+|[一二三四五六七八九十两]+)(天|个月|周|年|小时)")
 
 
 # What someone said, asked ("杨文彬在会上讲了哪些内容", "他本人讲了什么").

@@ -31,6 +31,7 @@ NUMERAL_CHARS = set("一二三四五六七八九十百千万两零")
 # "全是", "都是", "就是" (the copula, no 全市).
 SPEECH_AFTER = {"当": set("己来去要能想谁都也还再让请选被兼可得就才"), "是": set("全都就还也可倒正真总老要不才便")}
 NEGATIONS = set("没不无未别非莫勿")
+COMPLEMENTS = set("得着")  # particles after a verb or adjective ("闲得慌", "闲着")
 
 
 COMMON_WORD = 50  # jieba frequency below which a word is too rare to be what a slip was meant to type
@@ -84,6 +85,8 @@ class SlipFixer:
             right = chars[i + 1] if i + 1 < len(chars) and cjk[i + 1] else ""
             if not left and not right:
                 continue
+            if right in COMPLEMENTS and self.word_freq(ch) >= COMMON_TERM:
+                continue  # "闲得慌", "忙着": a word of its own with its complement, no slip for 显得
             old = [self.counts.get(g, 0) for g in (left + ch if left else "", ch + right if right else "") if g]
             function_char = ch in FUNCTION_CHARS
             if not function_char and any(old):
@@ -172,6 +175,24 @@ class SlipFixer:
 
         text = re.sub(r"(?<![A-Za-z])[a-z]+(?:[\s'][a-z]+)*(?![A-Za-z])", replace, text)
         return text, tuple(fixes)
+
+    def sound_alike_places(self, text: str, places: frozenset[str]) -> list[tuple[str, str]]:
+        """Words of `text` that read as one of the knowledge base's `places` and that the materials never use
+        ("新正那边" for 新郑, typed without 市): (as typed, the place)."""
+        out = []
+        # A place already named covers its characters: "听讲苏州" holds no 江苏 (讲苏 reads jiangsu).
+        taken = {i for p in places for m in re.finditer(re.escape(p), text) for i in range(m.start(), m.end())} if places else set()
+        for place in places:
+            n = len(place)
+            if n < 2 or place in text or not re.fullmatch(r"[\u4e00-\u9fff]+", place):
+                continue
+            sound = [self._reading(ch) for ch in place]
+            for i in range(len(text) - n + 1):
+                typed = text[i : i + n]
+                if re.fullmatch(r"[\u4e00-\u9fff]+", typed) and not taken & set(range(i, i + n)) \
+                        and [self._reading(ch) for ch in typed] == sound and typed not in self.text:
+                    out.append((typed, place))
+        return out
 
     def fix_name(self, name: str) -> str:
         """A name the knowledge base never uses, with one character swapped for a homophone so that

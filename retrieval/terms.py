@@ -121,6 +121,8 @@ def concept_term(text: str) -> str:
     m = CONCEPT_TERM.search(text.strip())
     term = (m.group("a") or m.group("b")) if m else ""
     term = re.sub(r"(?:具体|到底|究竟|指的|的|当时|那时|现在|目前|当年|平时)+$", "", term)  # "韩旭当时是什么职务"
+    if ORDINAL.search(term):
+        return ""  # "“建”这块第二条是什么": an item of a list asked by its place, no term
     return re.sub(r"[“”\"‘’'「」『』《》\s]", "", term)
 
 

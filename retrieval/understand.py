@@ -221,7 +221,7 @@ def synonyms(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v for _, v in synonym_pairs(text) if v not in text))
 
 
-ITEM_ASKED = re.compile(r"^“[^”]{2,60}”(?:是什么|：)")  # the standalone form of "第二条呢" (followup.resolve_follow_up)
+ITEM_ASKED = re.compile(r"^“.{2,60}?”(?:是什么|：)")  # the standalone form of "第二条呢" (followup.resolve_follow_up)
 
 
 def listing_turn(text: str, turns: list[Turn]) -> Turn:
@@ -281,6 +281,9 @@ def understand(question: str, *, max_chars: int, history: list | None = None, fi
             if fixed != place:
                 text = text.replace(place, fixed)
                 corrections += ((place, fixed),)
+        for wrong, place in fixer.sound_alike_places(text, known_places):  # "新正那边" without 市: 新郑
+            text = text.replace(wrong, place)
+            corrections += ((wrong, place),)
     if slogans and not injection:
         text = with_slogan(text, slogans)  # "那几个“一”" -> "“四个一”": the slogan the asker half remembers
     standalone, follow_up, seen, own, sequel, own_words, asked_before = text, False, (), -1, "", (), ()

@@ -1383,3 +1383,96 @@ def test_a_specific_person_asked_is_not_answered_by_the_post_that_holds_it(kb, s
     ans = answer("苏州工业园区那个党工建设推进工作小组，组长具体是谁？", kb, settings)
     assert ans.outcome == "partial" and "党工委副书记任组长" in ans.text, ans.text
     assert answer("苏州工业园区党工建设推进工作小组的组长由谁担任？", kb, settings).outcome == "answered"
+
+
+def test_a_how_answer_brings_the_next_thing_to_do_told_as_an_addition(kb, settings):
+    # "需要我们加强与业主的沟通和交流" is one thing to do; "同时要加大队伍培训力度" the other: a how-answer is both.
+    ans = answer("我们企业就一个人在管党务，书记委员干事全是他，老板还不咋支持，永康那边说这种情况咋办？", kb, settings)
+    assert "司令小兵一个人" in ans.text and "同时要加大队伍培训力度" in ans.text, ans.text
+    # Asked what the saying means, the answer does not go on to what is to be done.
+    said = answer("永康说的“司令小兵一个人”是什么意思？", kb, settings)
+    assert "司令小兵一个人" in said.text and "加大队伍培训力度" not in said.text, said.text
+
+
+def test_where_a_branchs_money_comes_from_is_answered_by_the_sentence_that_says_it(kb, settings):
+    # "没钱咋整": the sentence that says where a branch's money comes from (“四个一”经费保障机制), not a loan to a shop.
+    money = answer("支部没钱咋整", kb, settings)
+    assert money.outcome == "answered" and "党费返还一部分" in money.text.split("[1]")[0], money.text
+
+
+def test_a_person_pointed_at_by_order_is_the_one_the_answer_named_there(kb, settings):
+    # The answer names 钟攸平 first and 韩旭 after him; "后面那位" is 韩旭, and "他" then stays 韩旭.
+    turns = ["涪陵那个会上作重要讲话的是哪两位？", "后面那位是什么职务？", "他在会上肯定了哪些工作？"]
+    history, answers = [], []
+    for t in turns:
+        ans = answer(t, kb, settings, history=list(history))
+        history.append(Turn(ans.standalone_question, ans.text))
+        answers.append(ans)
+    assert answers[1].standalone_question == "韩旭是什么职务？", answers[1].standalone_question
+    assert answers[2].standalone_question.startswith("韩旭") and "三亮活动" in answers[2].text, answers[2].text
+    first = answer("前面那位是什么职务？", kb, settings, history=history[:1])
+    assert first.standalone_question == "钟攸平是什么职务？", first.standalone_question
+
+
+def test_the_last_item_after_an_item_asked_is_the_last_of_the_list_answered_before(kb, settings):
+    # "第三个呢" answers item three, with what follows it; "最后一个呢" is the sixth of the six listed before that.
+    history = []
+    for t in ("钟攸平在涪陵会上给个私协会系统提了几个方面的要求？", "第三个呢？"):
+        ans = answer(t, kb, settings, history=list(history))
+        history.append(Turn(ans.standalone_question, ans.text))
+    last = answer("最后一个呢，说的是啥？", kb, settings, history=history)
+    assert "做好数据统计工作" in last.standalone_question and "联系点队伍" in last.text, (last.standalone_question, last.text)
+
+
+def test_a_place_typed_as_a_homophone_without_its_suffix_is_the_place(kb, settings):
+    ans = answer("新正那边对几个党员的企业要求必须建党组织", kb, settings)
+    assert "新郑" in ans.standalone_question and "新正" not in ans.standalone_question, ans.standalone_question
+    # A word the materials use is never taken for a place that sounds like it.
+    assert answer("永康市的党建信息化做得怎么样", kb, settings).standalone_question.startswith("永康")
+
+
+def test_hokkien_shanghainese_and_cantonese_words_are_read_in_the_written_register(kb, settings):
+    q = understand("阮店干焦我家己一个党员，其他员工拢毋是党员，党组织欲按怎建？", max_chars=500)
+    assert "只有我自己一个党员" in q.text and "都不是" in q.text and "怎么建" in q.text, q.text
+    assert "一个人" in understand("阿拉物业公司党支部就书记一家头在忙", max_chars=500).text
+    assert "还有" in understand("仲有呢？", max_chars=500).text
+
+
+def test_a_deed_told_done_that_the_materials_say_was_needed_and_avoided_is_said_missing(kb, settings):
+    # "按计划…需停产5天进行,…实现了当天搬迁、当天安装、当天生产": five days was the plan's need, not what happened.
+    ans = answer("华盛公司搬迁那次停产了整整5天，事后党支部是怎么把耽误的产量补回来的？", kb, settings)
+    assert ans.outcome == "partial" and "停产了整整5天" in ans.text.split("。")[0], ans.text
+    assert answer("华盛公司搬迁时按计划要停产几天？", kb, settings).outcome == "answered"
+
+
+def test_a_rule_told_where_the_materials_only_encourage_and_places_asked_by_which_are_said_missing(kb, settings):
+    # "积极倡导…交叉任职“一肩挑”": encouraged, not required.
+    ans = answer("蘇州規定非公企業黨組織書記必須兼任工會主席，不兼任的會受到什麼處理？", kb, settings)
+    assert ans.outcome == "partial" and "必须" in ans.text.split("。")[0], ans.text
+    assert answer("苏州对党组织负责人和工会主席交叉任职是什么态度？", kb, settings).outcome == "answered"
+    # "有27名镇工会主席享受同级副职待遇" counts them; which towns they are is not said.
+    towns = answer("苏州那27位享受副职待遇的镇工会主席，分别是哪几个镇的？", kb, settings)
+    assert towns.outcome == "partial", towns.text
+
+
+def _converse(kb, settings, turns):
+    history, answers = [], []
+    for t in turns:
+        ans = answer(t, kb, settings, history=list(history))
+        history.append(Turn(ans.standalone_question, ans.text))
+        answers.append(ans)
+    return answers
+
+
+def test_the_next_item_asked_after_an_item_asked_by_its_place_is_that_place_in_the_same_list(kb, settings):
+    # "“建”这块第一条" was answered 坚持同步建 (…同步谋划、同步推进); "第二条呢" is the second of the list, not 同步推进.
+    answers = _converse(kb, settings, ["苏州讲党建带工建，根本同基础分别落在啥字浪向？", "“建”这块第一条是啥？", "第二条呢？"])
+    assert answers[1].text.startswith("坚持同步建"), answers[1].text
+    assert "第二条" in answers[2].standalone_question and answers[2].text.startswith("互为依托建"), answers[2].text
+
+
+def test_these_things_named_in_the_last_answer_are_named_from_where_the_noun_phrase_starts(kb, settings):
+    # "…非公有制企业划分到各组乡镇基层商会": 这些商会 are the 各组乡镇基层商会, not "业划分到各组乡镇基层商会".
+    answers = _converse(kb, settings, ["新郑工商联把符合条件的非公企业交给谁去负责建党组织？", "这些商会对党建业务不熟，怎么办的？"])
+    assert "各组乡镇基层商会" in answers[1].standalone_question and "划分" not in answers[1].standalone_question
+    assert "业务培训班" in answers[1].text, answers[1].text
