@@ -204,7 +204,10 @@ class KnowledgeBase:
             except Exception:
                 log.warning("could not prepare the new snapshot", exc_info=True)
         old = self._snapshot
-        self._previous = (old.generation, old.documents) if old is not None else None
+        if old is None or old.generation != snap.generation:
+            # A generation built twice (the watcher's refresh and ingest's load racing for one commit) keeps the
+            # one before it: an answer of that generation still renders its quotes from its own texts.
+            self._previous = (old.generation, old.documents) if old is not None else None
         self._snapshot = snap  # one reference assignment: readers see the old or the new snapshot, whole
         return snap
 
