@@ -122,13 +122,52 @@ def _bigram_lcs(a: str, b: str) -> int:
     return prev[-1]
 
 
-def pick_case(question: str, defining: str, cases: list[Candidate]) -> Candidate:
+# An organisation said missing: "没有党支部", "还没建工会", "未建党组织".
+MISSING_ORG = re.compile(r"(?:没有|没|未|还没|尚未|缺)(?:建|成立|建立|组建)?(?:起来)?(?:个|一个)?(党组织|党支部|支部|党委|工会)")
+
+
+def lacking(text: str) -> str:
+    """Which organisation the text says is missing: "党" or "工会", else ""."""
+    m = MISSING_ORG.search(text)
+    return "" if not m else "工会" if m.group(1) == "工会" else "党"
+
+
+def other_case(question: str, top: Candidate, defining: Candidate, snap: Snapshot) -> Candidate | None:
+    """The other case sentence ("对于后一种情况…" for "对于前一种情况…") when the question lacks what the other case
+    lacks ("公司有工会，可是没有党支部"); None when `top` is the question's case or it cannot tell."""
+    clauses = [c for c in re.split(r"[、；;]", defining.text) if re.search(r"有些|有的|一些|一种|一类", c)]
+    asked = lacking(question)
+    if len(clauses) != 2 or not asked or {lacking(c) for c in clauses} != {"党", "工会"}:
+        return None
+    want_first = lacking(clauses[0]) == asked
+    if want_first == bool(FIRST_CASE.match(top.text)):
+        return None
+    cur = defining
+    for _ in range(8):  # the case sentences follow the one that names the cases, in its paragraph
+        cur = following(cur, snap)
+        if cur is None:
+            return None
+        if CASE_REFERENCE.match(cur.text) and bool(FIRST_CASE.match(cur.text)) == want_first:
+            return replace(cur, relevance=top.relevance)
+    return None
+
+
+def own_words_of(q: Question) -> str:
+    """What the user said in this turn: a follow-up's standalone form also holds the previous question's words
+    ("…没有工会怎么办，反过来呢" says nothing missing of its own)."""
+    return q.text if q.follow_up else q.standalone
+
+
+def pick_case(question: str, defining: str, cases: list[Candidate], lacks: str = "") -> Candidate:
     """Which of "前一种/后一种情况" the question is about: the case clause of the defining sentence
     ("有些企业建立党组织未建工会、有些企业建立工会组织未建党组织") that shares most of its words in order."""
     clauses = [c for c in re.split(r"[、；;]", defining) if re.search(r"有些|有的|一些|一种|一类", c)]
     first = next((c for c in cases if FIRST_CASE.match(c.text)), None)
     second = next((c for c in cases if not FIRST_CASE.match(c.text)), None)
     if len(clauses) == 2 and first and second:
+        # "公司有工会，可是没有党支部": the case that lacks what the question lacks (后一种: 建立工会组织未建党组织).
+        if lacks and {lacking(c) for c in clauses} == {"党", "工会"}:
+            return first if lacking(clauses[0]) == lacks else second
         core = re.sub(r"\W", "", question)
         return first if _bigram_lcs(core, clauses[0]) >= _bigram_lcs(core, clauses[1]) else second
     return max(cases, key=lambda c: (c.lex, c.relevance))
@@ -342,6 +381,10 @@ def compose(q: Question, cands: list[Candidate], snap: Snapshot, focus: list[str
             last = nxt
         return chosen, None
     if CASE_REFERENCE.match(top.text) and (case := defining_case(top, snap)):
+        if (other := other_case(own_words_of(q), top, case, snap)) is not None:
+            ranked = [other, *(c for c in ranked if c is not top)]  # the question has the other case
+            top = other
+            chosen = [top]
         chosen.insert(0, case)  # "对于后一种情况…" is read with the sentence that names the cases
     elif kinds and (own := standing_rest(top)) is not None and all(holds(q, k, own.text) for k in kinds):
         chosen = [own]  # "通过这五大做法和多年的努力,涪陵区民协党委现有…": what it says stands without the way there
@@ -355,7 +398,7 @@ def compose(q: Question, cands: list[Candidate], snap: Snapshot, focus: list[str
         cases = [c for c in ranked if c.chunk.source == top.chunk.source and c.start >= top.end and doc
                  and "\n" not in doc.text[top.end : c.start] and CASE_REFERENCE.match(c.text)]
         if cases:  # the case the question describes ("有工会但还没有党组织" -> 后一种)
-            chosen.append(pick_case(q.standalone, top.text, cases))
+            chosen.append(pick_case(q.standalone, top.text, cases, lacks=lacking(own_words_of(q))))
     items = [] if q.item else list_items(top, snap)  # "第二项是什么" asks for one item, not the list
     if items:
         is_item = bool(ENUMERATOR.match(top.text) or PARAGRAPH_ITEM.match(top.text))

@@ -1476,3 +1476,14 @@ def test_these_things_named_in_the_last_answer_are_named_from_where_the_noun_phr
     answers = _converse(kb, settings, ["新郑工商联把符合条件的非公企业交给谁去负责建党组织？", "这些商会对党建业务不熟，怎么办的？"])
     assert "各组乡镇基层商会" in answers[1].standalone_question and "划分" not in answers[1].standalone_question
     assert "业务培训班" in answers[1].text, answers[1].text
+
+
+def test_the_case_answered_is_the_one_that_lacks_what_the_question_lacks(kb, settings):
+    # "针对有些企业建立党组织未建工会、有些企业建立工会组织未建党组织的状况": 有工会没党支部 is the second case (工会先行…).
+    ans = answer("我在一家台资企业上班，公司有工会，可是没有党支部。听说可以先让工会去做一些铺垫，具体是怎么操作的？", kb, settings)
+    assert "对于后一种情况" in ans.text and "对于前一种情况" not in ans.text, ans.text
+    other = answer("企业建了党组织但还没有工会，怎么办？", kb, settings)
+    assert "对于前一种情况" in other.text and "对于后一种情况" not in other.text, other.text
+    # A follow-up's own words say which case it is in, not the previous question glued in front of them.
+    turns = _converse(kb, settings, ["企业建了党组织但还没有工会，怎么办？", "反过来，有工会但还没有党组织的呢？"])
+    assert "对于后一种情况" in turns[1].text and "对于前一种情况" not in turns[1].text, turns[1].text
