@@ -1402,25 +1402,17 @@ def test_where_a_branchs_money_comes_from_is_answered_by_the_sentence_that_says_
 
 def test_a_person_pointed_at_by_order_is_the_one_the_answer_named_there(kb, settings):
     # The answer names 钟攸平 first and 韩旭 after him; "后面那位" is 韩旭, and "他" then stays 韩旭.
-    turns = ["涪陵那个会上作重要讲话的是哪两位？", "后面那位是什么职务？", "他在会上肯定了哪些工作？"]
-    history, answers = [], []
-    for t in turns:
-        ans = answer(t, kb, settings, history=list(history))
-        history.append(Turn(ans.standalone_question, ans.text))
-        answers.append(ans)
+    answers = _converse(kb, settings, ["涪陵那个会上作重要讲话的是哪两位？", "后面那位是什么职务？", "他在会上肯定了哪些工作？"])
     assert answers[1].standalone_question == "韩旭是什么职务？", answers[1].standalone_question
     assert answers[2].standalone_question.startswith("韩旭") and "三亮活动" in answers[2].text, answers[2].text
-    first = answer("前面那位是什么职务？", kb, settings, history=history[:1])
+    history = [Turn(answers[0].standalone_question, answers[0].text)]
+    first = answer("前面那位是什么职务？", kb, settings, history=history)
     assert first.standalone_question == "钟攸平是什么职务？", first.standalone_question
 
 
 def test_the_last_item_after_an_item_asked_is_the_last_of_the_list_answered_before(kb, settings):
     # "第三个呢" answers item three, with what follows it; "最后一个呢" is the sixth of the six listed before that.
-    history = []
-    for t in ("钟攸平在涪陵会上给个私协会系统提了几个方面的要求？", "第三个呢？"):
-        ans = answer(t, kb, settings, history=list(history))
-        history.append(Turn(ans.standalone_question, ans.text))
-    last = answer("最后一个呢，说的是啥？", kb, settings, history=history)
+    last = _converse(kb, settings, ["钟攸平在涪陵会上给个私协会系统提了几个方面的要求？", "第三个呢？", "最后一个呢，说的是啥？"])[-1]
     assert "做好数据统计工作" in last.standalone_question and "联系点队伍" in last.text, (last.standalone_question, last.text)
 
 
