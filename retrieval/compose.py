@@ -126,6 +126,11 @@ def _bigram_lcs(a: str, b: str) -> int:
 MISSING_ORG = re.compile(r"(?:没有|没|未|还没|尚未|缺)(?:建|成立|建立|组建)?(?:起来)?(?:个|一个)?(党组织|党支部|支部|党委|工会)")
 
 
+def case_clauses(defining: str) -> list[str]:
+    """The clauses of a sentence that names cases ("有些企业建立党组织未建工会、有些企业建立工会组织未建党组织")."""
+    return [c for c in re.split(r"[、；;]", defining) if re.search(r"有些|有的|一些|一种|一类", c)]
+
+
 def lacking(text: str) -> str:
     """Which organisation the text says is missing: "党" or "工会", else ""."""
     m = MISSING_ORG.search(text)
@@ -135,7 +140,7 @@ def lacking(text: str) -> str:
 def other_case(question: str, top: Candidate, defining: Candidate, snap: Snapshot) -> Candidate | None:
     """The other case sentence ("对于后一种情况…" for "对于前一种情况…") when the question lacks what the other case
     lacks ("公司有工会，可是没有党支部"); None when `top` is the question's case or it cannot tell."""
-    clauses = [c for c in re.split(r"[、；;]", defining.text) if re.search(r"有些|有的|一些|一种|一类", c)]
+    clauses = case_clauses(defining.text)
     asked = lacking(question)
     if len(clauses) != 2 or not asked or {lacking(c) for c in clauses} != {"党", "工会"}:
         return None
@@ -161,7 +166,7 @@ def own_words_of(q: Question) -> str:
 def pick_case(question: str, defining: str, cases: list[Candidate], lacks: str = "") -> Candidate:
     """Which of "前一种/后一种情况" the question is about: the case clause of the defining sentence
     ("有些企业建立党组织未建工会、有些企业建立工会组织未建党组织") that shares most of its words in order."""
-    clauses = [c for c in re.split(r"[、；;]", defining) if re.search(r"有些|有的|一些|一种|一类", c)]
+    clauses = case_clauses(defining)
     first = next((c for c in cases if FIRST_CASE.match(c.text)), None)
     second = next((c for c in cases if not FIRST_CASE.match(c.text)), None)
     if len(clauses) == 2 and first and second:

@@ -139,14 +139,20 @@ PEOPLE_SUBJECT = re.compile(r"^(?:那|这些|那些)?([\u4e00-\u9fff]{2,8}?的)?
                             r"(?:指导员|特派员|协理员|联络员|党务工作者|积极分子|党员代表|党员|干部|职工|员工|代表))")
 
 
+def people_in(text: str, known: frozenset[str] = frozenset()) -> list[str]:
+    """The people a text names after a role (钟攸平, 韩旭), in order, places left out."""
+    return [m.group(1) for m in NAMED_BY_ROLE.finditer(text)
+            if not NOT_IN_PERSON.search(m.group(1)) and not places_in(m.group(1), known)]
+
+
 def person_named(text: str, known: frozenset[str] = frozenset()) -> str:
     """The last person a text names after a role (白景文, 杨文彬), places left out; or ""."""
-    names = [m.group(1) for m in NAMED_BY_ROLE.finditer(text)
-             if not NOT_IN_PERSON.search(m.group(1)) and not places_in(m.group(1), known)]
+    names = people_in(text, known)
     return names[-1] if names else ""
 
 
-ITEM_OF_LIST = re.compile(r"^“.{2,60}?”(?:是什么|：)")  # a question already resolved to a listed item (understand.ITEM_ASKED)
+# The standalone form `resolve_follow_up` gives "第二条呢": a question already resolved to a listed item.
+ITEM_ASKED = re.compile(r"^“.{2,60}?”(?:是什么|：)")
 
 
 # A person pointed at by place in the last answer's order: "后面那位", "前一位", "后者".
@@ -155,8 +161,7 @@ PERSON_BY_ORDER = re.compile(r"(?:前面|后面|前边|后边|前一|后一|头�
 
 def person_in_order(which: str, answer: str, known: frozenset[str] = frozenset()) -> str:
     """The person `which` ("后面那位") points at among those the answer names in order; "" unless it names two or more."""
-    names = list(dict.fromkeys(m.group(1) for m in NAMED_BY_ROLE.finditer(answer)
-                               if not NOT_IN_PERSON.search(m.group(1)) and not places_in(m.group(1), known)))
+    names = list(dict.fromkeys(people_in(answer, known)))
     if len(names) < 2:
         return ""
     return names[0] if re.match(r"前|头|第一", which) else names[1] if which.startswith("第二") else names[-1]
@@ -385,7 +390,7 @@ def resolve_follow_up(text: str, previous: Turn, own_content: int = 1, known: fr
     if MORE_ASK.fullmatch(re.sub(r"\W", "", text)):
         return previous.question  # "还有吗": the same question, for what the answer did not yet say
     if (m := ORDINAL.search(body)) and re.sub(r"\W", "", body[m.end() :]) in ("", "呢") \
-            and (was := ORDINAL.search(previous.question)) and not ITEM_OF_LIST.match(previous.question):
+            and (was := ORDINAL.search(previous.question)) and not ITEM_ASKED.match(previous.question):
         # "第二条呢？" after "“建”这块第一条是啥？": the same question of the other item, not an item of its answer.
         return previous.question[: was.start()] + m.group(0) + previous.question[was.end() :]
     if (found := ordinal_item(body, previous.answer)) is not None:

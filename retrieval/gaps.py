@@ -752,11 +752,12 @@ def planned_not_done(r: Reading) -> list[str]:
     joined = "".join(r.passages)
     for m in LASTED.finditer(r.told or r.q.standalone):
         verb, amount = m.group(1), f"{m.group(2)}{m.group(3)}"
-        if re.search(rf"(?:需|需要|拟|计划|将|要){verb}{amount}", joined) and not re.search(rf"{verb}了?{amount}", joined.replace(f"需{verb}", "")):
+        if re.search(rf"{NEEDED}{verb}{amount}", joined) and not re.search(rf"(?<!需)(?<!要)(?<!拟)(?<!划)(?<!将){verb}了?{amount}", joined):
             out.append(m.group(0))
     return out
 
 
+NEEDED = r"(?:需|需要|拟|计划|将|要)"  # a deed as needed or planned ("按计划…需停产5天进行")
 # A deed told as done for a time ("停产了整整5天"): the verb, the amount and its unit.
 LASTED = re.compile(r"([\u4e00-\u9fff]{2})了(?:整整|足足|总共|一共|好)?(\d+|[一二三四五六七八九十两]+)(天|个月|周|年|小时)")
 

@@ -20,6 +20,7 @@ from .followup import (
     ACTION_PRONOUN,
     COMPARED,
     GENERIC_ASK,
+    ITEM_ASKED,
     MORE_ASK,
     NEXT_ASK,
     RESULT_ASK,
@@ -221,7 +222,6 @@ def synonyms(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v for _, v in synonym_pairs(text) if v not in text))
 
 
-ITEM_ASKED = re.compile(r"^“.{2,60}?”(?:是什么|：)")  # the standalone form of "第二条呢" (followup.resolve_follow_up)
 
 
 def listing_turn(text: str, turns: list[Turn]) -> Turn:
